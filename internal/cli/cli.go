@@ -1,0 +1,117 @@
+// Package cli holds the mlops commands. Run is the whole program as a
+// function, so tests drive it end to end into buffers.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"golang.org/x/term"
+)
+
+// Exit codes of the mlops binary.
+const (
+	ExitOK          = 0   // the command did what was asked (including "nothing to do")
+	ExitFailure     = 1   // an operation failed: a deploy rolled back, a test case failed
+	ExitUsage       = 2   // bad input: flags, config, event or parameter files; nothing was written
+	ExitInterrupted = 130 // cancelled by a signal
+)
+
+// command is one mlops subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *Env, args []string) error
+}
+
+// commands lists every registered command, in help order. Only commands that
+// work are listed.
+func commands() []command {
+	return []command{
+		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
+		{"config", "check the config file (config validate)", runConfig},
+		{"version", "print the mlops version", runVersion},
+	}
+}
+
+// Run executes mlops with args (without the program name) and returns the
+// exit code. It reads the real process environment.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunEnv(ctx, args, DefaultEnv(stdout, stderr))
+}
+
+// DefaultEnv is the process's real environment.
+func DefaultEnv(stdout, stderr io.Writer) *Env {
+	tty := false
+	if f, ok := stderr.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	return newEnv(stdout, stderr, os.Stdin, os.Getenv, tty)
+}
+
+// RunEnv executes mlops in an injected environment.
+func RunEnv(ctx context.Context, args []string, e *Env) int {
+	if len(args) == 0 || isHelp(args[0]) || args[0] == "help" {
+		if len(args) > 1 && args[0] == "help" {
+			return RunEnv(ctx, []string{args[1], "--help"}, e)
+		}
+		printUsage(e.Stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return e.exit(c.run(ctx, e, args[1:]))
+		}
+	}
+	fmt.Fprintf(e.Stderr, "mlops: unknown command %q; run mlops --help to list the commands\n", args[0])
+	return ExitUsage
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, "mlops deploys ML model endpoints to AWS ECS Fargate from GitHub Actions.\n\nUsage:\n  mlops <command> [flags]\n\nCommands:\n")
+	cs := commands()
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun mlops <command> --help for the flags of a command.\n")
+}
+
+// exit reports err the way the user should see it and maps it to an exit code.
+func (e *Env) exit(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		e.Action.Errorf(action.Location{}, "interrupted: %v", err)
+		return ExitInterrupted
+	}
+	loc := action.Location{}
+	var p *config.Problem
+	if errors.As(err, &p) {
+		loc = action.Location{File: p.File, Line: p.Line}
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		e.Action.Errorf(loc, "%s", line)
+	}
+	if h := fault.Hint(err); h != "" {
+		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
+	}
+	if fault.IsUsage(err) {
+		return ExitUsage
+	}
+	return ExitFailure
+}

@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+)
+
+func runConfig(ctx context.Context, e *Env, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(e.Stdout, "Usage: mlops config validate [--config FILE]\n\nSubcommands:\n  validate   check the config file and report every problem with its line\n")
+		return nil
+	}
+	if args[0] != "validate" {
+		return fault.Usagef("mlops config: unknown subcommand %q; use mlops config validate", args[0])
+	}
+	fs := e.flags("config validate", "[--config FILE]")
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	if err := e.parse(fs, args[1:], false); err != nil {
+		return err
+	}
+	c, err := e.loadConfig(fs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "%s: ok (%d environments: %v)\n", c.Path, len(c.Environments), c.EnvNames())
+	return nil
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+)
+
+// Env is everything a command takes from outside the process: streams, the
+// environment, the clock and the factories for AWS and GitHub clients.
+// Tests build one with fakes; nothing in a command reaches for globals.
+type Env struct {
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Stdin    io.Reader
+	Getenv   func(string) string
+	Clock    clock.Clock
+	Action   *action.Action
+	Services *Services
+}
+
+// Services builds the clients commands use; tests replace any field.
+type Services struct {
+	// AWSConfig returns SDK configuration with credentials for purpose.
+	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
+}
+
+func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
+	return &Env{
+		Stdout:   stdout,
+		Stderr:   stderr,
+		Stdin:    stdin,
+		Getenv:   getenv,
+		Clock:    clock.Real{},
+		Action:   action.New(getenv, stderr, tty),
+		Services: defaultServices(),
+	}
+}
+
+// NewTestEnv returns an Env for tests: the given environment map only, no
+// terminal, a real clock unless replaced.
+func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
+	getenv := func(k string) string { return env[k] }
+	return newEnv(stdout, stderr, strings.NewReader(""), getenv, false)
+}
+
+func defaultServices() *Services {
+	return &Services{AWSConfig: defaultAWSConfig}
+}
+
+// defaultAWSConfig uses the SDK's default credential chain in the config's
+// region; AWS_REGION and AWS_ENDPOINT_URL are honoured by the SDK itself.
+func defaultAWSConfig(ctx context.Context, cfg *config.Config, _ config.Purpose) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if cfg != nil && cfg.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(cfg.Region))
+	}
+	return awsconfig.LoadDefaultConfig(ctx, opts...)
+}
+
+// flags returns a flag set for a command whose usage text goes to stdout on
+// --help and whose parse errors become usage errors.
+func (e *Env) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		if hasFlags(fs) {
+			fmt.Fprint(e.Stdout, "\nFlags:\n")
+			fs.SetOutput(e.Stdout)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses args; --help prints usage and returns flag.ErrHelp, and other
+// errors are usage errors. Positional arguments are refused unless allowed.
+func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.Usage()
+			return err
+		}
+		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
+	}
+	if !positional && fs.NArg() > 0 {
+		return fault.Usagef("%s: unexpected argument %q; run %s --help", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// resolve applies the suite's precedence (flag > input > env > config > default)
+// to one string flag of fs.
+func (e *Env) resolve(fs *flag.FlagSet, name string, cfgValue, def string, envVars ...string) string {
+	f := fs.Lookup(name)
+	v := ""
+	if f != nil {
+		v = f.Value.String()
+	}
+	return e.Action.Resolve(action.Setting{Flag: name, Env: envVars, Config: cfgValue, Def: def}, v, isSet(fs, name)).Value
+}
+
+// loadConfig reads the config file named by --config (resolved through the
+// usual precedence); every problem is a usage error.
+func (e *Env) loadConfig(fs *flag.FlagSet) (*config.Config, error) {
+	path := e.resolve(fs, "config", "", config.DefaultPath, "MLOPS_CONFIG")
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, fault.Usage(err)
+	}
+	return c, nil
+}

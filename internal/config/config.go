@@ -1,0 +1,161 @@
+// Package config models the suite's config file, .github/mlops.yml: the AWS
+// region, the image, a role per purpose, the environments and the weights.
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultPath is where the config file lives in a repository.
+const DefaultPath = ".github/mlops.yml"
+
+// Purpose selects which IAM role a command assumes.
+type Purpose string
+
+// The purposes a role can be configured for.
+const (
+	PurposeDeploy  Purpose = "deploy"
+	PurposePreview Purpose = "preview"
+	PurposeWeights Purpose = "weights"
+)
+
+// Config is the parsed .github/mlops.yml.
+type Config struct {
+	// Path is the file the config was read from (not part of the YAML).
+	Path string `yaml:"-"`
+
+	Version      int                     `yaml:"version"`
+	Region       string                  `yaml:"region"`
+	Image        Image                   `yaml:"image"`
+	Roles        Roles                   `yaml:"roles"`
+	Artifacts    Artifacts               `yaml:"artifacts"`
+	Environments map[string]*Environment `yaml:"environments"`
+	Weights      *Weights                `yaml:"weights"`
+}
+
+// Image says how the endpoint image is built and where it is pushed.
+type Image struct {
+	Repository string `yaml:"repository"` // ECR repository name
+	Context    string `yaml:"context"`    // docker build context, relative to the repository root
+	Dockerfile string `yaml:"dockerfile"`
+	Platform   string `yaml:"platform"`
+}
+
+// Roles holds one IAM role ARN per purpose; empty means the SDK's default
+// credential chain (a laptop, or credentials the job already has).
+type Roles struct {
+	Deploy  string `yaml:"deploy"`
+	Preview string `yaml:"preview"`
+	Weights string `yaml:"weights"`
+}
+
+// For returns the role ARN configured for purpose p.
+func (r Roles) For(p Purpose) string {
+	switch p {
+	case PurposeDeploy:
+		return r.Deploy
+	case PurposePreview:
+		return r.Preview
+	case PurposeWeights:
+		return r.Weights
+	}
+	return ""
+}
+
+// Artifacts names the S3 bucket that holds templates too large to send inline.
+type Artifacts struct {
+	Bucket string `yaml:"bucket"`
+	Prefix string `yaml:"prefix"`
+}
+
+// Environment is one deploy target: a CloudFormation stack and how to test it.
+type Environment struct {
+	// Name is the key under environments (not part of the YAML).
+	Name string `yaml:"-"`
+
+	Stack          string   `yaml:"stack"`           // stack name; previews use Preview.Stack
+	Template       string   `yaml:"template"`        // template file, relative to the repository root
+	Parameters     string   `yaml:"parameters"`      // parameter file (AWS CLI, CodePipeline or plain map form)
+	ImageParameter string   `yaml:"image_parameter"` // template parameter that receives the image reference
+	URLOutput      string   `yaml:"url_output"`      // stack output holding the endpoint URL
+	Tests          []string `yaml:"tests"`           // endpoint test case files or globs
+	Protected      bool     `yaml:"protected"`       // production: termination protection, no previews
+	Role           Purpose  `yaml:"role"`            // which role deploys it; default deploy (preview for previews)
+	Preview        *Preview `yaml:"preview"`
+}
+
+// Preview makes an environment a per-pull-request preview.
+type Preview struct {
+	Stack             string `yaml:"stack"`              // stack name pattern containing {pr}
+	Host              string `yaml:"host"`               // host name pattern containing {pr}
+	Label             string `yaml:"label"`              // PR label that requests a preview
+	PriorityParameter string `yaml:"priority_parameter"` // template parameter for the listener-rule priority
+	HostParameter     string `yaml:"host_parameter"`     // template parameter for the host header
+}
+
+// Weights says where model weights come from and where they go.
+type Weights struct {
+	Source      string `yaml:"source"`      // s3://bucket/prefix
+	Target      string `yaml:"target"`      // directory on the EFS volume, as the task mounts it
+	Keep        int    `yaml:"keep"`        // versions kept after a switch
+	Environment string `yaml:"environment"` // environment whose volume and task definition are used
+}
+
+// Env returns the named environment or a usage-style error listing the known ones.
+func (c *Config) Env(name string) (*Environment, error) {
+	if e, ok := c.Environments[name]; ok {
+		return e, nil
+	}
+	return nil, fmt.Errorf("%s: unknown environment %q; known environments: %s", c.Path, name, strings.Join(c.EnvNames(), ", "))
+}
+
+// EnvNames returns the environment names, sorted.
+func (c *Config) EnvNames() []string {
+	names := make([]string, 0, len(c.Environments))
+	for n := range c.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PreviewEnv returns the environment that holds the preview settings, if any.
+func (c *Config) PreviewEnv() *Environment {
+	for _, n := range c.EnvNames() {
+		if e := c.Environments[n]; e.Preview != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// StackFor returns the stack name of the environment; for a preview, the
+// pattern with pr filled in.
+func (e *Environment) StackFor(pr int) string {
+	if e.Preview != nil {
+		return strings.ReplaceAll(e.Preview.Stack, "{pr}", strconv.Itoa(pr))
+	}
+	return e.Stack
+}
+
+// HostFor returns the preview host name for pr ("" when not a preview).
+func (e *Environment) HostFor(pr int) string {
+	if e.Preview == nil {
+		return ""
+	}
+	return strings.ReplaceAll(e.Preview.Host, "{pr}", strconv.Itoa(pr))
+}
+
+// RoleFor returns the purpose whose role deploys this environment.
+func (e *Environment) RoleFor() Purpose {
+	if e.Role != "" {
+		return e.Role
+	}
+	if e.Preview != nil {
+		return PurposePreview
+	}
+	return PurposeDeploy
+}

@@ -1,0 +1,151 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var (
+	regionRe   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	envNameRe  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	stackRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+	roleARNRe  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	ecrRepoRe  = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	paramKeyRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	bucketRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+)
+
+type checker struct{ ps []*Problem }
+
+func (c *checker) add(key, format string, args ...any) {
+	c.ps = append(c.ps, &Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) required(key, value string) bool {
+	if strings.TrimSpace(value) == "" {
+		c.add(key, "must not be empty")
+		return false
+	}
+	return true
+}
+
+func (c *checker) match(key, value string, re *regexp.Regexp, want string) {
+	if value != "" && !re.MatchString(value) {
+		c.add(key, "%q is not %s", value, want)
+	}
+}
+
+func (cfg *Config) validate() []*Problem {
+	c := &checker{}
+	if cfg.Version != 0 && cfg.Version != 1 {
+		c.add("version", "unsupported version %d; this mlops reads version 1", cfg.Version)
+	}
+	if c.required("region", cfg.Region) {
+		c.match("region", cfg.Region, regionRe, "an AWS region such as eu-west-1")
+	}
+	c.match("image.repository", cfg.Image.Repository, ecrRepoRe, "a valid ECR repository name (lowercase letters, digits, . _ - /)")
+	for _, p := range []Purpose{PurposeDeploy, PurposePreview, PurposeWeights} {
+		c.match("roles."+string(p), cfg.Roles.For(p), roleARNRe, "an IAM role ARN such as arn:aws:iam::123456789012:role/mlops-deploy")
+	}
+	c.match("artifacts.bucket", cfg.Artifacts.Bucket, bucketRe, "a valid S3 bucket name")
+	if len(cfg.Environments) == 0 {
+		c.add("environments", "must define at least one environment, e.g. ep-a")
+	}
+	previews := 0
+	for _, name := range cfg.EnvNames() {
+		e := cfg.Environments[name]
+		if e.Preview != nil {
+			previews++
+		}
+		cfg.validateEnv(c, name, e)
+	}
+	if previews > 1 {
+		c.add("environments", "only one environment may have a preview section, found %d", previews)
+	}
+	if cfg.Weights != nil {
+		cfg.validateWeights(c)
+	}
+	return c.ps
+}
+
+func (cfg *Config) validateEnv(c *checker, name string, e *Environment) {
+	k := "environments." + name
+	if !envNameRe.MatchString(name) {
+		c.add(k, "environment name %q must be lowercase letters, digits and dashes, starting with a letter", name)
+	}
+	if e.Preview == nil {
+		if c.required(k+".stack", e.Stack) {
+			c.match(k+".stack", e.Stack, stackRe, "a valid stack name (letters, digits, dashes; starts with a letter)")
+		}
+	} else if e.Stack != "" {
+		c.add(k+".stack", "a preview environment names its stacks with preview.stack (a pattern with {pr}); remove stack")
+	}
+	c.required(k+".template", e.Template)
+	if e.ImageParameter != "" {
+		c.match(k+".image_parameter", e.ImageParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
+	}
+	switch e.Role {
+	case "", PurposeDeploy, PurposePreview, PurposeWeights:
+	default:
+		c.add(k+".role", "%q is not a purpose; use deploy, preview or weights", e.Role)
+	}
+	if e.Preview != nil {
+		if e.Protected {
+			c.add(k+".protected", "a preview environment cannot be protected; previews are torn down when the PR closes")
+		}
+		validatePreview(c, k+".preview", e.Preview)
+	}
+}
+
+func validatePreview(c *checker, k string, p *Preview) {
+	if c.required(k+".stack", p.Stack) {
+		if !strings.Contains(p.Stack, "{pr}") {
+			c.add(k+".stack", "%q must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}", p.Stack)
+		} else {
+			c.match(k+".stack", strings.ReplaceAll(p.Stack, "{pr}", "1"), stackRe, "a valid stack name pattern")
+		}
+	}
+	if c.required(k+".host", p.Host) && !strings.Contains(p.Host, "{pr}") {
+		c.add(k+".host", "%q must contain {pr}, e.g. pr-{pr}.preview.example.com", p.Host)
+	}
+	c.required(k+".label", p.Label)
+	if c.required(k+".priority_parameter", p.PriorityParameter) {
+		c.match(k+".priority_parameter", p.PriorityParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
+	}
+	c.match(k+".host_parameter", p.HostParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
+}
+
+func (cfg *Config) validateWeights(c *checker) {
+	w := cfg.Weights
+	if c.required("weights.source", w.Source) {
+		if _, _, err := ParseS3URI(w.Source); err != nil {
+			c.add("weights.source", "%v", err)
+		}
+	}
+	if c.required("weights.target", w.Target) && !strings.HasPrefix(w.Target, "/") {
+		c.add("weights.target", "%q must be an absolute path, e.g. /mnt/weights", w.Target)
+	}
+	if w.Keep < 0 {
+		c.add("weights.keep", "must be 1 or more (0 means the default, 3)")
+	}
+	if w.Environment != "" {
+		if _, ok := cfg.Environments[w.Environment]; !ok {
+			c.add("weights.environment", "%q is not one of the environments: %s", w.Environment, strings.Join(cfg.EnvNames(), ", "))
+		}
+	}
+}
+
+// ParseS3URI splits s3://bucket/prefix into bucket and prefix (without a
+// leading slash; a trailing slash is kept off too).
+func ParseS3URI(uri string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an S3 URI; write s3://bucket/prefix", uri)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if !bucketRe.MatchString(bucket) || strings.Contains(bucket, "..") {
+		return "", "", fmt.Errorf("%q has no valid bucket name; write s3://bucket/prefix", uri)
+	}
+	return bucket, strings.Trim(prefix, "/"), nil
+}
