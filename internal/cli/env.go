@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
@@ -33,6 +34,9 @@ type Env struct {
 type Services struct {
 	// AWSConfig returns SDK configuration with credentials for purpose.
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
+	// GitHub returns a REST client authenticated with token, against
+	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	GitHub func(getenv func(string) string, token string) (*github.Client, error)
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -55,7 +59,15 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{AWSConfig: defaultAWSConfig}
+	return &Services{AWSConfig: defaultAWSConfig, GitHub: defaultGitHub}
+}
+
+func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
+	c := github.NewClient(nil).WithAuthToken(token)
+	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
+		return c.WithEnterpriseURLs(api, api)
+	}
+	return c, nil
 }
 
 // defaultAWSConfig uses the SDK's default credential chain in the config's
