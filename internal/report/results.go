@@ -1,0 +1,50 @@
+package report
+
+import "time"
+
+// Results is the machine-readable record of one deploy-and-test run. `mlops
+// test --json` and `mlops deploy` write it; `mlops comment --from-results`
+// and the preview lifecycle render it for people. Fields are optional so
+// each step fills in what it knows.
+type Results struct {
+	Status      string            `json:"status"` // "success", "failure", "removed", "in_progress"
+	Environment string            `json:"environment,omitempty"`
+	Stack       string            `json:"stack,omitempty"`
+	PR          int               `json:"pr,omitempty"`
+	URL         string            `json:"url,omitempty"`
+	Commit      string            `json:"commit,omitempty"`
+	Image       string            `json:"image,omitempty"`
+	RunURL      string            `json:"run_url,omitempty"`
+	Message     string            `json:"message,omitempty"` // headline of a failure, or a note
+	Timings     []Timing          `json:"timings,omitempty"`
+	Cases       []CaseResult      `json:"cases,omitempty"`
+	Outputs     map[string]string `json:"outputs,omitempty"`
+}
+
+// Timing is how long one phase (build, deploy, test ...) took.
+type Timing struct {
+	Phase    string        `json:"phase"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// CaseResult is the outcome of one endpoint test case.
+type CaseResult struct {
+	Name     string        `json:"name"`
+	Passed   bool          `json:"passed"`
+	Requests int           `json:"requests"`
+	Failures int           `json:"failures"`
+	P50      time.Duration `json:"p50_ns"`
+	P95      time.Duration `json:"p95_ns"`
+	P99      time.Duration `json:"p99_ns"`
+	Reason   string        `json:"reason,omitempty"` // expected vs got, with a body excerpt
+}
+
+// Passed reports whether every case passed.
+func (r *Results) Passed() bool {
+	for _, c := range r.Cases {
+		if !c.Passed {
+			return false
+		}
+	}
+	return true
+}
