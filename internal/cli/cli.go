@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"config", "check the config file (config validate)", runConfig},
+		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
 	}
 }

@@ -9,12 +9,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -37,6 +39,9 @@ type Services struct {
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// StackDescriber returns the CloudFormation client `mlops test --env`
+	// reads the endpoint URL output with.
+	StackDescriber func(aws.Config) probe.StackAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -59,7 +64,11 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{AWSConfig: defaultAWSConfig, GitHub: defaultGitHub}
+	return &Services{
+		AWSConfig:      defaultAWSConfig,
+		GitHub:         defaultGitHub,
+		StackDescriber: func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
+	}
 }
 
 func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
