@@ -100,13 +100,11 @@ func (e *Env) exit(err error) int {
 		e.Action.Errorf(action.Location{}, "interrupted: %v", err)
 		return ExitInterrupted
 	}
-	loc := action.Location{}
-	var p *config.Problem
-	if errors.As(err, &p) {
-		loc = action.Location{File: p.File, Line: p.Line}
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		e.Action.Errorf(loc, "%s", line)
+	for _, one := range split(err) {
+		loc, msg := locate(one)
+		for _, line := range strings.Split(msg, "\n") {
+			e.Action.Errorf(loc, "%s", line)
+		}
 	}
 	if h := fault.Hint(err); h != "" {
 		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
@@ -115,4 +113,36 @@ func (e *Env) exit(err error) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// split returns the errors err joins (through wrappers that add no text,
+// such as usage marks and hints), so each is reported at its own location.
+func split(err error) []error {
+	base := err
+	for u := errors.Unwrap(base); u != nil && u.Error() == base.Error(); u = errors.Unwrap(base) {
+		base = u
+	}
+	joined, ok := base.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range joined.Unwrap() {
+		out = append(out, split(e)...)
+	}
+	return out
+}
+
+// locate returns where a config or case-file problem is and its message
+// without that location, which the annotation carries instead.
+func locate(err error) (action.Location, string) {
+	var p *config.Problem
+	if !errors.As(err, &p) || p.Error() != err.Error() {
+		return action.Location{}, err.Error()
+	}
+	msg := p.Msg
+	if p.Key != "" {
+		msg = p.Key + ": " + p.Msg
+	}
+	return action.Location{File: p.File, Line: p.Line}, msg
 }

@@ -35,7 +35,7 @@ const (
 type Suite struct {
 	File           string            `yaml:"-"`
 	Ready          *Ready            `yaml:"ready"`
-	RequestTimeout time.Duration     `yaml:"request_timeout"` // per request; default 10s
+	RequestTimeout Duration          `yaml:"request_timeout"` // per request; default 10s
 	Headers        map[string]string `yaml:"headers"`         // sent with every case
 	Cases          []*Case           `yaml:"cases"`
 }
@@ -43,9 +43,9 @@ type Suite struct {
 // Ready is the wait before the cases: GET path until it answers status.
 type Ready struct {
 	Path     string        `yaml:"path"`
-	Timeout  time.Duration `yaml:"timeout"`
-	Interval time.Duration `yaml:"interval"` // default 2s
-	Status   int           `yaml:"status"`   // default 200
+	Timeout  Duration `yaml:"timeout"`
+	Interval Duration `yaml:"interval"` // default 2s
+	Status   int      `yaml:"status"`   // default 200
 }
 
 // Case is one request (or a repeated, concurrent series of it) and what the
@@ -88,9 +88,33 @@ type Assertion struct {
 
 // Latency bounds a case's latency percentiles; zero means no bound.
 type Latency struct {
-	P50 time.Duration `yaml:"p50"`
-	P95 time.Duration `yaml:"p95"`
-	P99 time.Duration `yaml:"p99"`
+	P50 Duration `yaml:"p50"`
+	P95 Duration `yaml:"p95"`
+	P99 Duration `yaml:"p99"`
+}
+
+// Duration is a duration written as Go writes it ("300ms", "2m"). It is
+// parsed after decoding, so a bad value is reported with its key and line.
+type Duration struct {
+	Text  string
+	Value time.Duration
+}
+
+// UnmarshalYAML keeps the text; check parses it.
+func (d *Duration) UnmarshalYAML(b []byte) error { return yaml.Unmarshal(b, &d.Text) }
+
+// parse sets d.Value from d.Text, or to def when the key was left out.
+func (d *Duration) parse(c *checker, key string, def time.Duration) {
+	if d.Text == "" {
+		d.Value = def
+		return
+	}
+	v, err := time.ParseDuration(d.Text)
+	if err != nil || v <= 0 {
+		c.add(key, "%q is not a positive duration such as 300ms, 10s or 2m", d.Text)
+		return
+	}
+	d.Value = v
 }
 
 // LoadFiles reads and checks every case file; all problems are reported
@@ -193,12 +217,7 @@ func (s *Suite) check() []*config.Problem {
 	if s.Ready != nil {
 		s.Ready.check(c)
 	}
-	if s.RequestTimeout < 0 {
-		c.add("request_timeout", "must be positive, e.g. 10s")
-	}
-	if s.RequestTimeout == 0 {
-		s.RequestTimeout = DefaultRequestTimeout
-	}
+	s.RequestTimeout.parse(c, "request_timeout", DefaultRequestTimeout)
 	checkHeaders(c, "headers", s.Headers)
 	if len(s.Cases) == 0 {
 		c.add("cases", "must list at least one case")
@@ -221,15 +240,11 @@ func (s *Suite) check() []*config.Problem {
 
 func (r *Ready) check(c *checker) {
 	checkPath(c, "ready.path", r.Path)
-	if r.Timeout <= 0 {
-		c.add("ready.timeout", "must be a positive duration such as 2m")
+	if r.Timeout.Text == "" {
+		c.add("ready.timeout", "must be set to how long the endpoint may take to get ready, such as 2m")
 	}
-	if r.Interval < 0 {
-		c.add("ready.interval", "must be positive, e.g. 2s")
-	}
-	if r.Interval == 0 {
-		r.Interval = DefaultReadyInterval
-	}
+	r.Timeout.parse(c, "ready.timeout", 0)
+	r.Interval.parse(c, "ready.interval", DefaultReadyInterval)
 	r.Status = checkStatus(c, "ready.status", r.Status)
 }
 
@@ -289,8 +304,10 @@ func (cs *Case) check(c *checker, k string) {
 	for i, a := range cs.Expect.JSON {
 		a.check(c, fmt.Sprintf("%s.expect.json[%d]", k, i))
 	}
-	if cs.Latency != nil && (cs.Latency.P50 < 0 || cs.Latency.P95 < 0 || cs.Latency.P99 < 0) {
-		c.add(k+".latency", "bounds must be positive durations such as 300ms")
+	if cs.Latency != nil {
+		cs.Latency.P50.parse(c, k+".latency.p50", 0)
+		cs.Latency.P95.parse(c, k+".latency.p95", 0)
+		cs.Latency.P99.parse(c, k+".latency.p99", 0)
 	}
 	cs.checkLoad(c, k)
 }

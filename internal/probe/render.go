@@ -8,15 +8,17 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
-// FormatDuration renders a latency for people: 0.42ms, 12.3ms, 1.25s.
+// FormatDuration renders a latency for people: 0.42ms, 12.3ms, 640ms, 1.25s.
 func FormatDuration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0ms"
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
+	case d < 100*time.Millisecond:
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond))
 	default:
 		return fmt.Sprintf("%.2fs", d.Seconds())
 	}
@@ -38,11 +40,15 @@ func (r *Result) table(mark func(bool) string) *report.Table {
 }
 
 func (r *Result) headline() string {
-	n := len(r.Cases)
-	if f := r.Failed(); f > 0 {
-		return fmt.Sprintf("%d of %d cases failed", f, n)
+	n, f := len(r.Cases), r.Failed()
+	noun := "cases"
+	if n == 1 {
+		noun = "case"
 	}
-	return fmt.Sprintf("all %d cases passed", n)
+	if f > 0 {
+		return fmt.Sprintf("%d of %d %s failed", f, n, noun)
+	}
+	return fmt.Sprintf("%d of %d %s passed", n, n, noun)
 }
 
 // Text renders the result for a terminal or a log.

@@ -129,13 +129,13 @@ func (r *Runner) waitReady(ctx context.Context, t Target, s *Suite) (report.Case
 	rd := s.Ready
 	c := report.CaseResult{Name: "ready: GET " + rd.Path, File: s.File, Method: http.MethodGet, Path: rd.Path}
 	begin := r.Clock.Now()
-	deadline := begin.Add(rd.Timeout)
+	deadline := begin.Add(rd.Timeout.Value)
 	target := t.resolve(mustRef(rd.Path))
-	r.logf("waiting up to %s for GET %s to answer %d", rd.Timeout, target, rd.Status)
+	r.logf("waiting up to %s for GET %s to answer %d", rd.Timeout.Value, target, rd.Status)
 	last := ""
 	for {
 		c.Requests++
-		code, body, err := r.send(ctx, t, http.MethodGet, target, nil, s.Headers, nil, s.RequestTimeout)
+		code, body, err := r.send(ctx, t, http.MethodGet, target, nil, s.Headers, nil, s.RequestTimeout.Value)
 		switch {
 		case err != nil:
 			last = err.Error()
@@ -149,13 +149,13 @@ func (r *Runner) waitReady(ctx context.Context, t Target, s *Suite) (report.Case
 		if !r.Clock.Now().Before(deadline) || ctx.Err() != nil {
 			break
 		}
-		if err := r.Clock.Sleep(ctx, rd.Interval); err != nil {
+		if err := r.Clock.Sleep(ctx, rd.Interval.Value); err != nil {
 			last = err.Error()
 			break
 		}
 	}
 	c.Duration = r.Clock.Now().Sub(begin)
-	c.Reason = fmt.Sprintf("endpoint not ready after %s (%d attempts): expected status %d, last answer: %s; the file's cases were not run", rd.Timeout, c.Requests, rd.Status, last)
+	c.Reason = fmt.Sprintf("endpoint not ready after %s (%d attempts): expected status %d, last answer: %s; the file's cases were not run", rd.Timeout.Value, c.Requests, rd.Status, last)
 	return c, false
 }
 
@@ -226,7 +226,7 @@ func latencyProblems(l *Latency, st Stats) []string {
 	for _, b := range []struct {
 		name       string
 		bound, got time.Duration
-	}{{"p50", l.P50, st.P50}, {"p95", l.P95, st.P95}, {"p99", l.P99, st.P99}} {
+	}{{"p50", l.P50.Value, st.P50}, {"p95", l.P95.Value, st.P95}, {"p99", l.P99.Value, st.P99}} {
 		if b.bound > 0 && b.got > b.bound {
 			out = append(out, fmt.Sprintf("latency %s %s exceeds the bound %s", b.name, FormatDuration(b.got), FormatDuration(b.bound)))
 		}
@@ -237,7 +237,7 @@ func latencyProblems(l *Latency, st Stats) []string {
 // request sends one request of a case and checks its answer.
 func (r *Runner) request(ctx context.Context, t Target, s *Suite, cs *Case, target string) outcome {
 	begin := r.Clock.Now()
-	code, body, err := r.send(ctx, t, cs.Method, target, cs.body, s.Headers, cs.Headers, s.RequestTimeout)
+	code, body, err := r.send(ctx, t, cs.Method, target, cs.body, s.Headers, cs.Headers, s.RequestTimeout.Value)
 	o := outcome{latency: r.Clock.Now().Sub(begin), responded: err == nil}
 	switch {
 	case err != nil:
