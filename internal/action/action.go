@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -19,6 +20,9 @@ type Action struct {
 	stderr    io.Writer
 	inActions bool
 	tty       bool
+
+	mu   sync.Mutex // guards errs and appends to the environment files
+	errs []error
 }
 
 // New returns an Action reading the environment through getenv and writing
@@ -56,28 +60,6 @@ func (a *Action) Input(name string) string {
 		return v
 	}
 	return strings.TrimSpace(a.getenv("INPUT_" + strings.ReplaceAll(up, "-", "_")))
-}
-
-// SetOutput records a step output in Actions; elsewhere it does nothing,
-// because data a user wants is already printed on stdout.
-func (a *Action) SetOutput(name, value string) {
-	if a.inActions {
-		a.gha.SetOutput(name, value)
-	}
-}
-
-// Summary appends markdown to the job summary in Actions.
-func (a *Action) Summary(markdown string) {
-	if a.inActions && a.getenv("GITHUB_STEP_SUMMARY") != "" {
-		a.gha.AddStepSummary(markdown)
-	}
-}
-
-// Mask hides value in all later log output of the job.
-func (a *Action) Mask(value string) {
-	if a.inActions && value != "" {
-		a.gha.AddMask(value)
-	}
 }
 
 // Group starts a collapsible log group (a heading on a terminal); call the
