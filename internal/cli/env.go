@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
@@ -15,6 +16,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -38,6 +41,10 @@ type Services struct {
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// ECR returns the image registry client for an AWS configuration.
+	ECR func(aws.Config) image.ECRAPI
+	// Runner starts external programs (docker, git).
+	Runner runner.Runner
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -62,7 +69,11 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{GitHub: defaultGitHub}
+	return &Services{
+		GitHub: defaultGitHub,
+		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner: runner.Exec{},
+	}
 }
 
 func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
