@@ -98,7 +98,9 @@ func (a *Action) annotate(kind string, loc Location, format string, args ...any)
 	msg := fmt.Sprintf(format, args...)
 	if !a.inActions {
 		where := ""
-		if loc.File != "" {
+		// Messages that already start with their file (config problems do)
+		// are not prefixed twice.
+		if loc.File != "" && !strings.HasPrefix(msg, loc.File) {
 			where = loc.File + ": "
 			if loc.Line > 0 {
 				where = fmt.Sprintf("%s:%d: ", loc.File, loc.Line)

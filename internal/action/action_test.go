@@ -125,6 +125,7 @@ func TestOutsideActions(t *testing.T) {
 	a.Errorf(Location{File: ".github/mlops.yml", Line: 3}, "region: %q is not an AWS region", "moon-1")
 	a.Warningf(Location{File: "x.json"}, "careful")
 	a.Errorf(Location{}, "plain")
+	a.Errorf(Location{File: "m.yml", Line: 2}, "m.yml:2: region: bad")
 	end()
 	for _, f := range []string{"output", "summary"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
@@ -134,7 +135,8 @@ func TestOutsideActions(t *testing.T) {
 	want := "==> Deploy ep-a\n" +
 		"error: .github/mlops.yml:3: region: \"moon-1\" is not an AWS region\n" +
 		"warning: x.json: careful\n" +
-		"error: plain\n"
+		"error: plain\n" +
+		"error: m.yml:2: region: bad\n"
 	if diff := cmp.Diff(want, log.String()); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
