@@ -38,6 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
+		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -36,11 +37,13 @@ type Services struct {
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	// The default retries rate limits and server errors as GitHub asks
+	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
-	return &Env{
+	e := &Env{
 		Stdout:   stdout,
 		Stderr:   stderr,
 		Stdin:    stdin,
@@ -49,6 +52,8 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Action:   action.New(getenv, stderr, tty),
 		Services: defaultServices(),
 	}
+	e.Services.GitHub = e.gitHub
+	return e
 }
 
 // NewTestEnv returns an Env for tests: the given environment map only, no
@@ -59,15 +64,20 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{AWSConfig: defaultAWSConfig, GitHub: defaultGitHub}
+	return &Services{AWSConfig: defaultAWSConfig}
 }
 
-func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
-	c := github.NewClient(nil).WithAuthToken(token)
-	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		return c.WithEnterpriseURLs(api, api)
-	}
-	return c, nil
+// gitHub is the default Services.GitHub: a client that retries rate limits
+// and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
+// read at call time, so tests that swap the clock get instant waits — and
+// saying in the log when it waits.
+func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+	return ghclient.NewClient(ghclient.Options{
+		Token:  token,
+		APIURL: getenv("GITHUB_API_URL"),
+		Clock:  e.Clock,
+		Logf:   e.Action.Logf,
+	})
 }
 
 // defaultAWSConfig uses the SDK's default credential chain in the config's
