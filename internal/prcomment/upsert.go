@@ -208,6 +208,8 @@ func explain(t Target, what string, err error) error {
 			"check --pr and --repo (GITHUB_REPOSITORY); a token sees only the repositories it was granted")
 	case http.StatusUnauthorized:
 		return fault.WithHint(wrapped, "the token is invalid or expired; pass a valid --token (input token) or GITHUB_TOKEN")
+	case http.StatusTooManyRequests:
+		return fault.WithHint(wrapped, "GitHub's rate limit stopped the request; re-run the job later")
 	case http.StatusForbidden:
 		return fault.WithHint(wrapped, "give the job `permissions: pull-requests: write`; pull requests from forks get a read-only GITHUB_TOKEN and cannot be commented on")
 	}

@@ -380,6 +380,25 @@ func TestUpsertErrorsSayWhatToDo(t *testing.T) {
 			wantHint:  "permissions: pull-requests: write",
 			wantCalls: []string{list, post},
 		},
+		{
+			name:   "primary rate limit resetting in an hour: no hour-long wait",
+			target: target,
+			fault: &ghfake.Fault{Method: "GET", Times: 1, Status: 403, Headers: map[string]string{
+				"X-Ratelimit-Limit": "1000", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": fmt.Sprint(start.Add(time.Hour).Unix()),
+			}, Body: `{"message":"API rate limit exceeded for installation ID 4242.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api","status":"403"}`},
+			wantErr:   "list comments on pull request acme/models#42: GET ",
+			wantHint:  "the GitHub API rate limit resets at 13:00 UTC; re-run the job after that",
+			wantCalls: []string{list},
+		},
+		{
+			name:   "429 asking for an hour",
+			target: target,
+			fault: &ghfake.Fault{Method: "POST", Times: 1, Status: 429, Headers: map[string]string{"Retry-After": "3600"},
+				Body: `{"message":"You have exceeded a secondary rate limit.","status":"429"}`},
+			wantErr:   "create comment on pull request acme/models#42: POST ",
+			wantHint:  "re-run the job later",
+			wantCalls: []string{list, post},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
