@@ -79,20 +79,24 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 	s.Stats.Files.Store(0)
 	start := s.Clock.Now()
 	l := Layout{Root: o.Target}
-	if err := l.check(!o.DryRun); err != nil {
+	// Everything that can be refused is checked before the first write.
+	if err := l.check(false); err != nil {
 		return nil, err
 	}
 	res := &Result{Source: o.Source.String(), Target: o.Target, DryRun: o.DryRun}
+	objs, err := list(ctx, s.S3, o.Source)
+	if err != nil {
+		return nil, err
+	}
 	if !o.DryRun {
+		if err := l.check(true); err != nil {
+			return nil, err
+		}
 		release, err := l.lock()
 		if err != nil {
 			return nil, err
 		}
 		defer release()
-	}
-	objs, err := list(ctx, s.S3, o.Source)
-	if err != nil {
-		return nil, err
 	}
 	if res.Previous, err = l.CurrentID(); err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ const crc64NVME = 0x9a6c9329ac4bc9b5
 // s3Checksums is what a GetObject or HeadObject answer says about the
 // object's additional checksums.
 type s3Checksums struct {
-	Type                                  types.ChecksumType
+	Type                                   types.ChecksumType
 	SHA256, CRC32C, CRC32, CRC64NVME, SHA1 *string
 }
 
