@@ -234,4 +234,3 @@ func readConsistent(target string, keys []string) error {
 	}
 	return nil
 }
-
