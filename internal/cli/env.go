@@ -9,12 +9,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -37,6 +42,14 @@ type Services struct {
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// S3 returns the client weight syncs read the bucket with.
+	S3 func(aws.Config) weights.S3API
+	// ECS returns the client remote weight syncs run their task with.
+	ECS func(aws.Config) weights.ECSAPI
+	// Logs returns the client remote weight syncs stream the task's log with.
+	Logs func(aws.Config) weights.LogsAPI
+	// WeightsStack returns the client remote weight syncs read stack outputs with.
+	WeightsStack func(aws.Config) weights.StackAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -59,7 +72,25 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{AWSConfig: defaultAWSConfig, GitHub: defaultGitHub}
+	return &Services{
+		AWSConfig:    defaultAWSConfig,
+		GitHub:       defaultGitHub,
+		S3:           defaultS3,
+		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack: func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+	}
+}
+
+// defaultS3 addresses buckets path-style when a custom endpoint is set
+// (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3): emulators rarely resolve
+// virtual-hosted bucket names.
+func defaultS3(c aws.Config) weights.S3API {
+	return s3.NewFromConfig(c, func(o *s3.Options) {
+		if o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	})
 }
 
 func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {

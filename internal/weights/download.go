@@ -29,6 +29,7 @@ type fetcher struct {
 	copyBufs sync.Pool
 	perFile  bool // fsync each file (where syncfs is not available)
 	bytes    *atomic.Int64
+	progress func() // called after each ranged part
 }
 
 func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64) *fetcher {

@@ -163,5 +163,8 @@ func (f *fetcher) getRange(ctx context.Context, o Object, buf []byte, off, size 
 		return nil, fmt.Errorf("range %d-%d: %w", off, end-1, err)
 	}
 	f.bytes.Add(int64(len(b)))
+	if f.progress != nil {
+		f.progress()
+	}
 	return b, nil
 }

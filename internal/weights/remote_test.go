@@ -131,8 +131,8 @@ func TestRemoteFailures(t *testing.T) {
 			wantErr: "failed to start in cluster ecs-mlops: Capacity is unavailable",
 		},
 		{
-			name: "EFS mount fails",
-			script: awsfake.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
+			name:     "EFS mount fails",
+			script:   awsfake.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
 			wantErr:  "stopped before its container ran (TaskFailedToStart): ResourceInitializationError: failed to invoke EFS utils",
 			wantHint: "TCP 2049",
 		},

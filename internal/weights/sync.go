@@ -43,6 +43,9 @@ type Syncer struct {
 	S3    S3API
 	Clock clock.Clock
 	Stats Stats
+	// Progress, when set, is called (from several goroutines) each time a
+	// file or a part of a large file is done; it reads Stats.
+	Progress func()
 	// stage, when set, is called after each step that changes the target;
 	// tests use it to interrupt a sync at every point.
 	stage func(name string)
@@ -197,6 +200,12 @@ func (s *Syncer) build(ctx context.Context, l Layout, o Options, id string, res 
 	return l.switchTo(id)
 }
 
+func (s *Syncer) progress() {
+	if s.Progress != nil {
+		s.Progress()
+	}
+}
+
 // step reports a finished step to the test hook and stops if cancelled.
 func (s *Syncer) step(ctx context.Context, name string) error {
 	if s.stage != nil {
@@ -223,6 +232,7 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	dl := p.Downloads()
 	got := make([]File, len(dl))
 	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes)
+	fe.progress = s.progress
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2 * o.Concurrency)
 	for i, obj := range dl {
@@ -230,6 +240,7 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 			f, err := fe.fetch(gctx, obj)
 			got[i] = f
 			s.Stats.Files.Add(1)
+			s.progress()
 			return err
 		})
 	}
