@@ -8,17 +8,20 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -37,7 +40,8 @@ type Env struct {
 
 // Services builds the clients commands use; tests replace any field.
 type Services struct {
-	// AWSConfig returns SDK configuration with credentials for purpose.
+	// AWSConfig returns SDK configuration with credentials for purpose; the
+	// default assumes the purpose's role with the job's OIDC token (awsauth).
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
@@ -50,10 +54,14 @@ type Services struct {
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
 	WeightsStack func(aws.Config) weights.StackAPI
+	// ECR returns the image registry client for an AWS configuration.
+	ECR func(aws.Config) image.ECRAPI
+	// Runner starts external programs (docker, git).
+	Runner runner.Runner
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
-	return &Env{
+	e := &Env{
 		Stdout:   stdout,
 		Stderr:   stderr,
 		Stdin:    stdin,
@@ -62,6 +70,8 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Action:   action.New(getenv, stderr, tty),
 		Services: defaultServices(),
 	}
+	e.Services.AWSConfig = e.awsConfig
+	return e
 }
 
 // NewTestEnv returns an Env for tests: the given environment map only, no
@@ -73,8 +83,9 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		AWSConfig:    defaultAWSConfig,
 		GitHub:       defaultGitHub,
+		ECR:          func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:       runner.Exec{},
 		S3:           defaultS3,
 		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
 		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
@@ -101,14 +112,28 @@ func defaultGitHub(getenv func(string) string, token string) (*github.Client, er
 	return c, nil
 }
 
-// defaultAWSConfig uses the SDK's default credential chain in the config's
-// region; AWS_REGION and AWS_ENDPOINT_URL are honoured by the SDK itself.
-func defaultAWSConfig(ctx context.Context, cfg *config.Config, _ config.Purpose) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if cfg != nil && cfg.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(cfg.Region))
+// awsConfig is the default Services.AWSConfig: the role for purpose (action
+// input role > MLOPS_ROLE_ARN > roles.<purpose> in the config), assumed
+// in-process with the job's OIDC token, or the SDK's default chain without
+// one. The region is input region > AWS_REGION > AWS_DEFAULT_REGION > config.
+func (e *Env) awsConfig(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error) {
+	cfgRegion, cfgRole, roleKey := "", "", "roles."+string(p)
+	if cfg != nil {
+		cfgRegion, cfgRole = cfg.Region, cfg.Roles.For(p)
+		roleKey = fmt.Sprintf("%s: roles.%s", cfg.Path, p)
 	}
-	return awsconfig.LoadDefaultConfig(ctx, opts...)
+	region := e.Action.Resolve(action.Setting{Flag: "region", Env: []string{"AWS_REGION", "AWS_DEFAULT_REGION"}, Config: cfgRegion}, "", false)
+	role := e.Action.Resolve(action.Setting{Flag: "role", Env: []string{"MLOPS_ROLE_ARN"}, Config: cfgRole}, "", false)
+	from := map[string]string{"input": "action input role", "env": "MLOPS_ROLE_ARN", "config": roleKey}[role.Source]
+	return awsauth.Load(ctx, awsauth.Options{
+		Getenv:   e.Getenv,
+		Region:   region.Value,
+		RoleARN:  role.Value,
+		RoleFrom: from,
+		Purpose:  string(p),
+		Mask:     e.Action.Mask,
+		Warnf:    func(f string, a ...any) { e.Action.Warningf(action.Location{}, f, a...) },
+	})
 }
 
 // flags returns a flag set for a command whose usage text goes to stdout on

@@ -149,12 +149,12 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 // syncProgress shows the running sync: redrawn at most every 100 ms on a
 // terminal, one line every 10 s in CI (action.Progress keeps that cadence).
 type syncProgress struct {
-	mu    sync.Mutex
-	e     *Env
-	s     *weights.Syncer
-	p     interface{ Update(string) }
-	start time.Time
-	last  time.Time
+	mu     sync.Mutex
+	e      *Env
+	s      *weights.Syncer
+	p      interface{ Update(string) }
+	start  time.Time
+	last   time.Time
 	doneFn func(string)
 }
 
