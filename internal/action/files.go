@@ -1,7 +1,8 @@
 package action
 
 import (
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -9,20 +10,19 @@ import (
 )
 
 // SetOutput records a step output in Actions; elsewhere it does nothing,
-// because data a user wants is already printed on stdout. A value that spans
-// lines is written with a random heredoc delimiter, as the Actions toolkit
-// does, so text from an event cannot end the value early and forge another
-// output. A failure to write is kept and reported by Err.
+// because data a user wants is already printed on stdout. Values are written
+// in the heredoc form with a delimiter derived from the value's SHA-256, so
+// text from an event cannot contain the delimiter, end the value early and
+// forge another output (the fixed delimiter of go-githubactions could be),
+// while the file stays the same for the same outputs. A failure to write is
+// kept and reported by Err.
 // https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#multiline-strings
 func (a *Action) SetOutput(name, value string) {
 	if !a.inActions {
 		return
 	}
-	if !strings.ContainsAny(value, "\r\n") {
-		a.appendFile("GITHUB_OUTPUT", "step output "+name, name+"="+value+"\n")
-		return
-	}
-	delim := "ghadelimiter_" + rand.Text()
+	sum := sha256.Sum256([]byte(value))
+	delim := "ghadelimiter_" + hex.EncodeToString(sum[:16])
 	a.appendFile("GITHUB_OUTPUT", "step output "+name, name+"<<"+delim+"\n"+value+"\n"+delim+"\n")
 }
 
