@@ -41,6 +41,7 @@ func commands() []command {
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},
+		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
 	}
 }
 
@@ -110,6 +111,9 @@ func (e *Env) exit(err error) int {
 	}
 	if h := fault.Hint(err); h != "" {
 		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
+	}
+	if code := fault.ExitCode(err); code > 0 && code < 256 {
+		return code
 	}
 	if fault.IsUsage(err) {
 		return ExitUsage
