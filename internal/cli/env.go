@@ -20,6 +20,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -46,6 +47,8 @@ type Services struct {
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	// The default retries rate limits and server errors as GitHub asks
+	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
 	// S3 returns the client weight syncs read the bucket with.
 	S3 func(aws.Config) weights.S3API
@@ -74,6 +77,7 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Services: defaultServices(),
 	}
 	e.Services.AWSConfig = e.awsConfig
+	e.Services.GitHub = e.gitHub
 	return e
 }
 
@@ -86,7 +90,6 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		GitHub:         defaultGitHub,
 		ECR:            func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
 		Runner:         runner.Exec{},
 		CloudFormation: func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
@@ -108,12 +111,17 @@ func defaultS3(c aws.Config) weights.S3API {
 	})
 }
 
-func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
-	c := github.NewClient(nil).WithAuthToken(token)
-	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		return c.WithEnterpriseURLs(api, api)
-	}
-	return c, nil
+// gitHub is the default Services.GitHub: a client that retries rate limits
+// and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
+// read at call time, so tests that swap the clock get instant waits — and
+// saying in the log when it waits.
+func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+	return ghclient.NewClient(ghclient.Options{
+		Token:  token,
+		APIURL: getenv("GITHUB_API_URL"),
+		Clock:  e.Clock,
+		Logf:   e.Action.Logf,
+	})
 }
 
 // awsConfig is the default Services.AWSConfig: the role for purpose (action
