@@ -37,6 +37,7 @@ type command struct {
 // work are listed.
 func commands() []command {
 	return []command{
+		{"bootstrap", "deploy the OIDC trust, the roles, the image repository and the artifact bucket; prints the role ARNs", runBootstrap},
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},

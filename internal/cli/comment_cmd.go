@@ -24,13 +24,12 @@ import (
 // commentRequest is a checked mlops comment invocation: everything is
 // validated before any GitHub request.
 type commentRequest struct {
-	target  prcomment.Target
-	marker  string
-	token   string
-	author  string
-	body    string
-	runURL  string
-	summary string // markdown for the job summary ("" for none)
+	target prcomment.Target
+	marker string
+	token  string
+	author string
+	body   string
+	runURL string
 }
 
 func runComment(ctx context.Context, e *Env, args []string) error {
@@ -52,7 +51,7 @@ func runComment(ctx context.Context, e *Env, args []string) error {
 	e.Action.Mask(req.token)
 	client, err := e.Services.GitHub(e.Getenv, req.token)
 	if err != nil {
-		return fmt.Errorf("github client: %w", err)
+		return fault.Usage(fmt.Errorf("mlops comment: %w", err))
 	}
 	author, err := prcomment.ResolveAuthor(ctx, client, req.token, req.author)
 	if err != nil {
@@ -72,11 +71,11 @@ func (e *Env) reportComment(req commentRequest, res prcomment.Result) {
 	e.Action.SetOutput("comment-id", strconv.FormatInt(res.ID, 10))
 	e.Action.SetOutput("comment-url", res.URL)
 	e.Action.SetOutput("created", strconv.FormatBool(res.Created))
+	// The job summary is left to the commands that produced the results
+	// (test, deploy), except for what the comment could not hold.
 	if res.Truncated {
 		e.Action.Warningf(action.Location{}, "the comment on %s was cut to GitHub's limit of %d characters; the full text is in the job summary", req.target, prcomment.MaxBody)
 		e.Action.Summary(req.body)
-	} else if req.summary != "" {
-		e.Action.Summary(req.summary)
 	}
 }
 
@@ -177,7 +176,6 @@ func (e *Env) commentBody(fs *flag.FlagSet, req *commentRequest) error {
 			r.RunURL = req.runURL
 		}
 		req.body = r.Markdown(report.MarkdownOptions{RepoURL: report.RepoURL(e.Getenv)})
-		req.summary = req.body
 		return nil
 	}
 	return errors.New("no body: pass --body-file FILE or --from-results FILE")

@@ -143,9 +143,29 @@ func TestCommentFromResultsCreatesThenUpdates(t *testing.T) {
 			t.Errorf("step outputs lack %q:\n%s", want, out)
 		}
 	}
+	if summary, err := os.ReadFile(w.env["GITHUB_STEP_SUMMARY"]); err == nil {
+		t.Errorf("job summary written although the comment holds everything:\n%s", summary)
+	}
+}
+
+func TestCommentTooLongKeepsFullTextInSummary(t *testing.T) {
+	t.Parallel()
+	w := newCommentWorld(t)
+	long := strings.Repeat("| row | with | cells |\n", 5000)
+	code, _, stderr, _ := w.run(t, "comment", "--pr", "42", "--marker", "log", "--body-file", w.write(t, "long.md", long))
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "::warning::the comment on acme/models#42 was cut to GitHub's limit of 65536 characters") {
+		t.Errorf("no warning about the cut:\n%s", stderr)
+	}
 	summary, _ := os.ReadFile(w.env["GITHUB_STEP_SUMMARY"])
-	if !strings.Contains(string(summary), "is up — all 2 endpoint tests passed") {
-		t.Errorf("job summary lacks the rendered results:\n%s", summary)
+	if !strings.Contains(string(summary), long) {
+		t.Errorf("job summary lacks the full text (%d bytes written)", len(summary))
+	}
+	body := w.gh.Comments(commentRepo, 42)[0].Body
+	if !strings.Contains(body, "⚠️ **Truncated:** showing ") || !strings.Contains(body, "(https://github.com/acme/models/actions/runs/987654321)") {
+		t.Errorf("comment lacks the truncation note with the run link:\n%s", body[len(body)-300:])
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -57,6 +58,8 @@ type Services struct {
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
 	WeightsStack func(aws.Config) weights.StackAPI
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
@@ -87,12 +90,13 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		ECR:          func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:       runner.Exec{},
-		S3:           defaultS3,
-		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
-		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
-		WeightsStack: func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		ECR:            func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:         runner.Exec{},
+		CloudFormation: func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		S3:             defaultS3,
+		ECS:            func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:           func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack:   func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
 	}
 }
 
