@@ -72,7 +72,7 @@ func (f *fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.Descri
 	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{st}}, nil
 }
 
-const testConfig = `version: 1
+const probeTestConfig = `version: 1
 region: eu-west-1
 environments:
   ep-a:
@@ -100,7 +100,7 @@ type testCLI struct {
 func newTestCLI(t *testing.T, stacks map[string]map[string]string) *testCLI {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := fmt.Sprintf(testConfig, committedCases, committedCases)
+	cfg := fmt.Sprintf(probeTestConfig, committedCases, committedCases)
 	if err := os.WriteFile(filepath.Join(dir, "mlops.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

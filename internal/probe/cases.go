@@ -42,7 +42,7 @@ type Suite struct {
 
 // Ready is the wait before the cases: GET path until it answers status.
 type Ready struct {
-	Path     string        `yaml:"path"`
+	Path     string   `yaml:"path"`
 	Timeout  Duration `yaml:"timeout"`
 	Interval Duration `yaml:"interval"` // default 2s
 	Status   int      `yaml:"status"`   // default 200
