@@ -38,6 +38,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
+		{"deploy", "deploy an environment's stack: change set, live events, ECS rollout, outputs", runDeploy},
+		{"plan", "show the change set a deploy would execute (table and markdown); nothing is executed", runPlan},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},

@@ -8,7 +8,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
@@ -18,6 +22,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -45,6 +51,14 @@ type Services struct {
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// TemplateUploader returns the S3 client that uploads large templates.
+	TemplateUploader func(aws.Config) stack.UploaderAPI
+	// ECS returns the client that checks service rollouts.
+	ECS func(aws.Config) service.ECSAPI
+	// ELB returns the client that checks target health.
+	ELB func(aws.Config) service.ELBAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -70,9 +84,13 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		GitHub: defaultGitHub,
-		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner: runner.Exec{},
+		GitHub:           defaultGitHub,
+		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:           runner.Exec{},
+		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
+		ECS:              func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
+		ELB:              func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 	}
 }
 
