@@ -102,13 +102,19 @@ func (e *Env) exit(err error) int {
 		e.Action.Errorf(action.Location{}, "interrupted: %v", err)
 		return ExitInterrupted
 	}
-	loc := action.Location{}
-	var p *config.Problem
-	if errors.As(err, &p) {
-		loc = action.Location{File: p.File, Line: p.Line}
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		e.Action.Errorf(loc, "%s", line)
+	if ps := problems(err); len(ps) > 0 {
+		for _, p := range ps {
+			e.reportProblem(p)
+		}
+	} else {
+		loc := action.Location{}
+		var p *config.Problem
+		if errors.As(err, &p) {
+			loc = action.Location{File: p.File, Line: p.Line}
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			e.Action.Errorf(loc, "%s", line)
+		}
 	}
 	if h := fault.Hint(err); h != "" {
 		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
@@ -117,4 +123,40 @@ func (e *Env) exit(err error) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// problems returns the located problems err consists of, when every part
+// of it is one (a joined list of validation problems), else nil.
+func problems(err error) []*config.Problem {
+	switch u := err.(type) {
+	case *config.Problem:
+		return []*config.Problem{u}
+	case interface{ Unwrap() []error }:
+		var out []*config.Problem
+		for _, e := range u.Unwrap() {
+			ps := problems(e)
+			if ps == nil {
+				return nil
+			}
+			out = append(out, ps...)
+		}
+		return out
+	case interface{ Unwrap() error }:
+		return problems(u.Unwrap())
+	}
+	return nil
+}
+
+// reportProblem annotates one problem at its file and line; a flag
+// ("--param") is named in the message instead.
+func (e *Env) reportProblem(p *config.Problem) {
+	msg := p.Msg
+	if p.Key != "" {
+		msg = p.Key + ": " + msg
+	}
+	if strings.HasPrefix(p.File, "--") {
+		e.Action.Errorf(action.Location{}, "%s: %s", p.File, msg)
+		return
+	}
+	e.Action.Errorf(action.Location{File: p.File, Line: p.Line}, "%s", msg)
 }
