@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,8 +20,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite golden files")
 
 const deployConfig = `version: 1
 region: eu-west-1
@@ -88,8 +85,8 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 	}
 	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return j.cf }
 	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: j.cf, Region: "eu-west-1"} }
-	e.Services.ECS = func(aws.Config) service.ECSAPI { return j.ecs }
-	e.Services.ELB = func(aws.Config) service.ELBAPI { return j.elb }
+	e.Services.RolloutECS = func(aws.Config) service.ECSAPI { return j.ecs }
+	e.Services.RolloutELB = func(aws.Config) service.ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
 }
 
@@ -115,21 +112,6 @@ func (j *deployJob) outputs(t *testing.T) map[string]string {
 		out[m[1]] = m[3]
 	}
 	return out
-}
-
-func goldenFile(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		must(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
 }
 
 func TestDeployInActions(t *testing.T) {
