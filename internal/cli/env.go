@@ -60,12 +60,12 @@ type Services struct {
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
 	WeightsStack func(aws.Config) weights.StackAPI
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
-	// CloudFormation returns the stack client the deploy engine uses.
-	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// TemplateUploader returns the S3 client that uploads large templates.
 	TemplateUploader func(aws.Config) stack.UploaderAPI
 	// RolloutECS returns the client that checks service rollouts after a deploy.
@@ -165,7 +165,7 @@ func (e *Env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
 		if hasFlags(fs) {
 			fmt.Fprint(e.Stdout, "\nFlags:\n")
 			fs.SetOutput(e.Stdout)
@@ -185,9 +185,15 @@ func hasFlags(fs *flag.FlagSet) bool {
 // parse parses args; --help prints usage and returns flag.ErrHelp, and other
 // errors are usage errors. Positional arguments are refused unless allowed.
 func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			usage()
 			return err
 		}
 		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
