@@ -21,12 +21,6 @@ import (
 // environment's tests setting names them.
 const defaultCases = "tests/endpoint/*.yaml"
 
-// listFlag collects a repeatable flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, " ") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 // testRun is everything `mlops test` resolved before it sends a request.
 type testRun struct {
 	env    *config.Environment
