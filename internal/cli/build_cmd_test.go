@@ -223,6 +223,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"token endpoint down", []string{"build", "--push"}, func(j *actionsJob) { j.tokens.FailWith(500) }, "request a GitHub OIDC token"},
 		{"bad tag", []string{"build", "--tag", "-latest"}, nil, `tag "-latest" is not a valid image tag`},
 		{"bad pr", []string{"build", "--pr", "x"}, nil, `pr "x" is not a pull request number`},
+		{"bad build argument", []string{"build", "--build-arg", "=x"}, nil, `build argument "=x" is not KEY=VALUE`},
 		{"no commit", []string{"build"}, func(j *actionsJob) { delete(j.env, "GITHUB_SHA") }, "no commit to tag the image with"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +254,7 @@ func TestBuildLocalUsesGitHead(t *testing.T) {
 		delete(j.env, k)
 	}
 	j.docker.GitHead = "1111111111111111111111111111111111111111"
+	j.env["INPUT_BUILD_ARGS"] = "VERSION=1111111\n\nCOMMENT=two words\n"
 	if code := j.run(t, "build"); code != ExitOK {
 		t.Fatalf("exit %d\nstderr:\n%s", code, j.stderr.String())
 	}
@@ -265,5 +267,9 @@ func TestBuildLocalUsesGitHead(t *testing.T) {
 	calls := j.docker.Calls()
 	if got := strings.Join(calls[len(calls)-1].Argv, " "); !strings.Contains(got, "--tag ecs-mlops/endpoint:1111111111111111111111111111111111111111 ") {
 		t.Errorf("build argv %q does not tag the HEAD commit", got)
+	}
+	argv := calls[len(calls)-1].Argv
+	if diff := cmp.Diff([]string{"--build-arg", "VERSION=1111111", "--build-arg", "COMMENT=two words", "--load", "endpoint"}, argv[len(argv)-6:]); diff != "" {
+		t.Errorf("build arguments from the build-args input (-want +got):\n%s", diff)
 	}
 }
