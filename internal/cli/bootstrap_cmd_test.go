@@ -105,6 +105,7 @@ artifacts:
 	if diff := cmp.Diff(wantOut, stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
+	goldenFile(t, "bootstrap/stderr.log", stderr)
 	if !cf.Protected("ecs-mlops-bootstrap") {
 		t.Error("bootstrap stack without termination protection; it holds the roles every workflow needs")
 	}

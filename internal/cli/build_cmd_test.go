@@ -118,10 +118,10 @@ func must(t *testing.T, err error) {
 func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, sub, event, path, tag string
+		name, sub, event, path, tag, golden string
 	}{
-		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"},
-		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821"},
+		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "build/push"},
+		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "build/pull_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,6 +137,8 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if got := j.file(t, "output"); !strings.Contains(got, ref) || !strings.Contains(got, tc.tag) {
 				t.Errorf("outputs file lacks image-uri %s or tag %s:\n%s", ref, tc.tag, got)
 			}
+			goldenFile(t, tc.golden+".summary.md", j.file(t, "summary"))
+			goldenFile(t, tc.golden+".log", withoutMaskCommands(j.stderr.String()))
 			issued := j.sts.Issued()
 			if len(issued) != 1 || len(j.usedKeys) != 1 || j.usedKeys[0] != issued[0].AccessKeyID {
 				t.Fatalf("ECR client used keys %v; STS issued %+v", j.usedKeys, issued)
