@@ -154,7 +154,7 @@ func (e *Env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
 		if hasFlags(fs) {
 			fmt.Fprint(e.Stdout, "\nFlags:\n")
 			fs.SetOutput(e.Stdout)
@@ -174,9 +174,15 @@ func hasFlags(fs *flag.FlagSet) bool {
 // parse parses args; --help prints usage and returns flag.ErrHelp, and other
 // errors are usage errors. Positional arguments are refused unless allowed.
 func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			usage()
 			return err
 		}
 		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
