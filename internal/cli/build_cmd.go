@@ -17,7 +17,7 @@ import (
 )
 
 func runBuild(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("build", "[--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--config FILE]")
+	fs := e.flags("build", "[--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--build-arg K=V] [--config FILE]")
 	fs.String("tag", "", "image tag (default: the commit SHA, pr-<N>-<sha> for a pull request)")
 	fs.Bool("push", false, "push to ECR (creating the repository when missing); without it the image is only built locally")
 	fs.String("platform", "", "target platform, e.g. linux/amd64 (default image.platform)")
