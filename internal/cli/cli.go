@@ -38,6 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
+		{"doctor", "check a deployed environment (EFS access, health path, targets, listener rules, image) and say how to fix it", runDoctor},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
@@ -45,6 +47,12 @@ type Services struct {
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
+	// Doctor returns the read-only clients mlops doctor examines an
+	// environment with.
+	Doctor func(aws.Config) doctor.Clients
+	// HTTP is the client whose transport requests to deployed endpoints
+	// use; nil means http.DefaultClient.
+	HTTP *http.Client
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -73,6 +81,7 @@ func defaultServices() *Services {
 		GitHub: defaultGitHub,
 		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
 		Runner: runner.Exec{},
+		Doctor: defaultDoctorClients,
 	}
 }
 
