@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,8 +18,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor/doctortest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 const doctorConfig = `version: 1
 region: eu-west-1
@@ -68,19 +65,6 @@ func pingServer(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		must(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	must(t, err)
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 func TestDoctorReport(t *testing.T) {

@@ -9,7 +9,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
@@ -18,8 +22,11 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -42,7 +49,19 @@ type Services struct {
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	// The default retries rate limits and server errors as GitHub asks
+	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// S3 returns the client weight syncs read the bucket with.
+	S3 func(aws.Config) weights.S3API
+	// ECS returns the client remote weight syncs run their task with.
+	ECS func(aws.Config) weights.ECSAPI
+	// Logs returns the client remote weight syncs stream the task's log with.
+	Logs func(aws.Config) weights.LogsAPI
+	// WeightsStack returns the client remote weight syncs read stack outputs with.
+	WeightsStack func(aws.Config) weights.StackAPI
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
@@ -66,6 +85,7 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Services: defaultServices(),
 	}
 	e.Services.AWSConfig = e.awsConfig
+	e.Services.GitHub = e.gitHub
 	return e
 }
 
@@ -78,19 +98,39 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		GitHub: defaultGitHub,
-		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner: runner.Exec{},
-		Doctor: defaultDoctorClients,
+		ECR:            func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:         runner.Exec{},
+		CloudFormation: func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		S3:             defaultS3,
+		ECS:            func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:           func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack:   func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		Doctor:         defaultDoctorClients,
 	}
 }
 
-func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
-	c := github.NewClient(nil).WithAuthToken(token)
-	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		return c.WithEnterpriseURLs(api, api)
-	}
-	return c, nil
+// defaultS3 addresses buckets path-style when a custom endpoint is set
+// (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3): emulators rarely resolve
+// virtual-hosted bucket names.
+func defaultS3(c aws.Config) weights.S3API {
+	return s3.NewFromConfig(c, func(o *s3.Options) {
+		if o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	})
+}
+
+// gitHub is the default Services.GitHub: a client that retries rate limits
+// and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
+// read at call time, so tests that swap the clock get instant waits — and
+// saying in the log when it waits.
+func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+	return ghclient.NewClient(ghclient.Options{
+		Token:  token,
+		APIURL: getenv("GITHUB_API_URL"),
+		Clock:  e.Clock,
+		Logf:   e.Action.Logf,
+	})
 }
 
 // awsConfig is the default Services.AWSConfig: the role for purpose (action
@@ -123,7 +163,7 @@ func (e *Env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
 		if hasFlags(fs) {
 			fmt.Fprint(e.Stdout, "\nFlags:\n")
 			fs.SetOutput(e.Stdout)
@@ -143,9 +183,15 @@ func hasFlags(fs *flag.FlagSet) bool {
 // parse parses args; --help prints usage and returns flag.ErrHelp, and other
 // errors are usage errors. Positional arguments are refused unless allowed.
 func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			usage()
 			return err
 		}
 		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
