@@ -25,6 +25,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -74,6 +75,9 @@ type Services struct {
 	RolloutECS func(aws.Config) service.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
 	RolloutELB func(aws.Config) service.ELBAPI
+	// StackDescriber returns the CloudFormation client `mlops test --env`
+	// reads the endpoint URL output with.
+	StackDescriber func(aws.Config) probe.StackAPI
 	// Doctor returns the read-only clients mlops doctor examines an
 	// environment with.
 	Doctor func(aws.Config) doctor.Clients
@@ -116,6 +120,7 @@ func defaultServices() *Services {
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
 		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 		Doctor:           defaultDoctorClients,
 	}
 }
