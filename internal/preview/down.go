@@ -17,6 +17,18 @@ type DownResult struct {
 	Deployments int
 }
 
+// Summary says in one sentence what was removed.
+func (d *DownResult) Summary() string {
+	if d.Gone() {
+		return fmt.Sprintf("The preview %s was already gone; nothing to remove.", d.Stack)
+	}
+	stack := "no stack"
+	if d.StackFound {
+		stack = "stack " + d.Stack
+	}
+	return fmt.Sprintf("Removed %s, %d image(s) and %d deployment(s).", stack, len(d.Images), d.Deployments)
+}
+
 // Gone reports whether there was nothing left to remove.
 func (d *DownResult) Gone() bool {
 	return !d.StackFound && len(d.Images) == 0 && d.Deployments == 0
@@ -54,11 +66,7 @@ func (l *Lifecycle) Down(ctx context.Context, pr int, reason string) (*DownResul
 		return res, err
 	}
 	if !res.Gone() {
-		msg := reason
-		if len(res.Images) > 0 {
-			msg = strings.TrimSpace(fmt.Sprintf("%s Removed stack %s and %d image(s).", reason, names.Stack, len(res.Images)))
-		}
-		l.comment(ctx, &report.Results{Status: "removed", Environment: names.Environment, Stack: names.Stack, PR: pr, RunURL: l.RunURL, Message: msg})
+		l.comment(ctx, &report.Results{Status: "removed", Environment: names.Environment, Stack: names.Stack, PR: pr, RunURL: l.RunURL, Message: strings.TrimSpace(reason + " " + res.Summary())})
 	}
 	return res, nil
 }

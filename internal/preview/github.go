@@ -72,6 +72,13 @@ func (g *GitHub) Deactivate(ctx context.Context, env, logURL string) (int, error
 			return n, fmt.Errorf("list deployments of %s: %w", env, err)
 		}
 		for _, d := range ds {
+			done, err := g.inactive(ctx, d.GetID())
+			if err != nil || done {
+				if err != nil {
+					return n, err
+				}
+				continue
+			}
 			if err := g.SetStatus(ctx, d.GetID(), StateInactive, "", logURL); err != nil {
 				return n, err
 			}
@@ -82,6 +89,16 @@ func (g *GitHub) Deactivate(ctx context.Context, env, logURL string) (int, error
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// inactive reports whether the deployment's latest status (statuses list
+// newest first) is already inactive, so a repeated teardown writes nothing.
+func (g *GitHub) inactive(ctx context.Context, id int64) (bool, error) {
+	ss, _, err := g.Client.Repositories.ListDeploymentStatuses(ctx, g.Owner, g.Repo, id, &github.ListOptions{PerPage: 1})
+	if err != nil {
+		return false, fmt.Errorf("list statuses of deployment %d: %w", id, err)
+	}
+	return len(ss) > 0 && ss[0].GetState() == StateInactive, nil
 }
 
 // HasWriteAccess reports whether user may push to the repository, through

@@ -38,9 +38,10 @@ type GitHub struct {
 }
 
 type deployment struct {
-	ID          int64  `json:"id"`
-	Ref         string `json:"ref"`
-	Environment string `json:"environment"`
+	ID          int64    `json:"id"`
+	Ref         string   `json:"ref"`
+	Environment string   `json:"environment"`
+	states      []string // oldest first
 }
 
 // NewGitHub starts the stand-in; call Close when done.
@@ -85,8 +86,8 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		d := deployment{ID: int64(len(g.deployments) + 1), Ref: fmt.Sprint(body["ref"]), Environment: fmt.Sprint(body["environment"])}
 		g.deployments = append(g.deployments, d)
 		reply(w, http.StatusCreated, d)
-	case r.Method == http.MethodPost && len(rest) == 3 && rest[0] == "deployments" && rest[2] == "statuses":
-		reply(w, http.StatusCreated, map[string]any{"id": len(g.calls), "state": body["state"]})
+	case len(rest) == 3 && rest[0] == "deployments" && rest[2] == "statuses":
+		g.statuses(w, r, rest[1], body)
 	case r.Method == http.MethodGet && len(rest) == 1 && rest[0] == "deployments":
 		g.listDeployments(w, r)
 	case r.Method == http.MethodGet && len(rest) == 3 && rest[0] == "collaborators" && rest[2] == "permission":
@@ -107,6 +108,41 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		reply(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	}
+}
+
+// statuses records a status (POST) or lists them newest first (GET).
+func (g *GitHub) statuses(w http.ResponseWriter, r *http.Request, id string, body map[string]any) {
+	n, _ := strconv.Atoi(id)
+	if n < 1 || n > len(g.deployments) {
+		reply(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	d := &g.deployments[n-1]
+	if r.Method == http.MethodPost {
+		d.states = append(d.states, fmt.Sprint(body["state"]))
+		reply(w, http.StatusCreated, map[string]any{"id": len(g.calls), "state": body["state"]})
+		return
+	}
+	var out []map[string]any
+	for i := len(d.states) - 1; i >= 0; i-- {
+		out = append(out, map[string]any{"id": i + 1, "state": d.states[i]})
+	}
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if per > 0 && per < len(out) {
+		out = out[:per]
+	}
+	reply(w, http.StatusOK, out)
+}
+
+// DeploymentStates returns each deployment's statuses, oldest first.
+func (g *GitHub) DeploymentStates() map[string][][]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string][][]string{}
+	for _, d := range g.deployments {
+		out[d.Environment] = append(out[d.Environment], append([]string(nil), d.states...))
+	}
+	return out
 }
 
 // listDeployments answers newest first, filtered by environment, paged
