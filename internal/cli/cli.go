@@ -37,6 +37,7 @@ type command struct {
 // work are listed.
 func commands() []command {
 	return []command{
+		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},

@@ -8,13 +8,16 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -32,15 +35,20 @@ type Env struct {
 
 // Services builds the clients commands use; tests replace any field.
 type Services struct {
-	// AWSConfig returns SDK configuration with credentials for purpose.
+	// AWSConfig returns SDK configuration with credentials for purpose; the
+	// default assumes the purpose's role with the job's OIDC token (awsauth).
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// ECR returns the image registry client for an AWS configuration.
+	ECR func(aws.Config) image.ECRAPI
+	// Runner starts external programs (docker, git).
+	Runner runner.Runner
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
-	return &Env{
+	e := &Env{
 		Stdout:   stdout,
 		Stderr:   stderr,
 		Stdin:    stdin,
@@ -49,6 +57,8 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Action:   action.New(getenv, stderr, tty),
 		Services: defaultServices(),
 	}
+	e.Services.AWSConfig = e.awsConfig
+	return e
 }
 
 // NewTestEnv returns an Env for tests: the given environment map only, no
@@ -59,7 +69,11 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 }
 
 func defaultServices() *Services {
-	return &Services{AWSConfig: defaultAWSConfig, GitHub: defaultGitHub}
+	return &Services{
+		GitHub: defaultGitHub,
+		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner: runner.Exec{},
+	}
 }
 
 func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
@@ -70,14 +84,28 @@ func defaultGitHub(getenv func(string) string, token string) (*github.Client, er
 	return c, nil
 }
 
-// defaultAWSConfig uses the SDK's default credential chain in the config's
-// region; AWS_REGION and AWS_ENDPOINT_URL are honoured by the SDK itself.
-func defaultAWSConfig(ctx context.Context, cfg *config.Config, _ config.Purpose) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if cfg != nil && cfg.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(cfg.Region))
+// awsConfig is the default Services.AWSConfig: the role for purpose (action
+// input role > MLOPS_ROLE_ARN > roles.<purpose> in the config), assumed
+// in-process with the job's OIDC token, or the SDK's default chain without
+// one. The region is input region > AWS_REGION > AWS_DEFAULT_REGION > config.
+func (e *Env) awsConfig(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error) {
+	cfgRegion, cfgRole, roleKey := "", "", "roles."+string(p)
+	if cfg != nil {
+		cfgRegion, cfgRole = cfg.Region, cfg.Roles.For(p)
+		roleKey = fmt.Sprintf("%s: roles.%s", cfg.Path, p)
 	}
-	return awsconfig.LoadDefaultConfig(ctx, opts...)
+	region := e.Action.Resolve(action.Setting{Flag: "region", Env: []string{"AWS_REGION", "AWS_DEFAULT_REGION"}, Config: cfgRegion}, "", false)
+	role := e.Action.Resolve(action.Setting{Flag: "role", Env: []string{"MLOPS_ROLE_ARN"}, Config: cfgRole}, "", false)
+	from := map[string]string{"input": "action input role", "env": "MLOPS_ROLE_ARN", "config": roleKey}[role.Source]
+	return awsauth.Load(ctx, awsauth.Options{
+		Getenv:   e.Getenv,
+		Region:   region.Value,
+		RoleARN:  role.Value,
+		RoleFrom: from,
+		Purpose:  string(p),
+		Mask:     e.Action.Mask,
+		Warnf:    func(f string, a ...any) { e.Action.Warningf(action.Location{}, f, a...) },
+	})
 }
 
 // flags returns a flag set for a command whose usage text goes to stdout on

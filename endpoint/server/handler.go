@@ -1,0 +1,171 @@
+// Package server is the example model endpoint: an HTTP server that answers
+// predictions from a linear or logistic model loaded from a weights directory,
+// and switches to new weights atomically while it serves.
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// maxBody bounds a predict request; the model takes a handful of numbers.
+const maxBody = 1 << 20
+
+// Handler serves the endpoint's routes from a Store.
+type Handler struct {
+	store       *Store
+	codeVersion string
+	log         *slog.Logger
+	mux         *http.ServeMux
+}
+
+// NewHandler returns the endpoint's HTTP handler. codeVersion is reported on
+// /api/v1/version next to the weights version.
+func NewHandler(store *Store, codeVersion string, log *slog.Logger) *Handler {
+	h := &Handler{store: store, codeVersion: codeVersion, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /ping", h.ping)
+	// The original sample's route has a trailing slash; accept both so a
+	// client is never redirected (a redirected POST loses its body).
+	h.mux.HandleFunc("POST /api/v1/predict/{$}", h.predict)
+	h.mux.HandleFunc("POST /api/v1/predict", h.predict)
+	h.mux.HandleFunc("GET /api/v1/version", h.version)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// ping is the load balancer's health check: it answers while the process
+// serves, weights or not, so a task is not killed while weights are synced.
+func (h *Handler) ping(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// PredictRequest is the body of POST /api/v1/predict/: either one input
+// (features) or a batch (instances), each a map of feature name to number.
+type PredictRequest struct {
+	Features  map[string]float64   `json:"features,omitempty"`
+	Instances []map[string]float64 `json:"instances,omitempty"`
+}
+
+// PredictResponse answers a predict request. Every prediction in one
+// response comes from the one weights version it names.
+type PredictResponse struct {
+	Prediction     *float64     `json:"prediction,omitempty"`
+	Label          string       `json:"label,omitempty"`
+	Predictions    []Prediction `json:"predictions,omitempty"`
+	WeightsVersion string       `json:"weights_version"`
+}
+
+// ErrorResponse is every error body the endpoint sends.
+type ErrorResponse struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (h *Handler) predict(w http.ResponseWriter, r *http.Request) {
+	wt := h.store.Current() // one version for the whole request
+	if wt == nil {
+		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{
+			Error:  "model weights are not loaded yet",
+			Detail: fmt.Sprintf("the endpoint waits for %s/%s to point at a version directory with %s and %s; run mlops sync-weights", h.store.Root(), CurrentLink, ManifestFile, ModelFile),
+		})
+		return
+	}
+	req, err := decodePredict(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: "invalid request body", Detail: err.Error()})
+		return
+	}
+	resp, err := answer(wt, req)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: "invalid input", Detail: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func decodePredict(w http.ResponseWriter, r *http.Request) (*PredictRequest, error) {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	var req PredictRequest
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("%w; send {\"features\": {\"name\": number, ...}} or {\"instances\": [{...}, ...]}", err)
+	}
+	if dec.More() {
+		return nil, errors.New("body holds more than one JSON value")
+	}
+	if (req.Features == nil) == (req.Instances == nil) {
+		return nil, errors.New("send exactly one of \"features\" (one input) or \"instances\" (a batch)")
+	}
+	return &req, nil
+}
+
+func answer(wt *Weights, req *PredictRequest) (*PredictResponse, error) {
+	resp := &PredictResponse{WeightsVersion: wt.Version}
+	if req.Features != nil {
+		p, err := wt.Model.Predict(req.Features)
+		if err != nil {
+			return nil, err
+		}
+		resp.Prediction, resp.Label = &p.Value, p.Label
+		return resp, nil
+	}
+	resp.Predictions = make([]Prediction, len(req.Instances))
+	for i, x := range req.Instances {
+		p, err := wt.Model.Predict(x)
+		if err != nil {
+			return nil, fmt.Errorf("instances[%d]: %w", i, err)
+		}
+		resp.Predictions[i] = p
+	}
+	return resp, nil
+}
+
+// VersionResponse is the body of GET /api/v1/version.
+type VersionResponse struct {
+	CodeVersion string `json:"code_version"`
+	// Status is "ready", "waiting_for_weights", or "degraded" (a newer
+	// version failed to load and an older one is serving).
+	Status        string       `json:"status"`
+	Weights       *WeightsInfo `json:"weights"`
+	LastLoadError *LoadFailure `json:"last_load_error,omitempty"`
+}
+
+// WeightsInfo describes the served weights version.
+type WeightsInfo struct {
+	Version  string    `json:"version"`
+	Source   string    `json:"source,omitempty"`
+	Dir      string    `json:"dir"`
+	Kind     string    `json:"kind"`
+	Features []string  `json:"features"`
+	LoadedAt time.Time `json:"loaded_at"`
+}
+
+func (h *Handler) version(w http.ResponseWriter, _ *http.Request) {
+	resp := VersionResponse{CodeVersion: h.codeVersion, Status: "waiting_for_weights", LastLoadError: h.store.Failure()}
+	if wt := h.store.Current(); wt != nil {
+		resp.Status = "ready"
+		resp.Weights = &WeightsInfo{Version: wt.Version, Source: wt.Source, Dir: wt.Dir, Kind: wt.Model.Kind, Features: wt.Model.Features, LoadedAt: wt.LoadedAt}
+	}
+	if resp.LastLoadError != nil && resp.Weights != nil {
+		resp.Status = "degraded"
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}

@@ -1,0 +1,198 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+)
+
+// Layout of a weights directory, shared with `mlops sync-weights`: current is
+// a symlink to versions/<id>/, which holds manifest.json and the model.
+const (
+	CurrentLink  = "current"
+	ManifestFile = "manifest.json"
+)
+
+// Manifest is the part of a version's manifest.json the endpoint reads.
+// Unknown keys are allowed: the sync engine owns the format and may add some.
+type Manifest struct {
+	Version string      `json:"version"`
+	Source  string      `json:"source"`
+	Files   []FileEntry `json:"files"`
+}
+
+// FileEntry is one file of a version, with what it must hash to.
+type FileEntry struct {
+	Key    string `json:"key"` // path relative to the version directory
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"` // hex
+}
+
+// Weights is one loaded version: what predictions are computed from.
+type Weights struct {
+	Version  string
+	Source   string
+	Dir      string // the resolved version directory
+	Model    *Model
+	LoadedAt time.Time
+}
+
+// LoadFailure describes a version that could not be loaded; the previous
+// version (if any) keeps serving.
+type LoadFailure struct {
+	Dir   string    `json:"dir"`
+	Error string    `json:"error"`
+	At    time.Time `json:"at"`
+}
+
+// Store holds the served weights and swaps them atomically when the current
+// link moves. Readers never lock: they load one pointer and use that version
+// for the whole request, so an answer is never computed from two versions.
+type Store struct {
+	root  string
+	clock clock.Clock
+	log   *slog.Logger
+
+	cur atomic.Pointer[Weights]
+
+	mu      sync.Mutex // serialises Check; guards tried and failure
+	tried   string     // resolved directory of the last load attempt
+	failure *LoadFailure
+}
+
+// NewStore returns a store watching root/current. Nothing is loaded until
+// Check or Watch runs.
+func NewStore(root string, clk clock.Clock, log *slog.Logger) *Store {
+	return &Store{root: root, clock: clk, log: log}
+}
+
+// Current returns the served weights, or nil before any version loaded.
+func (s *Store) Current() *Weights { return s.cur.Load() }
+
+// Failure returns the last failed load since the last successful one.
+func (s *Store) Failure() *LoadFailure {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failure == nil {
+		return nil
+	}
+	f := *s.failure
+	return &f
+}
+
+// Root returns the weights directory the store watches.
+func (s *Store) Root() string { return s.root }
+
+// Check looks at where current points and, if that changed since the last
+// attempt, loads the new version and switches to it. A broken version is
+// recorded and logged once; the old one keeps serving. It reports whether
+// the served version changed.
+func (s *Store) Check() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dir, err := filepath.EvalSymlinks(filepath.Join(s.root, CurrentLink))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // no weights yet, or a dangling link mid-sync: keep what we have
+	}
+	if err != nil {
+		return false, s.fail(filepath.Join(s.root, CurrentLink), fmt.Errorf("resolve %s: %w", CurrentLink, err))
+	}
+	if dir == s.tried {
+		return false, nil
+	}
+	s.tried = dir
+	w, err := loadVersion(dir)
+	if err != nil {
+		return false, s.fail(dir, err)
+	}
+	w.LoadedAt = s.clock.Now()
+	prev := s.cur.Swap(w)
+	s.failure = nil
+	from := "none"
+	if prev != nil {
+		from = prev.Version
+	}
+	s.log.Info("weights switched", "from", from, "to", w.Version, "dir", dir, "kind", w.Model.Kind)
+	return true, nil
+}
+
+func (s *Store) fail(dir string, err error) error {
+	s.failure = &LoadFailure{Dir: dir, Error: err.Error(), At: s.clock.Now()}
+	serving := "none"
+	if w := s.cur.Load(); w != nil {
+		serving = w.Version
+	}
+	s.log.Error("weights version rejected; keeping the served version", "dir", dir, "error", err, "serving", serving)
+	return err
+}
+
+// Watch checks current every interval until ctx ends. Loads happen on this
+// goroutine, so requests are never blocked by them.
+func (s *Store) Watch(ctx context.Context, interval time.Duration) {
+	for {
+		_, _ = s.Check() // failures are recorded and logged by Check
+		if err := s.clock.Sleep(ctx, interval); err != nil {
+			return
+		}
+	}
+}
+
+// loadVersion reads and verifies one version directory.
+func loadVersion(dir string) (*Weights, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("decode %s in %s: %w", ManifestFile, dir, err)
+	}
+	if m.Version == "" {
+		return nil, fmt.Errorf("%s in %s has no version", ManifestFile, dir)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ModelFile))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ModelFile, err)
+	}
+	if err := m.verify(ModelFile, data); err != nil {
+		return nil, fmt.Errorf("version %s: %w", m.Version, err)
+	}
+	model, err := ParseModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("version %s: %w", m.Version, err)
+	}
+	return &Weights{Version: m.Version, Source: m.Source, Dir: dir, Model: model}, nil
+}
+
+// verify checks data against the manifest entry for key, which must exist:
+// a model file the sync did not record is not one we can trust.
+func (m *Manifest) verify(key string, data []byte) error {
+	for _, f := range m.Files {
+		if f.Key != key {
+			continue
+		}
+		if f.Size != int64(len(data)) {
+			return fmt.Errorf("%s is %d bytes, manifest says %d", key, len(data), f.Size)
+		}
+		if f.SHA256 != "" {
+			sum := sha256.Sum256(data)
+			if got := hex.EncodeToString(sum[:]); got != f.SHA256 {
+				return fmt.Errorf("%s has sha256 %s, manifest says %s", key, got, f.SHA256)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s does not list %s", ManifestFile, key)
+}

@@ -1,0 +1,150 @@
+// Package awsauth gives every AWS client of the suite its configuration:
+// in GitHub Actions, credentials of a role assumed in-process with the job's
+// OIDC token; elsewhere, the SDK's default chain (profiles, environment).
+// Assumed credentials stay in memory: they are never exported to the job's
+// environment, outputs or logs, so later steps cannot read them.
+package awsauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+)
+
+// Audience is the OIDC audience AWS STS accepts for GitHub's tokens; the
+// role's trust policy checks it as token.actions.githubusercontent.com:aud.
+// https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+const Audience = "sts.amazonaws.com"
+
+// refreshWindow is how long before expiry assumed credentials are replaced,
+// so a request never leaves with credentials that expire in flight.
+const refreshWindow = 5 * time.Minute
+
+var roleARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// Options says where credentials come from for one purpose.
+type Options struct {
+	// Getenv reads the job's environment (injected so tests never touch the process).
+	Getenv func(string) string
+	// Region is the AWS region; required.
+	Region string
+	// RoleARN is the role to assume; empty means the default credential chain.
+	RoleARN string
+	// RoleFrom names where RoleARN came from, e.g. "roles.deploy in .github/mlops.yml".
+	RoleFrom string
+	// Purpose is what the role is for (deploy, preview, weights); shown in messages.
+	Purpose string
+	// Mask hides a secret value in the job log (action.Action.Mask); may be nil.
+	Mask func(string)
+	// Warnf reports a degraded setup, such as a role without an OIDC token; may be nil.
+	Warnf func(format string, args ...any)
+	// Duration asks STS for a session of this length; 0 is the role's default (1 hour).
+	Duration time.Duration
+}
+
+// TokenAvailable reports whether the job can mint a GitHub OIDC token: it
+// runs in Actions with `permissions: id-token: write`.
+func TokenAvailable(getenv func(string) string) bool {
+	return getenv("ACTIONS_ID_TOKEN_REQUEST_URL") != "" && getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") != ""
+}
+
+// CheckRoleARN validates a role ARN; from names its source for the message.
+func CheckRoleARN(arn, from string) error {
+	if arn != "" && !roleARNRe.MatchString(arn) {
+		return fault.Usagef("%s: %q is not an IAM role ARN; write arn:aws:iam::<12-digit account>:role/<name>, as mlops bootstrap prints it", from, arn)
+	}
+	return nil
+}
+
+// Load returns SDK configuration for o. With a role and an OIDC token the
+// role is assumed at once, so a denied trust policy fails before any other
+// AWS call; the credentials refresh themselves before they expire.
+// AWS_ENDPOINT_URL from o.Getenv points every client at another endpoint
+// (an emulator); the SDK's service-specific AWS_ENDPOINT_URL_<SERVICE>
+// variables still apply from the process environment.
+func Load(ctx context.Context, o Options) (aws.Config, error) {
+	if o.Region == "" {
+		return aws.Config{}, fault.Usagef("no AWS region: set region in .github/mlops.yml or the AWS_REGION environment variable")
+	}
+	if err := CheckRoleARN(o.RoleARN, o.RoleFrom); err != nil {
+		return aws.Config{}, err
+	}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(o.Region)}
+	if ep := o.Getenv("AWS_ENDPOINT_URL"); ep != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
+	}
+	if o.RoleARN == "" || !TokenAvailable(o.Getenv) {
+		if o.RoleARN != "" && o.Getenv("GITHUB_ACTIONS") == "true" && o.Warnf != nil {
+			o.Warnf("%s is set but this job cannot request a GitHub OIDC token (the job needs `permissions: id-token: write`; pull requests from forks never get one); using the default AWS credential chain", o.RoleFrom)
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		return cfg, nil
+	}
+	return assume(ctx, o, opts)
+}
+
+func assume(ctx context.Context, o Options, opts []func(*awsconfig.LoadOptions) error) (aws.Config, error) {
+	// The base configuration must not look for other credentials: STS's
+	// AssumeRoleWithWebIdentity is an unsigned call, and a stray profile on a
+	// runner must not decide who we are.
+	opts = append(opts, awsconfig.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	tokens := &tokenSource{ctx: ctx, getenv: o.Getenv, mask: o.Mask}
+	web := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), o.RoleARN, tokens, func(w *stscreds.WebIdentityRoleOptions) {
+		w.RoleSessionName = SessionName(o.Getenv)
+		w.Duration = o.Duration
+	})
+	p := &provider{inner: web, tokens: tokens, role: o.RoleARN, roleFrom: o.RoleFrom, purpose: o.Purpose, mask: o.Mask}
+	cfg.Credentials = aws.NewCredentialsCache(p, func(c *aws.CredentialsCacheOptions) {
+		c.ExpiryWindow = refreshWindow
+	})
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		// The cache prefixes "failed to refresh cached credentials"; the
+		// explained error underneath is what the user needs.
+		var u *fault.UsageError
+		if errors.As(err, &u) {
+			return aws.Config{}, u
+		}
+		return aws.Config{}, err
+	}
+	return cfg, nil
+}
+
+// provider assumes the role (through the SDK's web identity provider) and
+// turns its failures into messages that say what to check.
+type provider struct {
+	inner    aws.CredentialsProvider
+	tokens   *tokenSource
+	role     string
+	roleFrom string
+	purpose  string
+	mask     func(string)
+}
+
+// Retrieve fetches a fresh token and assumes the role with it.
+func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.inner.Retrieve(ctx)
+	if err != nil {
+		return aws.Credentials{}, p.explain(err)
+	}
+	if p.mask != nil {
+		p.mask(c.SecretAccessKey)
+		p.mask(c.SessionToken)
+	}
+	return c, nil
+}

@@ -1,0 +1,193 @@
+package cfntemplate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ReadParameters reads a parameter file in any of the forms the suite
+// accepts: the AWS CLI list ([{"ParameterKey":..,"ParameterValue":..}]),
+// the CodePipeline template configuration ({"Parameters":{..}}) or a plain
+// JSON map. Keys are returned with their values as strings.
+func ReadParameters(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read parameter file %s: %w", path, err)
+	}
+	data = bytes.TrimSpace(data)
+	out := map[string]string{}
+	if bytes.HasPrefix(data, []byte("[")) {
+		var list []struct {
+			ParameterKey   string
+			ParameterValue *string
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&list); err != nil {
+			return nil, fmt.Errorf("%s: want [{\"ParameterKey\": .., \"ParameterValue\": ..}]: %w", path, err)
+		}
+		for i, p := range list {
+			if p.ParameterKey == "" || p.ParameterValue == nil {
+				return nil, fmt.Errorf("%s: entry %d needs ParameterKey and ParameterValue", path, i)
+			}
+			if _, dup := out[p.ParameterKey]; dup {
+				return nil, fmt.Errorf("%s: key %q appears twice", path, p.ParameterKey)
+			}
+			out[p.ParameterKey] = *p.ParameterValue
+		}
+		return out, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON list or object of parameters: %w", path, err)
+	}
+	if ps, ok := m["Parameters"].(map[string]any); ok {
+		m = ps
+	}
+	for k, v := range m {
+		switch v.(type) {
+		case map[string]any, []any, nil:
+			return nil, fmt.Errorf("%s: parameter %q must be a string, number or boolean", path, k)
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+// CheckParameters compares a parameter file with the template: every key
+// must be a parameter, every parameter must be in the file except those
+// the suite fills in (image, listener priority, preview host), those must
+// not be in the file, and every value (and every default) must satisfy the
+// parameter's constraints.
+func (t *Template) CheckParameters(file string, values map[string]string, filled []string) []Finding {
+	params := t.section("Parameters")
+	isFilled := map[string]bool{}
+	for _, f := range filled {
+		isFilled[f] = true
+	}
+	var fs []Finding
+	add := func(key, format string, args ...any) {
+		fs = append(fs, Finding{File: file, Path: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	for _, k := range sortedKeys(values) {
+		switch {
+		case params[k] == nil:
+			add(k, "not a parameter of %s; remove it from %s or add the parameter to the template", t.Path, file)
+		case isFilled[k]:
+			add(k, "is set by mlops on every deploy (see .github/mlops.yml); remove it from %s", file)
+		default:
+			if msg := t.checkValue(k, values[k]); msg != "" {
+				add(k, "%s", msg)
+			}
+		}
+	}
+	for _, k := range sortedKeys(params) {
+		p, _ := params[k].(map[string]any)
+		if d, ok := p["Default"]; ok {
+			if msg := t.checkValue(k, fmt.Sprint(d)); msg != "" {
+				fs = append(fs, t.finding("Parameters."+k+".Default", "%s", msg))
+			}
+		}
+		if _, ok := values[k]; !ok && !isFilled[k] {
+			add(k, "parameter of %s is missing from %s; add it%s", t.Path, file, defaultHint(p))
+		}
+	}
+	for _, k := range filled {
+		if params[k] == nil {
+			add(k, "mlops fills %q but %s has no such parameter; fix .github/mlops.yml or the template", k, t.Path)
+		}
+	}
+	return fs
+}
+
+func defaultHint(p map[string]any) string {
+	if d, ok := p["Default"]; ok {
+		return fmt.Sprintf(" (the template's default is %q)", fmt.Sprint(d))
+	}
+	return ""
+}
+
+// checkValue returns what is wrong with value for parameter k, or "".
+// Constraints follow https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html.
+func (t *Template) checkValue(k, value string) string {
+	p, _ := t.section("Parameters")[k].(map[string]any)
+	typ, _ := p["Type"].(string)
+	items := []string{value}
+	if strings.HasPrefix(typ, "List<") || typ == "CommaDelimitedList" {
+		items = strings.Split(value, ",")
+	}
+	for _, item := range items {
+		item = strings.TrimSpace(item)
+		if msg := checkItem(p, typ, item); msg != "" {
+			return fmt.Sprintf("value %q: %s", value, msg)
+		}
+	}
+	return ""
+}
+
+func checkItem(p map[string]any, typ, v string) string {
+	if allowed, ok := p["AllowedValues"].([]any); ok {
+		found := false
+		for _, a := range allowed {
+			found = found || fmt.Sprint(a) == v
+		}
+		if !found {
+			return fmt.Sprintf("must be one of %v", allowed)
+		}
+	}
+	if pat, ok := p["AllowedPattern"].(string); ok {
+		re, err := regexp.Compile("^(?:" + pat + ")$")
+		if err != nil {
+			return fmt.Sprintf("AllowedPattern %q does not compile: %v", pat, err)
+		}
+		if !re.MatchString(v) {
+			return fmt.Sprintf("does not match AllowedPattern %q%s", pat, constraint(p))
+		}
+	}
+	if typ == "Number" || typ == "List<Number>" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return "must be a number"
+		}
+		if lo, ok := number(p["MinValue"]); ok && n < lo {
+			return fmt.Sprintf("must be at least %v", lo)
+		}
+		if hi, ok := number(p["MaxValue"]); ok && n > hi {
+			return fmt.Sprintf("must be at most %v", hi)
+		}
+	}
+	if lo, ok := number(p["MinLength"]); ok && float64(len(v)) < lo {
+		return fmt.Sprintf("must be at least %v characters", lo)
+	}
+	if hi, ok := number(p["MaxLength"]); ok && float64(len(v)) > hi {
+		return fmt.Sprintf("must be at most %v characters", hi)
+	}
+	return ""
+}
+
+func constraint(p map[string]any) string {
+	if c, ok := p["ConstraintDescription"].(string); ok {
+		return " (" + c + ")"
+	}
+	return ""
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case float64:
+		return n, true
+	case string:
+		f, err := strconv.ParseFloat(n, 64)
+		return f, err == nil
+	}
+	return 0, false
+}

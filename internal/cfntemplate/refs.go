@@ -1,0 +1,283 @@
+package cfntemplate
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// pseudoParameters are the names Ref and Fn::Sub resolve without a
+// declaration (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).
+func pseudoParameters() map[string]bool {
+	return map[string]bool{
+		"AWS::AccountId": true, "AWS::NotificationARNs": true, "AWS::NoValue": true, "AWS::Partition": true,
+		"AWS::Region": true, "AWS::StackId": true, "AWS::StackName": true, "AWS::URLSuffix": true,
+	}
+}
+
+// subVar matches ${Name} and ${Resource.Attribute} in Fn::Sub strings;
+// ${!Literal} is an escape and not a reference.
+var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+
+// refContext is what a reference may name in one part of the template.
+type refContext struct {
+	params, resources, conditions, pseudo map[string]bool
+}
+
+// CheckReferences reports every Ref, Fn::GetAtt, Fn::Sub variable,
+// condition name and DependsOn that does not resolve, and every parameter no
+// one uses. Fn::ImportValue names are checked by CheckImports.
+func (t *Template) CheckReferences() []Finding {
+	ctx := refContext{
+		params:     keySet(t.section("Parameters")),
+		resources:  keySet(t.section("Resources")),
+		conditions: keySet(t.section("Conditions")),
+		pseudo:     pseudoParameters(),
+	}
+	used := map[string]bool{}
+	var fs []Finding
+	for _, sec := range []string{"Rules", "Conditions", "Resources", "Outputs"} {
+		s, ok := t.Doc[sec]
+		if !ok {
+			continue
+		}
+		// Rules and Conditions are evaluated before any resource exists.
+		c := ctx
+		if sec == "Rules" || sec == "Conditions" {
+			c.resources = nil
+		}
+		walk(s, sec, func(fn string, arg any, p string) {
+			fs = append(fs, t.checkRef(c, fn, arg, p, used)...)
+		})
+	}
+	for _, name := range sortedKeys(t.section("Resources")) {
+		fs = append(fs, t.checkAttributes(ctx, name)...)
+	}
+	for _, name := range sortedKeys(t.section("Outputs")) {
+		o, _ := t.section("Outputs")[name].(map[string]any)
+		if c, ok := o["Condition"].(string); ok && !ctx.conditions[c] {
+			fs = append(fs, t.finding("Outputs."+name+".Condition", "condition %q is not defined in Conditions", c))
+		}
+	}
+	for _, p := range sortedKeys(t.section("Parameters")) {
+		if !used[p] {
+			fs = append(fs, t.finding("Parameters."+p, "parameter %q is never used; remove it or use it", p))
+		}
+	}
+	return fs
+}
+
+func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map[string]bool) []Finding {
+	switch fn {
+	case "Ref":
+		name, _ := arg.(string)
+		used[name] = true
+		if c.params[name] || c.resources[name] || c.pseudo[name] {
+			return nil
+		}
+		return []Finding{t.finding(p, "Ref %q names no parameter%s or pseudo parameter", name, ifResources(c))}
+	case "Fn::GetAtt":
+		l, _ := arg.([]any)
+		if len(l) != 2 {
+			return []Finding{t.finding(p, "Fn::GetAtt needs [Resource, Attribute]")}
+		}
+		name, _ := l[0].(string)
+		if c.resources[name] {
+			return nil
+		}
+		return []Finding{t.finding(p, "Fn::GetAtt %q names no resource%s", name, ifResources(c))}
+	case "Fn::Sub":
+		return t.checkSub(c, arg, p, used)
+	case "Condition":
+		name, _ := arg.(string)
+		if !c.conditions[name] {
+			return []Finding{t.finding(p, "condition %q is not defined in Conditions", name)}
+		}
+	case "Fn::If":
+		l, _ := arg.([]any)
+		if len(l) != 3 {
+			return []Finding{t.finding(p, "Fn::If needs [Condition, ValueIfTrue, ValueIfFalse]")}
+		}
+		if name, _ := l[0].(string); !c.conditions[name] {
+			return []Finding{t.finding(p, "condition %q is not defined in Conditions", name)}
+		}
+	}
+	return nil
+}
+
+func ifResources(c refContext) string {
+	if c.resources == nil {
+		return " (resources cannot be referenced here)"
+	}
+	return ", resource"
+}
+
+func (t *Template) checkSub(c refContext, arg any, p string, used map[string]bool) []Finding {
+	var s string
+	local := map[string]bool{}
+	switch a := arg.(type) {
+	case string:
+		s = a
+	case []any:
+		if len(a) != 2 {
+			return []Finding{t.finding(p, "Fn::Sub needs a string or [String, {Variables}]")}
+		}
+		s, _ = a[0].(string)
+		vars, _ := a[1].(map[string]any)
+		local = keySet(vars)
+	}
+	var fs []Finding
+	for _, m := range subVar.FindAllStringSubmatch(s, -1) {
+		name := strings.TrimSpace(m[1])
+		if local[name] || c.pseudo[name] {
+			continue
+		}
+		used[name] = true
+		res, _, isAttr := strings.Cut(name, ".")
+		switch {
+		case c.params[name] || c.resources[name]:
+		case isAttr && c.resources[res]:
+		default:
+			fs = append(fs, t.finding(p, "Fn::Sub variable ${%s} names no parameter%s or pseudo parameter", name, ifResources(c)))
+		}
+	}
+	return fs
+}
+
+// checkAttributes checks a resource's DependsOn and Condition.
+func (t *Template) checkAttributes(c refContext, name string) []Finding {
+	r, _ := t.section("Resources")[name].(map[string]any)
+	p := "Resources." + name
+	var fs []Finding
+	var deps []any
+	switch d := r["DependsOn"].(type) {
+	case string:
+		deps = []any{d}
+	case []any:
+		deps = d
+	}
+	for _, d := range deps {
+		if s, _ := d.(string); !c.resources[s] {
+			fs = append(fs, t.finding(p+".DependsOn", "DependsOn %q names no resource", d))
+		}
+	}
+	if cond, ok := r["Condition"].(string); ok && !c.conditions[cond] {
+		fs = append(fs, t.finding(p+".Condition", "condition %q is not defined in Conditions", cond))
+	}
+	return fs
+}
+
+// walk calls visit for every intrinsic function call in v, depth first.
+func walk(v any, p string, visit func(fn string, arg any, p string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if fn, arg, ok := intrinsic(x); ok {
+			visit(fn, arg, join(p, fn))
+		}
+		for _, k := range sortedKeys(x) {
+			walk(x[k], join(p, k), visit)
+		}
+	case []any:
+		for i, e := range x {
+			walk(e, index(p, i), visit)
+		}
+	}
+}
+
+func (t *Template) section(name string) map[string]any {
+	m, _ := t.Doc[name].(map[string]any)
+	return m
+}
+
+func keySet(m map[string]any) map[string]bool {
+	s := make(map[string]bool, len(m))
+	for k := range m {
+		s[k] = true
+	}
+	return s
+}
+
+// Exports returns the export names of the template's outputs when deployed
+// as stack with the given parameter values (defaults fill the rest).
+func (t *Template) Exports(stack string, values map[string]string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, name := range sortedKeys(t.section("Outputs")) {
+		o, _ := t.section("Outputs")[name].(map[string]any)
+		e, _ := o["Export"].(map[string]any)
+		if e == nil {
+			continue
+		}
+		n, err := t.evalName(e["Name"], stack, values)
+		if err != nil {
+			return nil, fmt.Errorf("%s: Outputs.%s.Export.Name: %w", t.Path, name, err)
+		}
+		out[n] = true
+	}
+	return out, nil
+}
+
+// CheckImports reports every Fn::ImportValue whose name, evaluated for the
+// stack with the given parameter values, is not among exports.
+func (t *Template) CheckImports(stack string, values map[string]string, exports map[string]bool) []Finding {
+	var fs []Finding
+	walk(t.Doc, "", func(fn string, arg any, p string) {
+		if fn != "Fn::ImportValue" {
+			return
+		}
+		n, err := t.evalName(arg, stack, values)
+		switch {
+		case err != nil:
+			fs = append(fs, t.finding(p, "cannot evaluate the import name: %v", err))
+		case !exports[n]:
+			fs = append(fs, t.finding(p, "imports %q, which the base stack does not export", n))
+		}
+	})
+	return fs
+}
+
+// evalName evaluates a literal or an Fn::Sub / Ref over parameters and
+// AWS::StackName: the forms export and import names take.
+func (t *Template) evalName(v any, stack string, values map[string]string) (string, error) {
+	lookup := func(name string) (string, error) {
+		if name == "AWS::StackName" {
+			return stack, nil
+		}
+		if val, ok := values[name]; ok {
+			return val, nil
+		}
+		if p, ok := t.section("Parameters")[name].(map[string]any); ok {
+			if d, ok := p["Default"]; ok {
+				return fmt.Sprint(d), nil
+			}
+			return "", fmt.Errorf("parameter %q has no value and no default", name)
+		}
+		return "", fmt.Errorf("%q is not a parameter or AWS::StackName", name)
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	fn, arg, ok := intrinsic(v)
+	if !ok {
+		return "", fmt.Errorf("want a string, Ref or Fn::Sub, got %v", v)
+	}
+	switch fn {
+	case "Ref":
+		name, _ := arg.(string)
+		return lookup(name)
+	case "Fn::Sub":
+		s, isStr := arg.(string)
+		if !isStr {
+			return "", fmt.Errorf("only the string form of Fn::Sub is evaluated")
+		}
+		var err error
+		out := subVar.ReplaceAllStringFunc(s, func(m string) string {
+			val, e := lookup(strings.TrimSpace(m[2 : len(m)-1]))
+			if e != nil && err == nil {
+				err = e
+			}
+			return val
+		})
+		return out, err
+	}
+	return "", fmt.Errorf("%s is not evaluated in names", fn)
+}

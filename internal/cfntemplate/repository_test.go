@@ -1,0 +1,143 @@
+package cfntemplate
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+)
+
+// root is the repository root, seen from this package's directory.
+const root = "../.."
+
+func loadConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join(root, config.DefaultPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// filledBy returns the parameters mlops sets for env on every deploy.
+func filledBy(e *config.Environment) []string {
+	var out []string
+	if e.ImageParameter != "" {
+		out = append(out, e.ImageParameter)
+	}
+	if e.Preview != nil {
+		out = append(out, e.Preview.PriorityParameter)
+		if e.Preview.HostParameter != "" {
+			out = append(out, e.Preview.HostParameter)
+		}
+	}
+	return out
+}
+
+type deployed struct {
+	env    *config.Environment
+	tmpl   *Template
+	values map[string]string
+	stack  string
+}
+
+func loadEnvs(t *testing.T, cfg *config.Config) []deployed {
+	t.Helper()
+	var out []deployed
+	for _, name := range cfg.EnvNames() {
+		e := cfg.Environments[name]
+		tmpl, err := Open(filepath.Join(root, e.Template))
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, err := ReadParameters(filepath.Join(root, e.Parameters))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, deployed{env: e, tmpl: tmpl, values: values, stack: e.StackFor(1)})
+	}
+	return out
+}
+
+// TestRepositoryTemplates runs every check on the templates and parameter
+// files the config names; CI runs it, so a broken template fails the build.
+func TestRepositoryTemplates(t *testing.T) {
+	t.Parallel()
+	envs := loadEnvs(t, loadConfig(t))
+	exports := map[string]bool{}
+	for _, d := range envs {
+		ex, err := d.tmpl.Exports(d.stack, d.values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range ex {
+			exports[k] = true
+		}
+	}
+	for _, d := range envs {
+		t.Run(d.env.Name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, fs := range [][]Finding{
+				d.tmpl.CheckResources(),
+				d.tmpl.CheckReferences(),
+				d.tmpl.CheckImports(d.stack, d.values, exports),
+				d.tmpl.CheckParameters(d.env.Parameters, d.values, filledBy(d.env)),
+				d.tmpl.CheckSecurity(),
+				d.tmpl.CheckRetain(),
+			} {
+				for _, f := range fs {
+					got = append(got, f.Error())
+				}
+			}
+			if diff := cmp.Diff([]string(nil), got); diff != "" {
+				t.Errorf("findings in %s (-want +got):\n%s", d.env.Template, diff)
+			}
+		})
+	}
+}
+
+// TestOutputsOthersRead pins the stack outputs the deploy engine, the
+// preview engine, the weight sync and doctor read.
+func TestOutputsOthersRead(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t)
+	common := []string{"EndpointUrl", "AlbDnsName", "HttpsListenerArn", "ClusterName", "ServiceName", "TargetGroupArn", "ContainerName", "ServiceSecurityGroup", "ListenerRuleArn"}
+	want := map[string][]string{
+		"ep-a": append([]string{"PrivateSubnets", "WeightsSyncTaskDefinition", "WeightsSyncContainerName", "WeightsLogGroup", "WeightsFileSystemId", "EfsSecurityGroup"}, common...),
+		"ep-b": append([]string{"ListenerRulePriority"}, common...),
+	}
+	for _, d := range loadEnvs(t, cfg) {
+		outs := d.tmpl.section("Outputs")
+		names := append([]string{d.env.URLOutput}, want[d.env.Name]...)
+		for _, n := range names {
+			if outs[n] == nil {
+				t.Errorf("%s: output %q is missing", d.env.Template, n)
+			}
+		}
+	}
+}
+
+// TestWeightsPathMatchesConfig checks that the endpoint reads its weights
+// where the weight sync writes them.
+func TestWeightsPathMatchesConfig(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t)
+	for _, d := range loadEnvs(t, cfg) {
+		if d.env.Name != cfg.Weights.Environment {
+			continue
+		}
+		if got := d.values["WeightsMountPath"]; got != cfg.Weights.Target {
+			t.Errorf("%s: WeightsMountPath = %q, config weights.target = %q", d.env.Parameters, got, cfg.Weights.Target)
+		}
+		bucket, prefix, err := config.ParseS3URI(cfg.Weights.Source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.values["WeightsSourceBucket"] != bucket || d.values["WeightsSourcePrefix"] != prefix {
+			t.Errorf("%s: weights source s3://%s/%s, config weights.source = %q", d.env.Parameters, d.values["WeightsSourceBucket"], d.values["WeightsSourcePrefix"], cfg.Weights.Source)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/event"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+)
+
+func runBuild(ctx context.Context, e *Env, args []string) error {
+	fs := e.flags("build", "[--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--config FILE]")
+	fs.String("tag", "", "image tag (default: the commit SHA, pr-<N>-<sha> for a pull request)")
+	fs.Bool("push", false, "push to ECR (creating the repository when missing); without it the image is only built locally")
+	fs.String("platform", "", "target platform, e.g. linux/amd64 (default image.platform)")
+	fs.String("sha", "", "commit to tag the image with (default: the event's commit, else git rev-parse HEAD)")
+	fs.String("pr", "", "pull request number for a preview image (default: from a pull_request event)")
+	fs.String("repository", "", "ECR repository name (default image.repository)")
+	fs.String("context", "", "build context directory (default image.context)")
+	fs.String("dockerfile", "", "Dockerfile (default image.dockerfile, else <context>/Dockerfile)")
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	if err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(fs)
+	if err != nil {
+		return err
+	}
+	req, pr, err := e.buildRequest(ctx, fs, cfg)
+	if err != nil {
+		return err
+	}
+	b := &image.Builder{Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}
+	if req.Push {
+		purpose := config.PurposeDeploy
+		if pr > 0 {
+			purpose = config.PurposePreview
+		}
+		awsCfg, err := e.Services.AWSConfig(ctx, cfg, purpose)
+		if err != nil {
+			return err
+		}
+		b.ECR = e.Services.ECR(awsCfg)
+	}
+	end := e.Action.Group(fmt.Sprintf("build image %s:%s", req.Repository, req.Tag))
+	res, err := b.Build(ctx, req)
+	end()
+	if err != nil {
+		return err
+	}
+	e.reportImage(req, res)
+	return nil
+}
+
+// buildRequest resolves every setting of a build; all checks happen here,
+// before any AWS call.
+func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Config) (image.Request, int, error) {
+	push, err := strconv.ParseBool(e.resolve(fs, "push", "", "false"))
+	if err != nil {
+		return image.Request{}, 0, fault.Usagef("mlops build: push must be true or false: %v", err)
+	}
+	req := image.Request{
+		Repository: e.resolve(fs, "repository", cfg.Image.Repository, ""),
+		Context:    e.resolve(fs, "context", cfg.Image.Context, "."),
+		Dockerfile: e.resolve(fs, "dockerfile", cfg.Image.Dockerfile, ""),
+		Platform:   e.resolve(fs, "platform", cfg.Image.Platform, ""),
+		Push:       push,
+	}
+	if req.Repository == "" {
+		return req, 0, fault.Usagef("%s: image.repository is not set; name the ECR repository there (e.g. ecs-mlops/endpoint) or pass --repository", cfg.Path)
+	}
+	pr, err := e.prNumber(fs)
+	if err != nil {
+		return req, 0, err
+	}
+	if tag := e.resolve(fs, "tag", "", "", "MLOPS_IMAGE_TAG"); tag != "" {
+		req.Tag = tag
+		return req, pr, fault.Usage(image.CheckTag(tag))
+	}
+	sha, err := e.commit(ctx, fs)
+	if err != nil {
+		return req, 0, err
+	}
+	if req.Tag, err = image.Tag(sha, pr); err != nil {
+		return req, 0, fault.Usagef("mlops build: %w; pass --sha or --tag", err)
+	}
+	return req, pr, nil
+}
+
+// prNumber is --pr, else the number of a pull_request event.
+func (e *Env) prNumber(fs *flag.FlagSet) (int, error) {
+	if v := e.resolve(fs, "pr", "", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0, fault.Usagef("mlops build: pr %q is not a pull request number", v)
+		}
+		return n, nil
+	}
+	p, err := e.prEvent()
+	if err != nil || p == nil {
+		return 0, err
+	}
+	return p.PullRequest.Number, nil
+}
+
+// prEvent returns the payload of a pull_request event, or nil for others.
+func (e *Env) prEvent() (*event.Payload, error) {
+	name, path := e.Getenv("GITHUB_EVENT_NAME"), e.Getenv("GITHUB_EVENT_PATH")
+	if (name != "pull_request" && name != "pull_request_target") || path == "" {
+		return nil, nil
+	}
+	p, err := event.ReadFile(path)
+	if err != nil {
+		return nil, fault.Usage(err)
+	}
+	if p.PullRequest == nil {
+		return nil, fault.Usagef("event file %s: %s event without a \"pull_request\" object", path, name)
+	}
+	return p, nil
+}
+
+// commit is --sha, else the PR head (GITHUB_SHA is the merge commit for a
+// pull_request event), else GITHUB_SHA, else the local checkout's HEAD.
+func (e *Env) commit(ctx context.Context, fs *flag.FlagSet) (string, error) {
+	if v := e.resolve(fs, "sha", "", ""); v != "" {
+		return v, nil
+	}
+	p, err := e.prEvent()
+	if err != nil {
+		return "", err
+	}
+	if p != nil {
+		return p.PullRequest.Head.SHA, nil
+	}
+	if v := e.Getenv("GITHUB_SHA"); v != "" {
+		return v, nil
+	}
+	var out, errb bytes.Buffer
+	if err := e.Services.Runner.Run(ctx, runner.Cmd{Name: "git", Args: []string{"rev-parse", "HEAD"}, Stdout: &out, Stderr: &errb}); err != nil {
+		return "", fault.Usagef("mlops build: no commit to tag the image with (git rev-parse HEAD: %v %s); pass --sha or --tag", err, strings.TrimSpace(errb.String()))
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// reportImage prints the image reference (data, stdout) and records it as
+// step outputs and in the job summary.
+func (e *Env) reportImage(req image.Request, res image.Result) {
+	fmt.Fprintln(e.Stdout, res.Ref())
+	state := "built and pushed"
+	switch {
+	case !res.Built:
+		state = "already in ECR; not rebuilt"
+	case !req.Push:
+		state = "built locally; not pushed"
+	}
+	e.Action.Logf("image %s: %s", res.Ref(), state)
+	e.Action.SetOutput("image-uri", res.Ref())
+	e.Action.SetOutput("image-tag", res.Tag)
+	e.Action.SetOutput("image-digest", res.Digest)
+	e.Action.SetOutput("built", strconv.FormatBool(res.Built))
+	t := report.Table{Header: []string{"image", "tag", "digest", "state"}}
+	t.AddRow("`"+res.Repository+"`", "`"+res.Tag+"`", "`"+res.Digest+"`", state)
+	e.Action.Summary("### Image\n\n" + t.Markdown())
+}

@@ -1,0 +1,233 @@
+// Package image builds the endpoint image with docker buildx and pushes it
+// to Amazon ECR, once per commit: a tag that is already in the (immutable)
+// repository is reported, not rebuilt.
+package image
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+)
+
+// Builder builds and pushes images.
+type Builder struct {
+	ECR    ECRAPI
+	Run    runner.Runner
+	Output io.Writer                     // docker's own output (the job log); nil discards
+	Logf   func(format string, a ...any) // progress lines; nil discards
+	Mask   func(string)                  // hides the registry password in the job log; may be nil
+}
+
+// Request is one image to build.
+type Request struct {
+	Repository string // ECR repository name, e.g. ecs-mlops/endpoint
+	Tag        string
+	Context    string // build context directory
+	Dockerfile string // "" means <Context>/Dockerfile
+	Platform   string // e.g. linux/amd64; "" builds for the runner's platform
+	Push       bool   // false builds locally only and touches no AWS resource
+}
+
+// Result is the image a request produced or found.
+type Result struct {
+	Repository string // repository URI (registry host/name); local name when not pushed
+	Tag        string
+	Digest     string // sha256:...
+	Built      bool   // false when the tag already existed in ECR
+}
+
+// Ref is the image reference deploys take: <repository URI>@<digest>.
+func (r Result) Ref() string {
+	if r.Digest == "" {
+		return r.Repository + ":" + r.Tag
+	}
+	return r.Repository + "@" + r.Digest
+}
+
+var digestRe = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+
+// Build makes sure req's image exists: with Push, in ECR (the repository is
+// created when missing; an existing tag is reused without building);
+// without Push, in the local docker image store.
+func (b *Builder) Build(ctx context.Context, req Request) (Result, error) {
+	if err := b.checkDocker(ctx); err != nil {
+		return Result{}, err
+	}
+	if !req.Push {
+		return b.buildLocal(ctx, req)
+	}
+	uri, err := b.ensure(ctx, repoSpec{name: req.Repository, lifecycle: LifecyclePolicy})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Repository: uri, Tag: req.Tag}
+	if res.Digest, err = b.existing(ctx, req.Repository, req.Tag); err != nil || res.Digest != "" {
+		if res.Digest != "" {
+			b.logf("image %s:%s already exists (%s); not building it again", uri, req.Tag, res.Digest)
+		}
+		return res, err
+	}
+	cacheURI, err := b.ensure(ctx, repoSpec{name: CacheRepository(req.Repository), mutable: true, lifecycle: CacheLifecyclePolicy})
+	if err != nil {
+		return Result{}, err
+	}
+	login, err := b.authorization(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := b.docker(ctx, strings.NewReader(login.password), nil, "login", "--username", login.user, "--password-stdin", login.host); err != nil {
+		return Result{}, fmt.Errorf("docker login to %s: %w", login.host, err)
+	}
+	// Log out again so no later step of the job finds a registry credential.
+	defer func() { _ = b.docker(context.WithoutCancel(ctx), nil, nil, "logout", login.host) }()
+	digest, err := b.buildx(ctx, req, uri+":"+req.Tag,
+		"--cache-from", "type=registry,ref="+cacheURI+":buildcache",
+		"--cache-to", "type=registry,ref="+cacheURI+":buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+		"--push")
+	if errors.Is(err, errTagExists) {
+		// Another run pushed the same commit first; its image is as good.
+		res.Digest, err = b.existing(ctx, req.Repository, req.Tag)
+		if err == nil && res.Digest == "" {
+			err = fmt.Errorf("push %s:%s: ECR says the tag exists but DescribeImages does not find it", uri, req.Tag)
+		}
+		return res, err
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	res.Digest, res.Built = digest, true
+	return res, nil
+}
+
+func (b *Builder) buildLocal(ctx context.Context, req Request) (Result, error) {
+	ref := req.Repository + ":" + req.Tag
+	digest, err := b.buildx(ctx, req, ref, "--load")
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Repository: req.Repository, Tag: req.Tag, Digest: digest, Built: true}, nil
+}
+
+// errTagExists is a push refused because the immutable tag is taken.
+var errTagExists = errors.New("image tag already exists")
+
+// buildx runs docker buildx build for ref and returns the digest from the
+// metadata file.
+func (b *Builder) buildx(ctx context.Context, req Request, ref string, extra ...string) (string, error) {
+	dir, err := os.MkdirTemp("", "mlops-build-")
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", ref, err)
+	}
+	defer os.RemoveAll(dir)
+	meta := filepath.Join(dir, "metadata.json")
+	args := []string{"buildx", "build"}
+	if req.Platform != "" {
+		args = append(args, "--platform", req.Platform)
+	}
+	dockerfile := req.Dockerfile
+	if dockerfile == "" {
+		dockerfile = filepath.Join(req.Context, "Dockerfile")
+	}
+	// --provenance=false keeps one manifest per image: an attestation index
+	// would leave untagged children that the lifecycle's untagged rule expires.
+	args = append(args, "--file", dockerfile, "--tag", ref, "--provenance=false", "--metadata-file", meta)
+	args = append(args, extra...)
+	args = append(args, req.Context)
+	tail := &tailBuffer{max: 4096}
+	if err := b.docker(ctx, nil, tail, args...); err != nil {
+		if strings.Contains(tail.String(), "ImageTagAlreadyExistsException") || strings.Contains(tail.String(), "cannot be overwritten because the repository is immutable") {
+			return "", errTagExists
+		}
+		return "", fmt.Errorf("docker buildx build %s: %w\n%s", ref, err, lastLines(tail.String(), 5))
+	}
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		return "", fmt.Errorf("docker buildx build %s: read metadata file: %w", ref, err)
+	}
+	return ParseMetadata(data)
+}
+
+// ParseMetadata reads the image digest from a buildx --metadata-file.
+// https://docs.docker.com/reference/cli/docker/buildx/build/#metadata-file
+func ParseMetadata(data []byte) (string, error) {
+	var m struct {
+		Digest string `json:"containerimage.digest"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return "", fmt.Errorf("buildx metadata file: not JSON: %w", err)
+	}
+	if !digestRe.MatchString(m.Digest) {
+		return "", fmt.Errorf("buildx metadata file: containerimage.digest %q is not a sha256 digest; buildx 0.7 or later writes it", m.Digest)
+	}
+	return m.Digest, nil
+}
+
+// checkDocker fails early, as bad setup, when docker or buildx is missing.
+func (b *Builder) checkDocker(ctx context.Context) error {
+	tail := &tailBuffer{max: 1024}
+	err := b.Run.Run(ctx, runner.Cmd{Name: "docker", Args: []string{"buildx", "version"}, Stdout: io.Discard, Stderr: tail})
+	var ee *runner.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrNotFound):
+		return fault.Usage(fault.WithHint(errors.New("docker is not installed: mlops build runs docker buildx"),
+			"install Docker Engine with the buildx plugin, or run the job on a GitHub-hosted runner such as ubuntu-latest, which has both"))
+	case errors.As(err, &ee):
+		return fault.Usage(fault.WithHint(fmt.Errorf("docker buildx is not available (docker buildx version exited with status %d): %s", ee.Code, lastLines(tail.String(), 2)),
+			"install the buildx plugin (Debian/Ubuntu package docker-buildx-plugin), or add docker/setup-buildx-action before this step"))
+	}
+	return fmt.Errorf("docker buildx version: %w", err)
+}
+
+func (b *Builder) docker(ctx context.Context, stdin io.Reader, stderr io.Writer, args ...string) error {
+	out := b.Output
+	if out == nil {
+		out = io.Discard
+	}
+	errw := out
+	if stderr != nil {
+		errw = io.MultiWriter(out, stderr)
+	}
+	return b.Run.Run(ctx, runner.Cmd{Name: "docker", Args: args, Stdin: stdin, Stdout: out, Stderr: errw})
+}
+
+func (b *Builder) logf(format string, a ...any) {
+	if b.Logf != nil {
+		b.Logf(format, a...)
+	}
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.buf) }
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.TrimSpace([]byte(strings.Join(lines, "\n"))))
+}

@@ -1,0 +1,276 @@
+package image_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
+)
+
+const (
+	repoName = "ecs-mlops/endpoint"
+	sha      = "0d1f5a8b0a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
+	repoURI  = imagetest.Registry + "/" + repoName
+	cacheURI = imagetest.Registry + "/" + repoName + "-cache"
+)
+
+func newBuilder(t *testing.T) (*image.Builder, *imagetest.ECR, *imagetest.Docker, *[]string) {
+	t.Helper()
+	reg := imagetest.NewECR()
+	d := &imagetest.Docker{ECR: reg}
+	var masked []string
+	return &image.Builder{ECR: reg, Run: d, Mask: func(s string) { masked = append(masked, s) }}, reg, d, &masked
+}
+
+func request(push bool) image.Request {
+	return image.Request{Repository: repoName, Tag: sha, Context: "endpoint", Dockerfile: "endpoint/Dockerfile", Platform: "linux/amd64", Push: push}
+}
+
+// argv returns the commands run, with the temporary metadata path replaced.
+func argv(t *testing.T, d *imagetest.Docker) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, c := range d.Calls() {
+		a := slices.Clone(c.Argv)
+		for i := range a {
+			if i > 0 && a[i-1] == "--metadata-file" {
+				if filepath.Base(a[i]) != "metadata.json" {
+					t.Errorf("metadata file %q", a[i])
+				}
+				a[i] = "<metadata.json>"
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func TestBuildPushesNewImage(t *testing.T) {
+	t.Parallel()
+	b, reg, d, masked := newBuilder(t)
+	res, err := b.Build(context.Background(), request(true))
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if diff := cmp.Diff(image.Result{Repository: repoURI, Tag: sha, Digest: imagetest.MetadataDigest, Built: true}, res); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(repoURI+"@"+imagetest.MetadataDigest, res.Ref()); diff != "" {
+		t.Errorf("image reference (-want +got):\n%s", diff)
+	}
+	want := [][]string{
+		{"docker", "buildx", "version"},
+		{"docker", "login", "--username", "AWS", "--password-stdin", imagetest.Registry},
+		{"docker", "buildx", "build", "--platform", "linux/amd64", "--file", "endpoint/Dockerfile", "--tag", repoURI + ":" + sha,
+			"--provenance=false", "--metadata-file", "<metadata.json>",
+			"--cache-from", "type=registry,ref=" + cacheURI + ":buildcache",
+			"--cache-to", "type=registry,ref=" + cacheURI + ":buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
+			"--push", "endpoint"},
+		{"docker", "logout", imagetest.Registry},
+	}
+	if diff := cmp.Diff(want, argv(t, d)); diff != "" {
+		t.Errorf("docker commands (-want +got):\n%s", diff)
+	}
+	calls := d.Calls()
+	if calls[1].Stdin != imagetest.Password {
+		t.Errorf("docker login stdin = %q, want the registry password", calls[1].Stdin)
+	}
+	if !slices.Contains(*masked, imagetest.Password) {
+		t.Error("registry password was not masked")
+	}
+	if d.LoggedIn(imagetest.Registry) {
+		t.Error("registry login left behind for later steps")
+	}
+	r := reg.Repo(repoName)
+	if r == nil || r.Mutability != types.ImageTagMutabilityImmutable || !r.ScanOnPush || r.Lifecycle != image.LifecyclePolicy {
+		t.Errorf("image repository = %+v, want immutable tags, scan on push and the lifecycle policy", r)
+	}
+	if r.Images[sha] != imagetest.MetadataDigest {
+		t.Errorf("registry has %s → %q, want the pushed digest", sha, r.Images[sha])
+	}
+	if c := reg.Repo(repoName + "-cache"); c == nil || c.Mutability != types.ImageTagMutabilityMutable || c.Lifecycle != image.CacheLifecyclePolicy {
+		t.Errorf("cache repository = %+v, want mutable tags and the cache lifecycle", c)
+	}
+}
+
+func TestBuildCreatesRepositoryOnlyWhenMissing(t *testing.T) {
+	t.Parallel()
+	b, reg, _, _ := newBuilder(t)
+	reg.AddRepo(repoName, types.ImageTagMutabilityImmutable)
+	reg.AddRepo(image.CacheRepository(repoName), types.ImageTagMutabilityMutable)
+	if _, err := b.Build(context.Background(), request(true)); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	want := []string{"DescribeRepositories", "DescribeImages", "DescribeRepositories", "GetAuthorizationToken"}
+	if diff := cmp.Diff(want, reg.Calls()); diff != "" {
+		t.Errorf("ECR calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildSkipsExistingTag(t *testing.T) {
+	t.Parallel()
+	b, reg, d, _ := newBuilder(t)
+	reg.AddRepo(repoName, types.ImageTagMutabilityImmutable)
+	old := "sha256:" + strings.Repeat("a", 64)
+	if err := reg.Push(repoName, sha, old); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Build(context.Background(), request(true))
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if diff := cmp.Diff(image.Result{Repository: repoURI, Tag: sha, Digest: old}, res); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{{"docker", "buildx", "version"}}, argv(t, d)); diff != "" {
+		t.Errorf("docker commands (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildTagTakenDuringPush(t *testing.T) {
+	t.Parallel()
+	b, reg, d, _ := newBuilder(t)
+	other := "sha256:" + strings.Repeat("b", 64)
+	d.BeforeBuild = func() { _ = reg.Push(repoName, sha, other) }
+	res, err := b.Build(context.Background(), request(true))
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if diff := cmp.Diff(image.Result{Repository: repoURI, Tag: sha, Digest: other}, res); diff != "" {
+		t.Errorf("an immutable tag pushed by another run counts as built (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildLocalTouchesNoAWS(t *testing.T) {
+	t.Parallel()
+	b, reg, d, _ := newBuilder(t)
+	res, err := b.Build(context.Background(), request(false))
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if got := reg.Calls(); len(got) != 0 {
+		t.Errorf("ECR calls without --push: %v", got)
+	}
+	want := [][]string{
+		{"docker", "buildx", "version"},
+		{"docker", "buildx", "build", "--platform", "linux/amd64", "--file", "endpoint/Dockerfile", "--tag", repoName + ":" + sha, "--provenance=false", "--metadata-file", "<metadata.json>", "--load", "endpoint"},
+	}
+	if diff := cmp.Diff(want, argv(t, d)); diff != "" {
+		t.Errorf("docker commands (-want +got):\n%s", diff)
+	}
+	if res.Ref() != repoName+"@"+imagetest.MetadataDigest {
+		t.Errorf("Ref = %q", res.Ref())
+	}
+}
+
+func TestBuildFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		setup     func(*imagetest.ECR, *imagetest.Docker)
+		want      []string
+		usage     bool
+		noECRCall bool
+	}{
+		{"docker missing", func(_ *imagetest.ECR, d *imagetest.Docker) { d.Missing = true }, []string{"docker is not installed"}, true, true},
+		{"buildx missing", func(_ *imagetest.ECR, d *imagetest.Docker) { d.NoBuildx = true },
+			[]string{"docker buildx is not available (docker buildx version exited with status 1): docker: 'buildx' is not a docker command."}, true, true},
+		{"build fails", func(_ *imagetest.ECR, d *imagetest.Docker) {
+			d.BuildFails = `ERROR: failed to solve: process "/bin/sh -c go build ./..." did not complete successfully: exit code: 1`
+		}, []string{"docker buildx build " + repoURI + ":" + sha + ": docker buildx exited with status 1", `did not complete successfully: exit code: 1`}, false, false},
+		{"ECR denied", func(r *imagetest.ECR, _ *imagetest.Docker) {
+			r.FailOn("DescribeRepositories", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/x is not authorized to perform: ecr:DescribeRepositories"})
+		}, []string{`describe ECR repository "ecs-mlops/endpoint"`, "AccessDeniedException"}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, reg, d, _ := newBuilder(t)
+			tc.setup(reg, d)
+			_, err := b.Build(context.Background(), request(true))
+			if err == nil {
+				t.Fatal("Build succeeded")
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+			if fault.IsUsage(err) != tc.usage {
+				t.Errorf("usage error = %v, want %v", fault.IsUsage(err), tc.usage)
+			}
+			if tc.usage && fault.Hint(err) == "" {
+				t.Error("setup error without a hint")
+			}
+			if tc.noECRCall && len(reg.Calls()) != 0 {
+				t.Errorf("ECR called before docker was checked: %v", reg.Calls())
+			}
+		})
+	}
+}
+
+func TestParseMetadata(t *testing.T) {
+	t.Parallel()
+	real, err := os.ReadFile("imagetest/testdata/buildx-metadata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, data, want, err string
+	}{
+		{"buildx reference example", string(real), imagetest.MetadataDigest, ""},
+		{"no digest (old buildx or --load on the docker driver)", `{"buildx.build.ref":"x"}`, "", `containerimage.digest "" is not a sha256 digest`},
+		{"not JSON", `ERROR`, "", "not JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := image.ParseMetadata([]byte(tc.data))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("digest (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sha  string
+		pr   int
+		want string
+		err  bool
+	}{
+		{sha, 0, sha, false},
+		{sha, 7, "pr-7-" + sha, false},
+		{"ABC", 0, "", true},
+		{"main", 3, "", true},
+	} {
+		got, err := image.Tag(tc.sha, tc.pr)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("Tag(%q, %d) = %q, %v; want %q (error %v)", tc.sha, tc.pr, got, err, tc.want, tc.err)
+		}
+	}
+	for tag, ok := range map[string]bool{"v1.2.3": true, "pr-4-abc": true, "-x": false, "a b": false, strings.Repeat("a", 129): false} {
+		if err := image.CheckTag(tag); (err == nil) != ok {
+			t.Errorf("CheckTag(%q) = %v, want ok=%v", tag, err, ok)
+		}
+	}
+}

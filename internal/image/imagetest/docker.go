@@ -1,0 +1,200 @@
+package imagetest
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+)
+
+// Metadata is a buildx --metadata-file as docker buildx writes it (the
+// example of the buildx reference documentation).
+//
+//go:embed testdata/buildx-metadata.json
+var Metadata string
+
+// MetadataDigest is the containerimage.digest in Metadata.
+const MetadataDigest = "sha256:19ffeab6f8bc9293ac2c3fdf94ebe28396254c993aea0b5a542cfb02e0883fa3"
+
+// Call is one command the fake saw.
+type Call struct {
+	Argv  []string // name and arguments
+	Stdin string
+}
+
+// Docker plays the docker CLI with buildx against an ECR fake: login checks
+// the password on stdin, build --push stores the tag in the registry (and
+// is refused for a taken tag, as an immutable repository refuses it), and
+// --metadata-file gets a real metadata file.
+type Docker struct {
+	ECR        *ECR
+	Missing    bool   // docker is not installed
+	NoBuildx   bool   // docker without the buildx plugin
+	BuildFails string // stderr of a failing build; "" succeeds
+	GitHead    string // what git rev-parse HEAD prints; "" means git fails
+	// BeforeBuild runs when a build starts (e.g. another job pushing first).
+	BeforeBuild func()
+
+	mu       sync.Mutex
+	calls    []Call
+	loggedIn map[string]bool
+}
+
+var _ runner.Runner = (*Docker)(nil)
+
+// Calls returns every command run so far.
+func (d *Docker) Calls() []Call {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Call(nil), d.calls...)
+}
+
+// LoggedIn reports whether a registry login is still active for host.
+func (d *Docker) LoggedIn(host string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.loggedIn[host]
+}
+
+// Run implements runner.Runner.
+func (d *Docker) Run(_ context.Context, c runner.Cmd) error {
+	stdin := ""
+	if c.Stdin != nil {
+		b, _ := io.ReadAll(c.Stdin)
+		stdin = string(b)
+	}
+	d.mu.Lock()
+	d.calls = append(d.calls, Call{Argv: append([]string{c.Name}, c.Args...), Stdin: stdin})
+	d.mu.Unlock()
+	out, errw := orDiscard(c.Stdout), orDiscard(c.Stderr)
+	switch {
+	case c.Name == "git":
+		return d.git(c, out, errw)
+	case c.Name != "docker" || d.Missing:
+		return fmt.Errorf("exec: %q: %w", c.Name, runner.ErrNotFound)
+	}
+	switch strings.Join(first(c.Args, 2), " ") {
+	case "buildx version":
+		if d.NoBuildx {
+			fmt.Fprint(errw, "docker: 'buildx' is not a docker command.\nSee 'docker --help'\n")
+			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+		}
+		fmt.Fprintln(out, "github.com/docker/buildx v0.19.3 48d6a39")
+		return nil
+	case "buildx build":
+		return d.build(c.Args, out, errw)
+	}
+	switch first(c.Args, 1)[0] {
+	case "login":
+		return d.login(c.Args, stdin, out, errw)
+	case "logout":
+		d.mu.Lock()
+		delete(d.loggedIn, c.Args[len(c.Args)-1])
+		d.mu.Unlock()
+		fmt.Fprintf(out, "Removing login credentials for %s\n", c.Args[len(c.Args)-1])
+		return nil
+	}
+	fmt.Fprintf(errw, "docker: '%s' is not a docker command.\n", c.Args[0])
+	return &runner.ExitError{Cmd: "docker " + c.Args[0], Code: 1}
+}
+
+func (d *Docker) git(c runner.Cmd, out, errw io.Writer) error {
+	if d.GitHead == "" || strings.Join(c.Args, " ") != "rev-parse HEAD" {
+		fmt.Fprintln(errw, "fatal: not a git repository (or any of the parent directories): .git")
+		return &runner.ExitError{Cmd: "git " + strings.Join(first(c.Args, 1), ""), Code: 128}
+	}
+	fmt.Fprintln(out, d.GitHead)
+	return nil
+}
+
+func (d *Docker) login(args []string, stdin string, out, errw io.Writer) error {
+	host := args[len(args)-1]
+	if strings.TrimSpace(stdin) != Password || !contains(args, "--password-stdin") {
+		fmt.Fprintf(errw, "Error response from daemon: login attempt to https://%s/v2/ failed with status: 400 Bad Request\n", host)
+		return &runner.ExitError{Cmd: "docker login", Code: 1}
+	}
+	d.mu.Lock()
+	if d.loggedIn == nil {
+		d.loggedIn = map[string]bool{}
+	}
+	d.loggedIn[host] = true
+	d.mu.Unlock()
+	fmt.Fprintln(out, "Login Succeeded")
+	return nil
+}
+
+func (d *Docker) build(args []string, out, errw io.Writer) error {
+	if d.BeforeBuild != nil {
+		d.BeforeBuild()
+	}
+	fmt.Fprintln(errw, "#0 building with \"builder\" instance using docker-container driver")
+	if d.BuildFails != "" {
+		fmt.Fprintln(errw, d.BuildFails)
+		return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+	}
+	ref := flagValue(args, "--tag")
+	if contains(args, "--push") {
+		host, rest, _ := strings.Cut(ref, "/")
+		name, tag, _ := strings.Cut(rest, ":")
+		if !d.LoggedIn(host) {
+			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: unexpected status from HEAD request to https://%s/v2/%s/blobs/sha256:2937: 401 Unauthorized\n", ref, host, name)
+			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+		}
+		digest, _ := image.ParseMetadata([]byte(Metadata))
+		if err := d.ECR.Push(name, tag, digest); err != nil {
+			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: %v\n", ref, err)
+			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+		}
+		if cache := flagValue(args, "--cache-to"); cache != "" {
+			cref := strings.TrimPrefix(strings.Split(cache, ",")[1], "ref=")
+			_, crest, _ := strings.Cut(cref, "/")
+			cname, ctag, _ := strings.Cut(crest, ":")
+			_ = d.ECR.Push(cname, ctag, "sha256:"+strings.Repeat("c", 64))
+		}
+	}
+	if meta := flagValue(args, "--metadata-file"); meta != "" {
+		if err := os.WriteFile(meta, []byte(Metadata), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(errw, "#12 DONE 1.2s\n")
+	return nil
+}
+
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func contains(args []string, s string) bool {
+	for _, a := range args {
+		if a == s {
+			return true
+		}
+	}
+	return false
+}
+
+func first(a []string, n int) []string {
+	if len(a) < n {
+		return append(append([]string(nil), a...), make([]string, n-len(a))...)
+	}
+	return a[:n]
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}

@@ -1,0 +1,224 @@
+// Package imagetest has stateful fakes of Amazon ECR and of the docker CLI,
+// for tests of image builds and of commands that build.
+package imagetest
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+)
+
+// Account and Region locate the fake registry.
+const (
+	Account = "123456789012"
+	Region  = "eu-west-1"
+)
+
+// Registry is the fake registry host.
+const Registry = Account + ".dkr.ecr." + Region + ".amazonaws.com"
+
+// Password is the registry password inside the fake's authorization token.
+const Password = "eyJwYXlsb2FkIjoiRkFLRUVDUlBBU1NXT1JEIiwiZGF0YWtleSI6ImZha2UifQ=="
+
+// Repo is a repository in the fake.
+type Repo struct {
+	Name       string
+	Mutability types.ImageTagMutability
+	ScanOnPush bool
+	Lifecycle  string
+	Images     map[string]string // tag → digest
+}
+
+// ECR keeps repositories and images and fails like the service: a missing
+// repository is RepositoryNotFoundException, a missing tag
+// ImageNotFoundException.
+type ECR struct {
+	mu    sync.Mutex
+	repos map[string]*Repo
+	calls []string
+	fail  map[string]error
+}
+
+var _ image.ECRAPI = (*ECR)(nil)
+
+// NewECR returns an empty registry.
+func NewECR() *ECR { return &ECR{repos: map[string]*Repo{}, fail: map[string]error{}} }
+
+// AddRepo creates a repository directly (as bootstrap would have).
+func (f *ECR) AddRepo(name string, mut types.ImageTagMutability) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.repos[name] = &Repo{Name: name, Mutability: mut, ScanOnPush: true, Images: map[string]string{}}
+}
+
+// Push stores tag → digest as a docker push would. It refuses to overwrite a
+// tag of an immutable repository, returning the registry's message.
+func (f *ECR) Push(name, tag, digest string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.repos[name]
+	if !ok {
+		return fmt.Errorf("name unknown: The repository with name '%s' does not exist in the registry with id '%s'", name, Account)
+	}
+	if _, taken := r.Images[tag]; taken && r.Mutability != types.ImageTagMutabilityMutable {
+		return fmt.Errorf("tag invalid: The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable", tag, name)
+	}
+	r.Images[tag] = digest
+	return nil
+}
+
+// Repo returns a copy of the named repository, or nil.
+func (f *ECR) Repo(name string) *Repo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.repos[name]
+	if !ok {
+		return nil
+	}
+	c := *r
+	c.Images = map[string]string{}
+	for k, v := range r.Images {
+		c.Images[k] = v
+	}
+	return &c
+}
+
+// FailOn makes operation op return err.
+func (f *ECR) FailOn(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[op] = err
+}
+
+// Calls returns the operations called, in order.
+func (f *ECR) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *ECR) call(op string) error {
+	f.calls = append(f.calls, op)
+	return f.fail[op]
+}
+
+func uri(name string) string { return Registry + "/" + name }
+
+func apiErr(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+}
+
+func notFound(name string) error {
+	return apiErr("RepositoryNotFoundException", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, Account))
+}
+
+// DescribeRepositories implements image.ECRAPI.
+func (f *ECR) DescribeRepositories(_ context.Context, in *ecr.DescribeRepositoriesInput, _ ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("DescribeRepositories"); err != nil {
+		return nil, err
+	}
+	out := &ecr.DescribeRepositoriesOutput{}
+	names := in.RepositoryNames
+	if len(names) == 0 {
+		for n := range f.repos {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
+	for _, n := range names {
+		r, ok := f.repos[n]
+		if !ok {
+			return nil, notFound(n)
+		}
+		out.Repositories = append(out.Repositories, types.Repository{
+			RepositoryName: aws.String(n), RepositoryUri: aws.String(uri(n)), RegistryId: aws.String(Account),
+			ImageTagMutability: r.Mutability,
+		})
+	}
+	return out, nil
+}
+
+// CreateRepository implements image.ECRAPI.
+func (f *ECR) CreateRepository(_ context.Context, in *ecr.CreateRepositoryInput, _ ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("CreateRepository"); err != nil {
+		return nil, err
+	}
+	n := aws.ToString(in.RepositoryName)
+	if _, ok := f.repos[n]; ok {
+		return nil, apiErr("RepositoryAlreadyExistsException", fmt.Sprintf("The repository with name '%s' already exists in the registry with id '%s'", n, Account))
+	}
+	mut := in.ImageTagMutability
+	if mut == "" {
+		mut = types.ImageTagMutabilityMutable
+	}
+	scan := in.ImageScanningConfiguration != nil && in.ImageScanningConfiguration.ScanOnPush
+	f.repos[n] = &Repo{Name: n, Mutability: mut, ScanOnPush: scan, Images: map[string]string{}}
+	return &ecr.CreateRepositoryOutput{Repository: &types.Repository{RepositoryName: aws.String(n), RepositoryUri: aws.String(uri(n)), ImageTagMutability: mut}}, nil
+}
+
+// PutLifecyclePolicy implements image.ECRAPI.
+func (f *ECR) PutLifecyclePolicy(_ context.Context, in *ecr.PutLifecyclePolicyInput, _ ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("PutLifecyclePolicy"); err != nil {
+		return nil, err
+	}
+	n := aws.ToString(in.RepositoryName)
+	r, ok := f.repos[n]
+	if !ok {
+		return nil, notFound(n)
+	}
+	r.Lifecycle = aws.ToString(in.LifecyclePolicyText)
+	return &ecr.PutLifecyclePolicyOutput{RepositoryName: in.RepositoryName, LifecyclePolicyText: in.LifecyclePolicyText}, nil
+}
+
+// DescribeImages implements image.ECRAPI (lookups by tag).
+func (f *ECR) DescribeImages(_ context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("DescribeImages"); err != nil {
+		return nil, err
+	}
+	n := aws.ToString(in.RepositoryName)
+	r, ok := f.repos[n]
+	if !ok {
+		return nil, notFound(n)
+	}
+	out := &ecr.DescribeImagesOutput{}
+	for _, id := range in.ImageIds {
+		tag := aws.ToString(id.ImageTag)
+		d, ok := r.Images[tag]
+		if !ok {
+			return nil, apiErr("ImageNotFoundException", fmt.Sprintf("The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'", tag, n, Account))
+		}
+		out.ImageDetails = append(out.ImageDetails, types.ImageDetail{RepositoryName: aws.String(n), ImageDigest: aws.String(d), ImageTags: []string{tag}})
+	}
+	return out, nil
+}
+
+// GetAuthorizationToken implements image.ECRAPI.
+func (f *ECR) GetAuthorizationToken(_ context.Context, _ *ecr.GetAuthorizationTokenInput, _ ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("GetAuthorizationToken"); err != nil {
+		return nil, err
+	}
+	tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + Password))
+	return &ecr.GetAuthorizationTokenOutput{AuthorizationData: []types.AuthorizationData{{
+		AuthorizationToken: aws.String(tok),
+		ProxyEndpoint:      aws.String("https://" + Registry),
+	}}}, nil
+}

@@ -1,0 +1,139 @@
+package image
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/smithy-go"
+)
+
+// ECRAPI is the part of Amazon ECR the image builder uses.
+type ECRAPI interface {
+	DescribeRepositories(ctx context.Context, in *ecr.DescribeRepositoriesInput, optFns ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
+	CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, optFns ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error)
+	PutLifecyclePolicy(ctx context.Context, in *ecr.PutLifecyclePolicyInput, optFns ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error)
+	DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, optFns ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	GetAuthorizationToken(ctx context.Context, in *ecr.GetAuthorizationTokenInput, optFns ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error)
+}
+
+// LifecyclePolicy is the image repository's lifecycle: preview images go two
+// weeks after push, untagged ones after a day, and at most 200 images stay.
+// bootstrap.yaml carries the same text (a test keeps them equal).
+// https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
+const LifecyclePolicy = `{"rules":[` +
+	`{"rulePriority":1,"description":"preview images (pr-*) expire 14 days after push","selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}},` +
+	`{"rulePriority":2,"description":"untagged images expire after 1 day","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}},` +
+	`{"rulePriority":3,"description":"keep at most 200 images","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":200},"action":{"type":"expire"}}]}`
+
+// CacheLifecyclePolicy keeps the build-cache repository small: the cache tag
+// is overwritten on every build, and what it replaced is untagged.
+const CacheLifecyclePolicy = `{"rules":[{"rulePriority":1,"description":"superseded cache manifests expire after 7 days","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
+
+// CacheRepository names the repository that holds the registry build cache
+// of repo. It is separate because the image repository's tags are immutable
+// while the cache tag must be overwritten on every build.
+func CacheRepository(repo string) string { return repo + "-cache" }
+
+// repoSpec says how a repository is created when it is missing.
+type repoSpec struct {
+	name      string
+	mutable   bool
+	lifecycle string
+}
+
+// ensure returns the URI of the repository, creating it when missing. An
+// existing repository is left as it is (bootstrap.yaml owns its settings).
+func (b *Builder) ensure(ctx context.Context, s repoSpec) (string, error) {
+	out, err := b.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{s.name}})
+	if err == nil && len(out.Repositories) > 0 {
+		return aws.ToString(out.Repositories[0].RepositoryUri), nil
+	}
+	if err != nil && !hasCode(err, "RepositoryNotFoundException") {
+		return "", fmt.Errorf("describe ECR repository %q: %w", s.name, err)
+	}
+	mut := types.ImageTagMutabilityImmutable
+	if s.mutable {
+		mut = types.ImageTagMutabilityMutable
+	}
+	created, err := b.ECR.CreateRepository(ctx, &ecr.CreateRepositoryInput{
+		RepositoryName:             aws.String(s.name),
+		ImageTagMutability:         mut,
+		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: true},
+		EncryptionConfiguration:    &types.EncryptionConfiguration{EncryptionType: types.EncryptionTypeAes256},
+		Tags:                       []types.Tag{{Key: aws.String("mlops:managed-by"), Value: aws.String("mlops build")}},
+	})
+	if hasCode(err, "RepositoryAlreadyExistsException") {
+		// Another job created it between our two calls.
+		return b.ensure(ctx, s)
+	}
+	if err != nil {
+		return "", fmt.Errorf("create ECR repository %q: %w", s.name, err)
+	}
+	b.logf("created ECR repository %s (tags %s, scan on push)", s.name, strings.ToLower(string(mut)))
+	if _, err := b.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String(s.name), LifecyclePolicyText: aws.String(s.lifecycle)}); err != nil {
+		return "", fmt.Errorf("put lifecycle policy on ECR repository %q: %w", s.name, err)
+	}
+	return aws.ToString(created.Repository.RepositoryUri), nil
+}
+
+// existing returns the digest of repo:tag, or "" when the tag is not there.
+func (b *Builder) existing(ctx context.Context, repo, tag string) (string, error) {
+	out, err := b.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(repo),
+		ImageIds:       []types.ImageIdentifier{{ImageTag: aws.String(tag)}},
+	})
+	if hasCode(err, "ImageNotFoundException") {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up image %s:%s in ECR: %w", repo, tag, err)
+	}
+	if len(out.ImageDetails) == 0 {
+		return "", nil
+	}
+	return aws.ToString(out.ImageDetails[0].ImageDigest), nil
+}
+
+// registryLogin is what docker login needs for the account's registry.
+type registryLogin struct {
+	host, user, password string
+}
+
+// authorization gets a registry login. The token is base64 of
+// "AWS:<password>"; the password is masked at once.
+// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_GetAuthorizationToken.html
+func (b *Builder) authorization(ctx context.Context) (registryLogin, error) {
+	out, err := b.ECR.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		return registryLogin{}, fmt.Errorf("get ECR authorization token: %w", err)
+	}
+	if len(out.AuthorizationData) == 0 {
+		return registryLogin{}, errors.New("get ECR authorization token: the answer had no authorization data")
+	}
+	d := out.AuthorizationData[0]
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(d.AuthorizationToken))
+	if err != nil {
+		return registryLogin{}, fmt.Errorf("decode ECR authorization token: %w", err)
+	}
+	user, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return registryLogin{}, errors.New("decode ECR authorization token: not user:password")
+	}
+	if b.Mask != nil {
+		b.Mask(pass)
+		b.Mask(aws.ToString(d.AuthorizationToken))
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(aws.ToString(d.ProxyEndpoint), "https://"), "http://")
+	return registryLogin{host: host, user: user, password: pass}, nil
+}
+
+func hasCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}

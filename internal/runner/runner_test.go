@@ -1,0 +1,32 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+)
+
+func TestExec(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := (runner.Exec{}).Run(ctx, runner.Cmd{Name: "cat", Stdin: strings.NewReader("on stdin"), Stdout: &out}); err != nil {
+		t.Fatalf("cat: %v", err)
+	}
+	if out.String() != "on stdin" {
+		t.Errorf("stdout = %q, want the stdin echoed", out.String())
+	}
+	err := (runner.Exec{}).Run(ctx, runner.Cmd{Name: "sh", Args: []string{"-c", "exit 3"}})
+	var ee *runner.ExitError
+	if !errors.As(err, &ee) || ee.Code != 3 {
+		t.Errorf("exit 3: err = %v, want ExitError with code 3", err)
+	}
+	err = (runner.Exec{}).Run(ctx, runner.Cmd{Name: "no-such-program-mlops"})
+	if !errors.Is(err, runner.ErrNotFound) {
+		t.Errorf("missing program: err = %v, want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,236 @@
+// Package service checks what a completed stack cannot tell: that every ECS
+// service rolled out (rolloutState COMPLETED) and its load-balancer targets
+// are healthy, and explains failures with service events, stopped tasks'
+// reasons and target health reasons.
+package service
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+// ECSAPI is the part of the ECS client the checker uses.
+type ECSAPI interface {
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	ListTasks(ctx context.Context, in *ecs.ListTasksInput, optFns ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+}
+
+// ELBAPI is the part of the Elastic Load Balancing v2 client the checker uses.
+type ELBAPI interface {
+	DescribeTargetHealth(ctx context.Context, in *elb.DescribeTargetHealthInput, optFns ...func(*elb.Options)) (*elb.DescribeTargetHealthOutput, error)
+	DescribeTargetGroups(ctx context.Context, in *elb.DescribeTargetGroupsInput, optFns ...func(*elb.Options)) (*elb.DescribeTargetGroupsOutput, error)
+}
+
+var (
+	_ ECSAPI         = (*ecs.Client)(nil)
+	_ ELBAPI         = (*elb.Client)(nil)
+	_ stack.Verifier = (*Checker)(nil)
+)
+
+// Checker implements stack.Verifier over ECS and ELBv2.
+type Checker struct {
+	ECS   ECSAPI
+	ELB   ELBAPI // nil: target health is not checked
+	Clock clock.Clock
+	Log   func(format string, args ...any)
+}
+
+// ref is one ECS service named by its ARN
+// (arn:aws:ecs:region:account:service/cluster/name).
+type ref struct{ arn, cluster, name string }
+
+func refs(t stack.Target) []ref {
+	var out []ref
+	for _, r := range t.ResourcesOf("AWS::ECS::Service") {
+		parts := strings.Split(r.PhysicalID, "/")
+		if len(parts) < 3 {
+			continue
+		}
+		out = append(out, ref{arn: r.PhysicalID, cluster: parts[len(parts)-2], name: parts[len(parts)-1]})
+	}
+	return out
+}
+
+// Verify waits until every service's primary deployment is COMPLETED with
+// its desired count running and every target healthy, or fails at once
+// when a rollout FAILED (the deployment circuit breaker).
+// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html
+func (c *Checker) Verify(ctx context.Context, t stack.Target) error {
+	svcs := refs(t)
+	if len(svcs) == 0 {
+		c.logf("no ECS service in stack %s; nothing to roll out", t.Stack)
+		return nil
+	}
+	interval, last := time.Second, ""
+	for {
+		pending, err := c.pending(ctx, svcs, t.Since)
+		if err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			for _, s := range svcs {
+				c.logf("service %s: rollout COMPLETED, targets healthy", s.name)
+			}
+			return nil
+		}
+		if msg := strings.Join(pending, "; "); msg != last {
+			c.logf("%s", msg)
+			last = msg
+		}
+		if !c.Clock.Now().Before(t.Deadline) {
+			return fmt.Errorf("rollout not finished before the deadline: %s", strings.Join(pending, "; "))
+		}
+		if err := c.Clock.Sleep(ctx, interval); err != nil {
+			return err
+		}
+		interval = min(interval+interval/2, 5*time.Second)
+	}
+}
+
+// pending returns what is still not done; an error means a rollout failed.
+func (c *Checker) pending(ctx context.Context, svcs []ref, since time.Time) ([]string, error) {
+	described, err := c.describe(ctx, svcs)
+	if err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, s := range svcs {
+		svc, ok := described[s.arn]
+		if !ok {
+			return nil, fmt.Errorf("service %s not found in cluster %s", s.name, s.cluster)
+		}
+		if msg, failed := rolloutFailure(svc, since); failed {
+			return nil, fmt.Errorf("service %s: %s", s.name, msg)
+		}
+		if p := rolloutPending(svc); p != "" {
+			pending = append(pending, fmt.Sprintf("service %s: %s", s.name, p))
+			continue
+		}
+		for _, lb := range svc.LoadBalancers {
+			if p, err := c.targetsPending(ctx, aws.ToString(lb.TargetGroupArn), svc.DesiredCount); err != nil {
+				return nil, err
+			} else if p != "" {
+				pending = append(pending, fmt.Sprintf("service %s: %s", s.name, p))
+			}
+		}
+	}
+	return pending, nil
+}
+
+func rolloutFailure(svc ecstypes.Service, since time.Time) (string, bool) {
+	for _, d := range svc.Deployments {
+		if d.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+			continue
+		}
+		if aws.ToString(d.Status) == "PRIMARY" || aws.ToTime(d.CreatedAt).After(since) || aws.ToTime(d.UpdatedAt).After(since) {
+			return fmt.Sprintf("rollout FAILED: %s (%d tasks failed)", aws.ToString(d.RolloutStateReason), d.FailedTasks), true
+		}
+	}
+	return "", false
+}
+
+func rolloutPending(svc ecstypes.Service) string {
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) != "PRIMARY" {
+			continue
+		}
+		if d.RolloutState != ecstypes.DeploymentRolloutStateCompleted || d.RunningCount < d.DesiredCount {
+			return fmt.Sprintf("rollout %s (%d/%d running)", d.RolloutState, d.RunningCount, d.DesiredCount)
+		}
+		if n := len(svc.Deployments); n > 1 {
+			return fmt.Sprintf("rollout COMPLETED, %d older deployment(s) draining", n-1)
+		}
+		return ""
+	}
+	return "no PRIMARY deployment"
+}
+
+func (c *Checker) targetsPending(ctx context.Context, tg string, desired int32) (string, error) {
+	if c.ELB == nil || tg == "" {
+		return "", nil
+	}
+	out, err := retry(ctx, c, "DescribeTargetHealth", func() (*elb.DescribeTargetHealthOutput, error) {
+		return c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
+	})
+	if err != nil {
+		return "", fmt.Errorf("describe target health of %s: %w", tg, err)
+	}
+	healthy, other := 0, map[string]int{}
+	for _, d := range out.TargetHealthDescriptions {
+		h := d.TargetHealth
+		switch {
+		case h == nil:
+		case h.State == elbtypes.TargetHealthStateEnumHealthy:
+			healthy++
+		case h.State == elbtypes.TargetHealthStateEnumDraining:
+		default:
+			other[fmt.Sprintf("%s %s", h.State, h.Reason)]++
+		}
+	}
+	if len(other) == 0 && (healthy > 0 || desired == 0) {
+		return "", nil
+	}
+	keys := make([]string, 0, len(other))
+	for k, n := range other {
+		keys = append(keys, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("targets %d healthy, %s", healthy, strings.Join(keys, ", ")), nil
+}
+
+func (c *Checker) describe(ctx context.Context, svcs []ref) (map[string]ecstypes.Service, error) {
+	byCluster := map[string][]string{}
+	for _, s := range svcs {
+		byCluster[s.cluster] = append(byCluster[s.cluster], s.arn)
+	}
+	out := map[string]ecstypes.Service{}
+	for cluster, arns := range byCluster {
+		for i := 0; i < len(arns); i += 10 { // DescribeServices takes at most 10
+			batch := arns[i:min(i+10, len(arns))]
+			res, err := retry(ctx, c, "DescribeServices", func() (*ecs.DescribeServicesOutput, error) {
+				return c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: batch})
+			})
+			if err != nil {
+				return nil, fmt.Errorf("describe services in cluster %s: %w", cluster, err)
+			}
+			for _, s := range res.Services {
+				out[aws.ToString(s.ServiceArn)] = s
+			}
+		}
+	}
+	return out, nil
+}
+
+func (c *Checker) logf(format string, args ...any) {
+	if c.Log != nil {
+		c.Log(format, args...)
+	}
+}
+
+// retry retries throttled calls with backoff on the checker's clock.
+func retry[T any](ctx context.Context, c *Checker, op string, fn func() (T, error)) (T, error) {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		v, err := fn()
+		if err == nil || !stack.IsThrottle(err) || attempt > 15 {
+			return v, err
+		}
+		if serr := c.Clock.Sleep(ctx, wait); serr != nil {
+			return v, serr
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
+}

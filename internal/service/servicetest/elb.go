@@ -1,0 +1,146 @@
+package servicetest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+// Health scripts one target group: its single target is initial until
+// After (default 10s), then healthy, or unhealthy with Reason/Description.
+type Health struct {
+	After       time.Duration
+	Reason      elbtypes.TargetHealthReasonEnum // e.g. Target.ResponseCodeMismatch
+	Description string                          // e.g. Health checks failed with these codes: [404]
+	Path        string                          // health check path (default /ping)
+}
+
+// ELB is an in-memory Elastic Load Balancing v2 with target groups.
+type ELB struct {
+	Clock   clock.Clock
+	Default Health
+
+	mu     sync.Mutex
+	groups map[string]*group
+}
+
+type group struct {
+	since  time.Time
+	health Health
+	stack  string
+}
+
+var _ service.ELBAPI = (*ELB)(nil)
+
+// NewELB returns an ELB fake on clk.
+func NewELB(clk clock.Clock) *ELB { return &ELB{Clock: clk, groups: map[string]*group{}} }
+
+// Register adds target group tg (ARN) with h; targets register now.
+func (l *ELB) Register(tg string, h Health) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.groups[tg] = &group{since: l.Clock.Now(), health: h}
+}
+
+// DescribeTargetHealth implements service.ELBAPI.
+func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHealthInput, _ ...func(*elb.Options)) (*elb.DescribeTargetHealthOutput, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g := l.groups[aws.ToString(in.TargetGroupArn)]
+	if g == nil {
+		return nil, notFound()
+	}
+	after := g.health.After
+	if after == 0 {
+		after = 10 * time.Second
+	}
+	th := &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumInitial, Reason: elbtypes.TargetHealthReasonEnumRegistrationInProgress, Description: aws.String("Target registration is in progress")}
+	if !l.Clock.Now().Before(g.since.Add(after)) {
+		th = &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}
+		if g.health.Reason != "" {
+			th = &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumUnhealthy, Reason: g.health.Reason, Description: aws.String(g.health.Description)}
+		}
+	}
+	return &elb.DescribeTargetHealthOutput{TargetHealthDescriptions: []elbtypes.TargetHealthDescription{{
+		Target: &elbtypes.TargetDescription{Id: aws.String("10.0.1.23"), Port: aws.Int32(8080)}, HealthCheckPort: aws.String("8080"), TargetHealth: th,
+	}}}, nil
+}
+
+// DescribeTargetGroups implements service.ELBAPI.
+func (l *ELB) DescribeTargetGroups(_ context.Context, in *elb.DescribeTargetGroupsInput, _ ...func(*elb.Options)) (*elb.DescribeTargetGroupsOutput, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := &elb.DescribeTargetGroupsOutput{}
+	for _, arn := range in.TargetGroupArns {
+		g := l.groups[arn]
+		if g == nil {
+			return nil, notFound()
+		}
+		path := g.health.Path
+		if path == "" {
+			path = "/ping"
+		}
+		parts := strings.Split(arn, "/")
+		out.TargetGroups = append(out.TargetGroups, elbtypes.TargetGroup{TargetGroupArn: aws.String(arn), TargetGroupName: aws.String(parts[len(parts)-2]),
+			HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPath: aws.String(path), HealthCheckPort: aws.String("traffic-port"), Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")}})
+	}
+	return out, nil
+}
+
+func notFound() error {
+	return &smithy.GenericAPIError{Code: "TargetGroupNotFound", Message: "One or more target groups not found", Fault: smithy.FaultClient}
+}
+
+// registerFor registers tg for stackName with the default health unless
+// it is already known (a redeploy keeps its targets).
+func (l *ELB) registerFor(stackName, tg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g := l.groups[tg]; g != nil {
+		g.since = l.Clock.Now()
+		return
+	}
+	l.groups[tg] = &group{since: l.Clock.Now(), health: l.Default, stack: stackName}
+}
+
+func (l *ELB) stackGroups(stackName string) map[string]bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]bool{}
+	for arn, g := range l.groups {
+		if g.stack == stackName {
+			out[arn] = true
+		}
+	}
+	return out
+}
+
+// Wire makes cf create ECS services and target groups in these fakes as
+// its stacks deploy them: a service (re)deploys when its stack resource
+// completes, and every target group of a stack sits behind its services.
+func Wire(cf *stacktest.Fake, e *ECS, l *ELB) {
+	cf.OnResource = func(stackName string, r types.StackResource) {
+		switch aws.ToString(r.ResourceType) {
+		case "AWS::ECS::Service":
+			e.Register(stackName, aws.ToString(r.PhysicalResourceId))
+			for tg := range l.stackGroups(stackName) {
+				e.AttachTargetGroup(stackName, tg)
+			}
+		case "AWS::ElasticLoadBalancingV2::TargetGroup":
+			tg := aws.ToString(r.PhysicalResourceId)
+			l.registerFor(stackName, tg)
+			e.AttachTargetGroup(stackName, tg)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+// Package stack is the change-set deploy engine: it validates parameters
+// offline, creates and inspects a change set, executes it, streams the
+// stack's events, waits with a deadline and explains failures.
+//
+// The API is two calls on a Deployer:
+//
+//	d := &stack.Deployer{CFN: cfn, Clock: clock.Real{}, Report: r}
+//	res, err := d.Deploy(ctx, stack.Request{Stack: "ep-a", Template: t, Params: p})
+//	plan, err := d.Plan(ctx, stack.Request{...})
+package stack
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// CloudFormationAPI is the part of the CloudFormation client the engine
+// uses; *cloudformation.Client satisfies it.
+type CloudFormationAPI interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
+	DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+	CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error)
+	DescribeChangeSet(ctx context.Context, in *cloudformation.DescribeChangeSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error)
+	ExecuteChangeSet(ctx context.Context, in *cloudformation.ExecuteChangeSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error)
+	DeleteChangeSet(ctx context.Context, in *cloudformation.DeleteChangeSetInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error)
+	DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	ContinueUpdateRollback(ctx context.Context, in *cloudformation.ContinueUpdateRollbackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error)
+	CancelUpdateStack(ctx context.Context, in *cloudformation.CancelUpdateStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error)
+	UpdateTerminationProtection(ctx context.Context, in *cloudformation.UpdateTerminationProtectionInput, optFns ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
+}
+
+// UploaderAPI stores templates too large to send inline; *s3.Client satisfies it.
+type UploaderAPI interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+var (
+	_ CloudFormationAPI = (*cloudformation.Client)(nil)
+	_ UploaderAPI       = (*s3.Client)(nil)
+)
+
+// IsThrottle reports whether err is AWS throttling: the query protocol's
+// "Throttling: Rate exceeded" and its relatives in other services.
+// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+func IsThrottle(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+		"TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "SlowDown":
+		return true
+	}
+	return false
+}
+
+// isNotFound reports CloudFormation's "Stack with id X does not exist".
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist")
+}

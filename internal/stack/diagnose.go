@@ -1,0 +1,115 @@
+package stack
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Verifier checks what CloudFormation cannot: that every ECS service of the
+// stack finished its rollout with healthy targets. internal/service
+// implements it.
+type Verifier interface {
+	// Verify waits, until t.Deadline, for every service to complete its
+	// rollout and its targets to be healthy.
+	Verify(ctx context.Context, t Target) error
+	// Diagnose returns lines explaining a failure: service events, stopped
+	// tasks' reasons and target health reasons.
+	Diagnose(ctx context.Context, t Target) []string
+}
+
+// Target is a stack's resources as the Verifier sees them.
+type Target struct {
+	Stack     string
+	Resources []Resource // Properties unset; PhysicalID and LogicalID set
+	Since     time.Time  // when the operation began
+	Deadline  time.Time
+}
+
+// ResourcesOf returns the target's resources of one type.
+func (t Target) ResourcesOf(typ string) []Resource {
+	var out []Resource
+	for _, r := range t.Resources {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// with returns the resource carrying its ids; Resource doubles as the
+// Target's view of a live resource.
+func (r Resource) with(logicalID, physicalID string) Resource {
+	r.LogicalID, r.PhysicalID = logicalID, physicalID
+	return r
+}
+
+// Failure is a deploy that ran and did not succeed.
+type Failure struct {
+	Headline string   // the first failing resource and its reason
+	Status   string   // the stack's status afterwards
+	Details  []string // ECS events, stopped-task reasons, target health
+}
+
+func (f *Failure) Error() string {
+	if len(f.Details) == 0 {
+		return f.Headline
+	}
+	return f.Headline + "\n  " + strings.Join(f.Details, "\n  ")
+}
+
+// cancelled are the reasons of resources CloudFormation stopped because
+// another one failed; they are never the headline.
+var cancelled = []string{"Resource creation cancelled", "Resource update cancelled", "Resource deletion cancelled"}
+
+// FirstFailure returns the earliest failed resource event whose reason is
+// the cause rather than a consequence.
+func FirstFailure(events []Event, stack string) (Event, bool) {
+	var fallback Event
+	found := false
+	for _, e := range events {
+		if !strings.HasSuffix(e.Status, "_FAILED") {
+			continue
+		}
+		if e.LogicalID == stack {
+			if !found {
+				fallback, found = e, true
+			}
+			continue
+		}
+		if !isCancelled(e.Reason) {
+			return e, true
+		}
+		if !found || fallback.LogicalID == stack {
+			fallback, found = e, true
+		}
+	}
+	return fallback, found
+}
+
+func isCancelled(reason string) bool {
+	for _, c := range cancelled {
+		if strings.Contains(reason, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// NextStep says what to do after a failure, from the most specific clue.
+func NextStep(f *Failure, stack string) string {
+	all := f.Headline + "\n" + strings.Join(f.Details, "\n")
+	switch {
+	case strings.Contains(all, "CannotPullContainerError"):
+		return "the image could not be pulled: check that it was pushed (mlops build) and that the task execution role may pull from the ECR repository"
+	case strings.Contains(all, "ResourceInitializationError") && strings.Contains(all, "EFS"):
+		return "the task could not mount EFS: the EFS security group must admit the service's security group on port 2049; run mlops doctor"
+	case strings.Contains(all, "Target.ResponseCodeMismatch"), strings.Contains(all, "Target.Timeout"), strings.Contains(all, "failed ELB health checks"):
+		return "the load balancer's health check failed: make the health-check path (ApiHealthCheckPath) answer 200 within the grace period, then deploy again"
+	case strings.Contains(all, "Essential container in task exited"):
+		return "the container exited: read its logs (CloudWatch log group of the service), fix the endpoint and deploy again"
+	case strings.Contains(all, "did not finish within"):
+		return "the stack rolled back to its previous version; fix the cause above and deploy again"
+	}
+	return "the stack " + stack + " is back on its previous version; fix the cause above and run mlops deploy again"
+}

@@ -1,0 +1,191 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+// Event is one stack event as the deploy log shows it.
+type Event struct {
+	ID         string
+	Time       time.Time
+	Elapsed    time.Duration // since the operation started
+	LogicalID  string
+	PhysicalID string
+	Type       string
+	Status     string
+	Reason     string
+}
+
+// String renders the event as one aligned log line.
+func (e Event) String() string {
+	return strings.TrimRight(fmt.Sprintf("%7s  %-36s %-24s %-42s %s", "+"+e.Elapsed.Round(time.Second).String(), e.Status, e.LogicalID, e.Type, e.Reason), " ")
+}
+
+// errDeadline is returned by waitStack when the deadline passes first.
+var errDeadline = errors.New("deadline passed")
+
+// streamer reads a stack's new events since an operation began, in order,
+// each once. DescribeStackEvents answers newest first, a page at a time,
+// so it reads back until an event already seen or older than the start.
+type streamer struct {
+	d      *Deployer
+	stack  string
+	since  time.Time
+	tokens []string // events from other operations are skipped; "" accepts all
+	seen   map[string]bool
+	events []Event
+	polls  int
+}
+
+func (d *Deployer) newStreamer(stack string, since time.Time, token string) *streamer {
+	s := &streamer{d: d, stack: stack, since: since, seen: map[string]bool{}}
+	if token != "" {
+		s.tokens = []string{token}
+	}
+	return s
+}
+
+// poll returns the events that appeared since the last poll, oldest first.
+// gone reports that the stack no longer exists.
+func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err error) {
+	var next *string
+	var page []types.StackEvent
+	s.polls++
+	for done := false; !done; {
+		out, err := retry(ctx, s.d, "DescribeStackEvents", func() (*cloudformation.DescribeStackEventsOutput, error) {
+			return s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack), NextToken: next})
+		})
+		if isNotFound(err) {
+			return nil, true, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("read events of stack %q: %w", s.stack, err)
+		}
+		for _, e := range out.StackEvents {
+			if s.seen[aws.ToString(e.EventId)] || aws.ToTime(e.Timestamp).Before(s.since) {
+				done = true
+				break
+			}
+			page = append(page, e)
+		}
+		next = out.NextToken
+		done = done || next == nil
+	}
+	slices.Reverse(page)
+	for _, e := range page {
+		s.seen[aws.ToString(e.EventId)] = true
+		if !s.ours(aws.ToString(e.ClientRequestToken)) {
+			continue
+		}
+		ev := Event{
+			ID: aws.ToString(e.EventId), Time: aws.ToTime(e.Timestamp), Elapsed: aws.ToTime(e.Timestamp).Sub(s.since),
+			LogicalID: aws.ToString(e.LogicalResourceId), PhysicalID: aws.ToString(e.PhysicalResourceId),
+			Type: aws.ToString(e.ResourceType), Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason),
+		}
+		s.events = append(s.events, ev)
+		fresh = append(fresh, ev)
+	}
+	return fresh, false, nil
+}
+
+func (s *streamer) ours(token string) bool {
+	return len(s.tokens) == 0 || token == "" || slices.Contains(s.tokens, token)
+}
+
+// stackStatus returns the stack's status if ev is the stack's own event.
+func (s *streamer) stackStatus(ev Event) (types.StackStatus, bool) {
+	if ev.Type != "AWS::CloudFormation::Stack" || ev.LogicalID != s.stack {
+		return "", false
+	}
+	return types.StackStatus(ev.Status), true
+}
+
+// IsTerminal reports whether a stack status ends an operation.
+func IsTerminal(s types.StackStatus) bool {
+	return !strings.HasSuffix(string(s), "_IN_PROGRESS")
+}
+
+// IsSuccess reports whether an operation that ended in s did what was asked.
+func IsSuccess(s types.StackStatus) bool {
+	switch s {
+	case types.StackStatusCreateComplete, types.StackStatusUpdateComplete, types.StackStatusImportComplete:
+		return true
+	}
+	return false
+}
+
+// waitStack streams events until the stack reaches a terminal status (or
+// disappears: DELETE_COMPLETE) and returns it. At the deadline it returns
+// errDeadline with the status so far.
+func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Time) (types.StackStatus, error) {
+	interval := pollMin
+	last := types.StackStatus("")
+	for {
+		fresh, gone, err := s.poll(ctx)
+		if err != nil {
+			return last, err
+		}
+		if gone {
+			return types.StackStatusDeleteComplete, nil
+		}
+		for _, ev := range fresh {
+			d.report().Printf("%s", ev)
+			if st, ok := s.stackStatus(ev); ok {
+				last = st
+			}
+		}
+		if last != "" && IsTerminal(last) {
+			return last, nil
+		}
+		if len(fresh) > 0 {
+			interval = pollMin
+		} else {
+			interval = nextPoll(interval)
+		}
+		if !d.Clock.Now().Before(deadline) {
+			return last, errDeadline
+		}
+		if err := d.Clock.Sleep(ctx, min(interval, max(deadline.Sub(d.Clock.Now()), time.Millisecond))); err != nil {
+			return last, err
+		}
+	}
+}
+
+// stuck returns the resource that has been in progress longest according
+// to the events seen: the one a timeout names. Its Time is when its current
+// operation began.
+func (s *streamer) stuck() (Event, bool) {
+	latest := map[string]Event{}
+	began := map[string]time.Time{}
+	for _, e := range s.events {
+		if e.LogicalID == s.stack {
+			continue
+		}
+		prev, seen := latest[e.LogicalID]
+		if strings.HasSuffix(e.Status, "_IN_PROGRESS") && (!seen || !strings.HasSuffix(prev.Status, "_IN_PROGRESS")) {
+			began[e.LogicalID] = e.Time
+		}
+		latest[e.LogicalID] = e
+	}
+	var best Event
+	found := false
+	for id, e := range latest {
+		if !strings.HasSuffix(e.Status, "_IN_PROGRESS") {
+			continue
+		}
+		e.Time, e.Elapsed = began[id], began[id].Sub(s.since)
+		if !found || e.Time.Before(best.Time) || (e.Time.Equal(best.Time) && e.LogicalID < best.LogicalID) {
+			best, found = e, true
+		}
+	}
+	return best, found
+}

@@ -1,0 +1,134 @@
+package stack_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// logReport records phases and lines as the deploy log would show them.
+type logReport struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (r *logReport) Phase(title string) func() {
+	r.Printf("== %s", title)
+	return func() {}
+}
+
+func (r *logReport) Printf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(&r.buf, format+"\n", args...)
+}
+
+func (r *logReport) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
+}
+
+// world is a deployer wired to fakes of CloudFormation, S3, ECS and ELB on
+// one fake clock.
+type world struct {
+	clk *clock.Fake
+	cf  *stacktest.Fake
+	s3  *stacktest.S3
+	ecs *servicetest.ECS
+	elb *servicetest.ELB
+	log *logReport
+	d   *stack.Deployer
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	clk := clock.NewFake(epoch)
+	cf := stacktest.New(clk)
+	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk), log: &logReport{}}
+	servicetest.Wire(cf, w.ecs, w.elb)
+	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
+		Verifier: &service.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}
+	return w
+}
+
+func readTemplate(t testing.TB, name string) *stack.Template {
+	t.Helper()
+	tpl, err := stack.ReadTemplate(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// request builds a valid request for the ep-a test template.
+func request(t testing.TB, overrides ...string) stack.Request {
+	t.Helper()
+	tpl := readTemplate(t, "ep-a.yaml")
+	pf, err := stack.ReadParamFile("testdata/create-ep-a.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := stack.Resolve(stack.Inputs{Template: tpl, File: pf, Overrides: overrides, ImageParam: "ImageUri",
+		Image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/endpoint:abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stack.Request{Stack: "ep-a", Template: tpl, Params: p, Commit: "0123456789abcdef",
+		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "0123456789abcdef"}}
+}
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func count(calls []string, op string) int {
+	n := 0
+	for _, c := range calls {
+		if c == op {
+			n++
+		}
+	}
+	return n
+}
+
+func mustContain(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s does not contain %q:\n%s", what, w, got)
+		}
+	}
+}

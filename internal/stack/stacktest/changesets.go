@@ -1,0 +1,274 @@
+package stacktest
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+type fakeChangeSet struct {
+	name, id string
+	typ      types.ChangeSetType
+	status   types.ChangeSetStatus
+	reason   string
+	template *stack.Template
+	params   map[string]string
+	tags     []types.Tag
+	changes  []types.Change
+}
+
+func busy(st *fakeStack) error {
+	return validation("Stack:%s is in %s state and can not be updated.", st.id, st.status)
+}
+
+// CreateChangeSet implements CloudFormationAPI.
+func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
+	if err := f.begin("CreateChangeSet"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	name := aws.ToString(in.StackName)
+	st := f.stacks[name]
+	switch {
+	case in.ChangeSetType == types.ChangeSetTypeCreate && st != nil && st.status != types.StackStatusReviewInProgress:
+		return nil, &smithy.GenericAPIError{Code: "AlreadyExistsException", Message: "Stack [" + name + "] already exists and cannot be created again with the changeSet [" + aws.ToString(in.ChangeSetName) + "].", Fault: smithy.FaultClient}
+	case in.ChangeSetType != types.ChangeSetTypeCreate && (st == nil || st.status == types.StackStatusReviewInProgress):
+		return nil, validation("Stack [%s] does not exist", name)
+	case st != nil && (strings.HasSuffix(string(st.status), "_IN_PROGRESS") && st.status != types.StackStatusReviewInProgress || st.status == types.StackStatusRollbackComplete || st.status == types.StackStatusUpdateRollbackFailed):
+		return nil, busy(st)
+	}
+	body, err := f.templateBody(in)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := stack.ParseTemplate("template", body)
+	if err != nil {
+		return nil, validation("Template format error: %v", err)
+	}
+	if st == nil {
+		st = f.newStack(name)
+		st.status = types.StackStatusReviewInProgress
+		f.stacks[name] = st
+		f.stackEvent(st, types.StackStatusReviewInProgress, "User Initiated", "")
+	}
+	params := map[string]string{}
+	for _, p := range in.Parameters {
+		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	for k := range params {
+		if _, ok := tpl.Parameters[k]; !ok {
+			return nil, validation("Parameters: [%s] do not exist in the template", k)
+		}
+	}
+	cs := &fakeChangeSet{name: aws.ToString(in.ChangeSetName), typ: in.ChangeSetType, status: types.ChangeSetStatusCreatePending,
+		template: tpl, params: withDefaults(tpl, params), tags: in.Tags}
+	for _, p := range tpl.ParamNames() {
+		if _, ok := cs.params[p]; !ok {
+			return nil, validation("Parameters: [%s] must have values", p)
+		}
+	}
+	cs.id = "arn:aws:cloudformation:" + f.Region + ":" + f.Account + ":changeSet/" + cs.name + "/" + uuid(f.nextSeq())
+	st.changeSets[cs.name] = cs
+	delay := f.ChangeSetDelay
+	if delay == 0 {
+		delay = 2 * time.Second
+	}
+	f.at(f.Clock.Now().Add(delay), func() { f.computeChangeSet(st, cs) })
+	return &cloudformation.CreateChangeSetOutput{Id: aws.String(cs.id), StackId: aws.String(st.id)}, nil
+}
+
+func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, error) {
+	if in.TemplateBody != nil {
+		if len(*in.TemplateBody) > stack.MaxTemplateBody {
+			return nil, validation("1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to %d", stack.MaxTemplateBody)
+		}
+		return []byte(*in.TemplateBody), nil
+	}
+	body, ok := f.Objects[aws.ToString(in.TemplateURL)]
+	if !ok {
+		return nil, validation("TemplateURL must be a supported URL.")
+	}
+	return body, nil
+}
+
+func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
+	cs.changes = f.diff(st, cs)
+	if len(cs.changes) == 0 {
+		cs.status = types.ChangeSetStatusFailed
+		cs.reason = f.EmptyReason
+		if cs.reason == "" {
+			cs.reason = EmptyReasonNew
+		}
+		return
+	}
+	cs.status = types.ChangeSetStatusCreateComplete
+}
+
+// DescribeChangeSet implements CloudFormationAPI; changes come 100 a page.
+func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
+	if err := f.begin("DescribeChangeSet"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	cs, err := f.changeSet(in.StackName, in.ChangeSetName)
+	if err != nil {
+		return nil, err
+	}
+	out := &cloudformation.DescribeChangeSetOutput{ChangeSetName: aws.String(cs.name), ChangeSetId: aws.String(cs.id), StackName: in.StackName,
+		Status: cs.status, ExecutionStatus: types.ExecutionStatusUnavailable}
+	if cs.reason != "" {
+		out.StatusReason = aws.String(cs.reason)
+	}
+	if cs.status != types.ChangeSetStatusCreateComplete {
+		return out, nil
+	}
+	out.ExecutionStatus = types.ExecutionStatusAvailable
+	off := 0
+	if in.NextToken != nil {
+		off = atoi(*in.NextToken)
+	}
+	end := min(off+100, len(cs.changes))
+	out.Changes = cs.changes[off:end]
+	if end < len(cs.changes) {
+		out.NextToken = aws.String(itoa(end))
+	}
+	return out, nil
+}
+
+func (f *Fake) changeSet(stackName, name *string) (*fakeChangeSet, error) {
+	st := f.stacks[aws.ToString(stackName)]
+	if st != nil {
+		if cs := st.changeSets[aws.ToString(name)]; cs != nil {
+			return cs, nil
+		}
+	}
+	return nil, &smithy.GenericAPIError{Code: "ChangeSetNotFound", Message: "ChangeSet [" + aws.ToString(name) + "] does not exist", Fault: smithy.FaultClient}
+}
+
+// ExecuteChangeSet implements CloudFormationAPI.
+func (f *Fake) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
+	if err := f.begin("ExecuteChangeSet"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	cs, err := f.changeSet(in.StackName, in.ChangeSetName)
+	if err != nil {
+		return nil, err
+	}
+	if cs.status != types.ChangeSetStatusCreateComplete {
+		return nil, &smithy.GenericAPIError{Code: "InvalidChangeSetStatus", Message: "ChangeSet [" + cs.id + "] cannot be executed in its current status of [" + string(cs.status) + "]", Fault: smithy.FaultClient}
+	}
+	st := f.stacks[aws.ToString(in.StackName)]
+	if strings.HasSuffix(string(st.status), "_IN_PROGRESS") && st.status != types.StackStatusReviewInProgress {
+		return nil, busy(st)
+	}
+	st.changeSets = map[string]*fakeChangeSet{}
+	f.run(st, cs, aws.ToString(in.ClientRequestToken))
+	return &cloudformation.ExecuteChangeSetOutput{}, nil
+}
+
+// DeleteChangeSet implements CloudFormationAPI.
+func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
+	if err := f.begin("DeleteChangeSet"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	cs, err := f.changeSet(in.StackName, in.ChangeSetName)
+	if err != nil {
+		return nil, err
+	}
+	delete(f.stacks[aws.ToString(in.StackName)].changeSets, cs.name)
+	return &cloudformation.DeleteChangeSetOutput{}, nil
+}
+
+// DeleteStack implements CloudFormationAPI; protected stacks refuse.
+func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
+	if err := f.begin("DeleteStack"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return &cloudformation.DeleteStackOutput{}, nil // deleting an absent stack succeeds
+	}
+	if st.protect {
+		return nil, validation("Stack [%s] cannot be deleted while TerminationProtection is enabled", st.name)
+	}
+	if st.status == types.StackStatusDeleteInProgress {
+		return &cloudformation.DeleteStackOutput{}, nil
+	}
+	f.deleteStack(st, aws.ToString(in.ClientRequestToken))
+	return &cloudformation.DeleteStackOutput{}, nil
+}
+
+// ContinueUpdateRollback implements CloudFormationAPI.
+func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
+	if err := f.begin("ContinueUpdateRollback"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	if st.status != types.StackStatusUpdateRollbackFailed {
+		return nil, validation("Stack %s is in %s state and can not continue update rollback.", st.id, st.status)
+	}
+	token := aws.ToString(in.ClientRequestToken)
+	st.gen++
+	f.stackEvent(st, types.StackStatusUpdateRollbackInProgress, "User Initiated", token)
+	gen := st.gen
+	f.at(f.Clock.Now().Add(3*time.Second), func() {
+		if st.gen == gen {
+			f.stackEvent(st, types.StackStatusUpdateRollbackComplete, "", token)
+		}
+	})
+	return &cloudformation.ContinueUpdateRollbackOutput{}, nil
+}
+
+// CancelUpdateStack implements CloudFormationAPI: the update in progress
+// stops and rolls back.
+func (f *Fake) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpdateStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
+	if err := f.begin("CancelUpdateStack"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	if st.status != types.StackStatusUpdateInProgress {
+		return nil, validation("CancelUpdateStack cannot be called from current stack status.")
+	}
+	f.cancel(st)
+	return &cloudformation.CancelUpdateStackOutput{}, nil
+}
+
+// UpdateTerminationProtection implements CloudFormationAPI.
+func (f *Fake) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
+	if err := f.begin("UpdateTerminationProtection"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	st.protect = aws.ToBool(in.EnableTerminationProtection)
+	return &cloudformation.UpdateTerminationProtectionOutput{StackId: aws.String(st.id)}, nil
+}

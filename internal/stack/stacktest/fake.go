@@ -1,0 +1,303 @@
+// Package stacktest holds a stateful CloudFormation fake for tests and
+// demos: stacks move through real statuses over a (fake) clock, emit events
+// newest first with pagination and client request tokens, compute change
+// sets (empty ones fail with AWS's wording), roll back on injected
+// failures and answer with the real error codes and messages.
+package stacktest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+// Wordings AWS uses for an empty change set's StatusReason.
+const (
+	EmptyReasonNew = "The submitted information didn't contain changes. Submit different information to create a change set."
+	EmptyReasonOld = "No updates are to be performed."
+)
+
+// Fake is an in-memory CloudFormation. Configure the exported fields before
+// use; they are read under the fake's lock.
+type Fake struct {
+	Clock   clock.Clock
+	Region  string
+	Account string
+
+	ChangeSetDelay time.Duration            // time to compute a change set (default 2s)
+	PageSize       int                      // events per DescribeStackEvents page (default 100)
+	EmptyReason    string                   // StatusReason of an empty change set (default EmptyReasonNew)
+	Durations      map[string]time.Duration // per logical id; defaults by type
+	Fail           map[string]string        // logical id → failure reason when created or updated
+	Hang           map[string]bool          // logical id stays in progress until the update is cancelled
+	Replacement    map[string]string        // logical id → Replacement of a Modify (default False)
+	OutputValues   map[string]string        // output key → value, instead of a derived one
+	Objects        map[string][]byte        // TemplateURL → body (see S3.Objects)
+	// OnResource is called (without the lock) when a resource completes a
+	// create or update; servicetest uses it to register ECS services.
+	OnResource func(stackName string, r types.StackResource)
+
+	mu        sync.Mutex
+	stacks    map[string]*fakeStack
+	steps     []step
+	seq       int
+	throttles int
+	calls     []string
+	hooks     []func()
+	runAt     time.Time // scheduled time of the step being run
+}
+
+// New returns a fake on clk in eu-west-1, account 123456789012.
+func New(clk clock.Clock) *Fake {
+	return &Fake{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
+		Durations: map[string]time.Duration{}, Fail: map[string]string{}, Hang: map[string]bool{},
+		Replacement: map[string]string{}, OutputValues: map[string]string{}, Objects: map[string][]byte{}}
+}
+
+var _ stack.CloudFormationAPI = (*Fake)(nil)
+
+type step struct {
+	at  time.Time
+	seq int
+	fn  func()
+}
+
+// Throttle makes the next n calls fail with Throttling: Rate exceeded.
+func (f *Fake) Throttle(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.throttles = n
+}
+
+// Calls returns every operation called so far, throttled attempts included.
+func (f *Fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// StackWrites returns the calls that change a stack itself (not change sets).
+func (f *Fake) StackWrites() []string {
+	var out []string
+	for _, c := range f.Calls() {
+		switch c {
+		case "ExecuteChangeSet", "DeleteStack", "ContinueUpdateRollback", "CancelUpdateStack", "UpdateTerminationProtection":
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Status returns a stack's status after processing due steps ("" if absent).
+func (f *Fake) Status(name string) types.StackStatus {
+	f.mu.Lock()
+	f.advanceLocked()
+	defer f.unlock()
+	if s := f.stacks[name]; s != nil {
+		return s.status
+	}
+	return ""
+}
+
+// Protected reports whether the stack has termination protection.
+func (f *Fake) Protected(name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.stacks[name]
+	return s != nil && s.protect
+}
+
+// Seed describes a stack that exists before a test starts.
+type Seed struct {
+	Name      string
+	Status    types.StackStatus
+	Template  *stack.Template
+	Params    map[string]string
+	Tags      map[string]string
+	Protected bool
+	// FinishAfter, for an *_IN_PROGRESS status, ends the operation after
+	// this long with the matching *_COMPLETE status.
+	FinishAfter time.Duration
+}
+
+// Put creates a stack in the given state, its resources already in place.
+func (f *Fake) Put(s Seed) {
+	f.mu.Lock()
+	defer f.unlock()
+	st := f.newStack(s.Name)
+	st.status, st.protect = s.Status, s.Protected
+	if s.Template != nil {
+		st.template, st.params = s.Template, withDefaults(s.Template, s.Params)
+		st.tags = toTags(s.Tags)
+		for _, id := range s.Template.ResourceIDs() {
+			f.ensureResource(st, id, s.Template.Resources[id].Type, "CREATE_COMPLETE")
+		}
+		st.outputs = f.evalOutputs(st)
+	}
+	f.stacks[s.Name] = st
+	if s.FinishAfter > 0 {
+		end := completeOf(s.Status)
+		gen := st.gen
+		f.at(f.Clock.Now().Add(s.FinishAfter), func() {
+			if st.gen == gen {
+				f.stackEvent(st, end, "", "")
+			}
+		})
+	}
+}
+
+func completeOf(s types.StackStatus) types.StackStatus {
+	switch s {
+	case types.StackStatusCreateInProgress:
+		return types.StackStatusCreateComplete
+	case types.StackStatusDeleteInProgress:
+		return types.StackStatusDeleteComplete
+	case types.StackStatusUpdateRollbackInProgress:
+		return types.StackStatusUpdateRollbackComplete
+	case types.StackStatusRollbackInProgress:
+		return types.StackStatusRollbackComplete
+	}
+	return types.StackStatusUpdateComplete
+}
+
+// begin records a call, processes due steps and applies throttling. The
+// caller holds no lock; begin returns with the lock held.
+func (f *Fake) begin(op string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, op)
+	f.advanceLocked()
+	if f.throttles > 0 {
+		f.throttles--
+		return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
+	}
+	return nil
+}
+
+// unlock releases the lock and runs hooks queued under it.
+func (f *Fake) unlock() {
+	hooks := f.hooks
+	f.hooks = nil
+	f.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
+}
+
+func (f *Fake) at(t time.Time, fn func()) {
+	f.seq++
+	f.steps = append(f.steps, step{at: t, seq: f.seq, fn: fn})
+}
+
+// advanceLocked runs every step due by now, in time order; steps may
+// schedule further steps.
+func (f *Fake) advanceLocked() {
+	now := f.Clock.Now()
+	for {
+		sort.SliceStable(f.steps, func(i, j int) bool {
+			if !f.steps[i].at.Equal(f.steps[j].at) {
+				return f.steps[i].at.Before(f.steps[j].at)
+			}
+			return f.steps[i].seq < f.steps[j].seq
+		})
+		if len(f.steps) == 0 || f.steps[0].at.After(now) {
+			return
+		}
+		s := f.steps[0]
+		f.steps = f.steps[1:]
+		f.runAt = s.at
+		s.fn()
+		f.runAt = time.Time{}
+	}
+}
+
+func validation(format string, args ...any) error {
+	return &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+}
+
+func notExist(name string) error { return validation("Stack with id %s does not exist", name) }
+
+// DescribeStacks implements CloudFormationAPI.
+func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	if err := f.begin("DescribeStacks"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	out := types.Stack{
+		StackName: aws.String(st.name), StackId: aws.String(st.id), StackStatus: st.status, CreationTime: aws.Time(st.created),
+		EnableTerminationProtection: aws.Bool(st.protect), Tags: st.tags,
+	}
+	if st.reason != "" {
+		out.StackStatusReason = aws.String(st.reason)
+	}
+	for _, k := range sortedKeys(st.params) {
+		out.Parameters = append(out.Parameters, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(st.params[k])})
+	}
+	if stack.IsTerminal(st.status) {
+		out.Outputs = st.outputs
+	}
+	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{out}}, nil
+}
+
+// DescribeStackEvents implements CloudFormationAPI: newest first, PageSize
+// a page, NextToken the offset.
+func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+	if err := f.begin("DescribeStackEvents"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	size := f.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	off := 0
+	if in.NextToken != nil {
+		fmt.Sscanf(*in.NextToken, "%d", &off)
+	}
+	n := len(st.events)
+	out := &cloudformation.DescribeStackEventsOutput{}
+	for i := n - 1 - off; i >= 0 && len(out.StackEvents) < size; i-- {
+		out.StackEvents = append(out.StackEvents, st.events[i])
+	}
+	if off+size < n {
+		out.NextToken = aws.String(fmt.Sprint(off + size))
+	}
+	return out, nil
+}
+
+// DescribeStackResources implements CloudFormationAPI.
+func (f *Fake) DescribeStackResources(_ context.Context, in *cloudformation.DescribeStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
+	if err := f.begin("DescribeStackResources"); err != nil {
+		f.unlock()
+		return nil, err
+	}
+	defer f.unlock()
+	st := f.stacks[aws.ToString(in.StackName)]
+	if st == nil {
+		return nil, notExist(aws.ToString(in.StackName))
+	}
+	out := &cloudformation.DescribeStackResourcesOutput{}
+	for _, id := range sortedResourceIDs(st.resources) {
+		out.StackResources = append(out.StackResources, *st.resources[id])
+	}
+	return out, nil
+}

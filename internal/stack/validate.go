@@ -1,0 +1,237 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+)
+
+// Inputs are the sources of a deploy's parameter values, lowest precedence
+// first: the parameter file, then the image, then --param overrides.
+type Inputs struct {
+	Template   *Template
+	File       *ParamFile // nil when the environment has no parameter file
+	Image      string     // image reference from --image, "" for none
+	ImageParam string     // template parameter that receives Image
+	Overrides  []string   // Key=Value
+}
+
+// Params are validated parameter values ready for a change set.
+type Params struct {
+	Values map[string]string
+	Tags   map[string]string // from a CodePipeline-form file
+	Source map[string]string // where each value came from: a file, --image or --param
+	noEcho map[string]bool
+}
+
+// Redacted is shown instead of a NoEcho parameter's value.
+const Redacted = "****"
+
+// Display returns the value of key as it may be printed: NoEcho values never are.
+func (p *Params) Display(key string) string {
+	if p.noEcho[key] {
+		return Redacted
+	}
+	return p.Values[key]
+}
+
+// Keys returns the parameter names, sorted.
+func (p *Params) Keys() []string { return sortedKeys(p.Values) }
+
+// Resolve merges the inputs and checks every value against the template
+// offline: unknown keys, missing required parameters and the declared
+// constraints. It reports all problems at once, each naming file and key.
+func Resolve(in Inputs) (*Params, error) {
+	t := in.Template
+	p := &Params{Values: map[string]string{}, Source: map[string]string{}, Tags: map[string]string{}, noEcho: map[string]bool{}}
+	for name, spec := range t.Parameters {
+		p.noEcho[name] = spec.NoEcho
+	}
+	var probs []error
+	if in.File != nil {
+		for _, k := range sortedKeys(in.File.Values) {
+			if err := checkKnown(t, in.File.Path, k); err != nil {
+				probs = append(probs, err)
+				continue
+			}
+			p.Values[k], p.Source[k] = in.File.Values[k], in.File.Path
+		}
+		for k, v := range in.File.Tags {
+			p.Tags[k] = v
+		}
+	}
+	if in.Image != "" {
+		if err := setImage(p, in); err != nil {
+			probs = append(probs, err)
+		}
+	}
+	for _, o := range in.Overrides {
+		k, v, err := ParseOverride(o)
+		if err == nil {
+			err = checkKnown(t, "--param", k)
+		}
+		if err != nil {
+			probs = append(probs, err)
+			continue
+		}
+		p.Values[k], p.Source[k] = v, "--param"
+	}
+	for _, name := range t.ParamNames() {
+		if err := checkValue(t, t.Parameters[name], p, in.File); err != nil {
+			probs = append(probs, err)
+		}
+	}
+	return p, errors.Join(probs...)
+}
+
+func setImage(p *Params, in Inputs) error {
+	if err := CheckImageRef(in.Image); err != nil {
+		return &config.Problem{File: "--image", Msg: err.Error()}
+	}
+	if in.ImageParam == "" {
+		return &config.Problem{File: config.DefaultPath, Key: "image_parameter", Msg: "--image was given but the environment names no image_parameter; set it to the template parameter that takes the image (e.g. ImageUri)"}
+	}
+	if err := checkKnown(in.Template, config.DefaultPath, in.ImageParam); err != nil {
+		return err
+	}
+	p.Values[in.ImageParam], p.Source[in.ImageParam] = in.Image, "--image"
+	return nil
+}
+
+func checkKnown(t *Template, file, key string) error {
+	if _, ok := t.Parameters[key]; ok {
+		return nil
+	}
+	msg := fmt.Sprintf("parameter %q is not declared in %s; remove it", key, t.Path)
+	if s := closest(key, t.ParamNames()); s != "" {
+		msg += fmt.Sprintf(" or rename it to %q", s)
+	}
+	if len(t.Parameters) > 0 {
+		msg += " (declared: " + strings.Join(t.ParamNames(), ", ") + ")"
+	}
+	return &config.Problem{File: file, Key: key, Msg: msg}
+}
+
+// closest returns the declared name that differs from key only in case or
+// by at most two edits, or "".
+func closest(key string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if strings.EqualFold(n, key) {
+			return n
+		}
+		if d := editDistance(strings.ToLower(key), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func checkValue(t *Template, spec ParamSpec, p *Params, f *ParamFile) error {
+	v, ok := p.Values[spec.Name]
+	file := p.Source[spec.Name]
+	if !ok {
+		if spec.Default != nil {
+			return nil
+		}
+		where := "--param " + spec.Name + "=VALUE"
+		if f != nil {
+			where = f.Path + " or pass --param " + spec.Name + "=VALUE"
+			file = f.Path
+		} else {
+			file = t.Path
+		}
+		return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("required parameter has no value and no Default in %s; add it to %s", t.Path, where)}
+	}
+	shown := strconv.Quote(v)
+	if spec.NoEcho {
+		shown = "(NoEcho value)"
+	}
+	for _, item := range splitList(spec.Type, v) {
+		if msg := constraintError(spec, item); msg != "" {
+			if spec.ConstraintDescription != "" {
+				msg += " (" + spec.ConstraintDescription + ")"
+			}
+			return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; change the value in %s", shown, msg, file)}
+		}
+	}
+	return nil
+}
+
+// splitList returns the elements a value is checked as: list types are
+// checked element by element, as CloudFormation does.
+func splitList(typ, v string) []string {
+	if typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<") {
+		return strings.Split(v, ",")
+	}
+	return []string{v}
+}
+
+func constraintError(s ParamSpec, v string) string {
+	if len(s.AllowedValues) > 0 && !contains(s.AllowedValues, v) {
+		return "is not one of the AllowedValues: " + strings.Join(s.AllowedValues, ", ")
+	}
+	if s.AllowedPattern != "" {
+		re, err := regexp.Compile(`^(?:` + s.AllowedPattern + `)$`)
+		if err == nil && !re.MatchString(v) {
+			return fmt.Sprintf("does not match the AllowedPattern %s", s.AllowedPattern)
+		}
+	}
+	if s.MinLength != nil && len(v) < *s.MinLength {
+		return fmt.Sprintf("is shorter than MinLength %d", *s.MinLength)
+	}
+	if s.MaxLength != nil && len(v) > *s.MaxLength {
+		return fmt.Sprintf("is longer than MaxLength %d", *s.MaxLength)
+	}
+	if s.Type == "Number" || s.Type == "List<Number>" {
+		return numberError(s, v)
+	}
+	return ""
+}
+
+func numberError(s ParamSpec, v string) string {
+	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return "is not a number (the parameter's Type is " + s.Type + ")"
+	}
+	if s.MinValue != nil && n < *s.MinValue {
+		return fmt.Sprintf("is less than MinValue %s", scalarString(*s.MinValue))
+	}
+	if s.MaxValue != nil && n > *s.MaxValue {
+		return fmt.Sprintf("is greater than MaxValue %s", scalarString(*s.MaxValue))
+	}
+	return ""
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
