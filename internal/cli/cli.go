@@ -39,8 +39,10 @@ func commands() []command {
 	return []command{
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
+		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
 		{"version", "print the mlops version", runVersion},
+		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
 	}
 }
 
@@ -110,6 +112,9 @@ func (e *Env) exit(err error) int {
 	}
 	if h := fault.Hint(err); h != "" {
 		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
+	}
+	if code := fault.ExitCode(err); code > 0 && code < 256 {
+		return code
 	}
 	if fault.IsUsage(err) {
 		return ExitUsage

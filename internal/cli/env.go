@@ -8,7 +8,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
@@ -16,8 +20,10 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 // Env is everything a command takes from outside the process: streams, the
@@ -40,7 +46,17 @@ type Services struct {
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	// The default retries rate limits and server errors as GitHub asks
+	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	// S3 returns the client weight syncs read the bucket with.
+	S3 func(aws.Config) weights.S3API
+	// ECS returns the client remote weight syncs run their task with.
+	ECS func(aws.Config) weights.ECSAPI
+	// Logs returns the client remote weight syncs stream the task's log with.
+	Logs func(aws.Config) weights.LogsAPI
+	// WeightsStack returns the client remote weight syncs read stack outputs with.
+	WeightsStack func(aws.Config) weights.StackAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
@@ -58,6 +74,7 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Services: defaultServices(),
 	}
 	e.Services.AWSConfig = e.awsConfig
+	e.Services.GitHub = e.gitHub
 	return e
 }
 
@@ -70,18 +87,37 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		GitHub: defaultGitHub,
-		ECR:    func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner: runner.Exec{},
+		ECR:          func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:       runner.Exec{},
+		S3:           defaultS3,
+		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack: func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
 	}
 }
 
-func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
-	c := github.NewClient(nil).WithAuthToken(token)
-	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		return c.WithEnterpriseURLs(api, api)
-	}
-	return c, nil
+// defaultS3 addresses buckets path-style when a custom endpoint is set
+// (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3): emulators rarely resolve
+// virtual-hosted bucket names.
+func defaultS3(c aws.Config) weights.S3API {
+	return s3.NewFromConfig(c, func(o *s3.Options) {
+		if o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	})
+}
+
+// gitHub is the default Services.GitHub: a client that retries rate limits
+// and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
+// read at call time, so tests that swap the clock get instant waits — and
+// saying in the log when it waits.
+func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+	return ghclient.NewClient(ghclient.Options{
+		Token:  token,
+		APIURL: getenv("GITHUB_API_URL"),
+		Clock:  e.Clock,
+		Logf:   e.Action.Logf,
+	})
 }
 
 // awsConfig is the default Services.AWSConfig: the role for purpose (action

@@ -61,3 +61,30 @@ func Hint(err error) string {
 	}
 	return ""
 }
+
+// exitCoded carries the exit code a failure must end the process with, such
+// as a remote container's own code.
+type exitCoded struct {
+	err  error
+	code int
+}
+
+func (e *exitCoded) Error() string { return e.err.Error() }
+func (e *exitCoded) Unwrap() error { return e.err }
+
+// WithExitCode makes the CLI exit with code (1–255) for err.
+func WithExitCode(err error, code int) error {
+	if err == nil {
+		return nil
+	}
+	return &exitCoded{err: err, code: code}
+}
+
+// ExitCode returns the code attached by WithExitCode, or 0 when there is none.
+func ExitCode(err error) int {
+	var e *exitCoded
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return 0
+}

@@ -1,0 +1,191 @@
+package awsfake
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// TaskScript says how the next task run on the fake ECS behaves.
+type TaskScript struct {
+	// RunFailure, when set, makes RunTask answer HTTP 200 with this reason
+	// in failures[] and no task, as ECS does when it cannot place a task.
+	RunFailure string
+	// Logs are written to the task's log stream while it runs, one per poll.
+	Logs []string
+	// ExitCode of the container; nil means the container never started
+	// (stopCode TaskFailedToStart).
+	ExitCode *int32
+	// ContainerReason and StoppedReason are ECS's texts, e.g.
+	// "Essential container in task exited" or "ResourceInitializationError: ...".
+	ContainerReason, StoppedReason string
+}
+
+// ECS is a fake ECS with task definitions and one-off tasks that move
+// PROVISIONING → PENDING → RUNNING → STOPPED, one step per DescribeTasks.
+type ECS struct {
+	mu       sync.Mutex
+	defs     map[string]types.TaskDefinition
+	clusters map[string]bool
+	scripts  []TaskScript
+	tasks    map[string]*fakeTask
+	logs     *Logs
+	n        int
+	// RunInputs records every RunTask call; StopInputs every StopTask call.
+	RunInputs  []*ecs.RunTaskInput
+	StopInputs []*ecs.StopTaskInput
+}
+
+type fakeTask struct {
+	task   types.Task
+	script TaskScript
+	polls  int
+	stream string
+	group  string
+}
+
+// NewECS returns a fake with one cluster; logs (may be nil) receives the
+// tasks' log lines under their awslogs stream names.
+func NewECS(cluster string, logs *Logs) *ECS {
+	return &ECS{defs: map[string]types.TaskDefinition{}, clusters: map[string]bool{cluster: true}, tasks: map[string]*fakeTask{}, logs: logs}
+}
+
+// AddTaskDefinition registers td under its ARN.
+func (e *ECS) AddTaskDefinition(td types.TaskDefinition) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.defs[aws.ToString(td.TaskDefinitionArn)] = td
+}
+
+// Script queues the behaviour of the next RunTask.
+func (e *ECS) Script(s TaskScript) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scripts = append(e.scripts, s)
+}
+
+// DescribeTaskDefinition answers ClientException "Unable to describe task
+// definition." for an unknown one, as ECS does.
+func (e *ECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	td, ok := e.defs[aws.ToString(in.TaskDefinition)]
+	if !ok {
+		return nil, apiError("ClientException", "Unable to describe task definition.")
+	}
+	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &td}, nil
+}
+
+// RunTask starts a task, or reports the scripted failure in failures[].
+// An unknown cluster is ClusterNotFoundException "Cluster not found.".
+func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Options)) (*ecs.RunTaskOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.RunInputs = append(e.RunInputs, in)
+	if !e.clusters[aws.ToString(in.Cluster)] {
+		return nil, apiError("ClusterNotFoundException", "Cluster not found.")
+	}
+	td, ok := e.defs[aws.ToString(in.TaskDefinition)]
+	if !ok {
+		return nil, apiError("InvalidParameterException", "TaskDefinition not found.")
+	}
+	var s TaskScript
+	if len(e.scripts) > 0 {
+		s, e.scripts = e.scripts[0], e.scripts[1:]
+	}
+	if s.RunFailure != "" {
+		return &ecs.RunTaskOutput{Failures: []types.Failure{{Reason: aws.String(s.RunFailure)}}}, nil
+	}
+	e.n++
+	id := fmt.Sprintf("%032x", e.n)
+	arn := "arn:aws:ecs:eu-west-1:123456789012:task/" + aws.ToString(in.Cluster) + "/" + id
+	c := td.ContainerDefinitions[0]
+	ft := &fakeTask{script: s, task: types.Task{
+		TaskArn: aws.String(arn), LastStatus: aws.String("PROVISIONING"), DesiredStatus: aws.String("RUNNING"),
+		TaskDefinitionArn: td.TaskDefinitionArn, ClusterArn: in.Cluster,
+		Containers: []types.Container{{Name: c.Name, LastStatus: aws.String("PENDING")}},
+	}}
+	if lc := c.LogConfiguration; lc != nil {
+		ft.group = lc.Options["awslogs-group"]
+		ft.stream = lc.Options["awslogs-stream-prefix"] + "/" + aws.ToString(c.Name) + "/" + id
+	}
+	e.tasks[arn] = ft
+	return &ecs.RunTaskOutput{Tasks: []types.Task{ft.task}}, nil
+}
+
+// DescribeTasks moves each task one step along and returns it; unknown
+// tasks come back in failures[] with reason MISSING.
+func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := &ecs.DescribeTasksOutput{}
+	for _, arn := range in.Tasks {
+		ft, ok := e.tasks[arn]
+		if !ok {
+			out.Failures = append(out.Failures, types.Failure{Arn: aws.String(arn), Reason: aws.String("MISSING")})
+			continue
+		}
+		e.advance(ft)
+		out.Tasks = append(out.Tasks, ft.task)
+	}
+	return out, nil
+}
+
+func (e *ECS) advance(ft *fakeTask) {
+	ft.polls++
+	t := &ft.task
+	switch status := aws.ToString(t.LastStatus); {
+	case status == "PROVISIONING":
+		t.LastStatus = aws.String("PENDING")
+	case status == "PENDING" && ft.script.ExitCode == nil:
+		e.stopTask(ft, types.TaskStopCodeTaskFailedToStart, ft.script.StoppedReason)
+	case status == "PENDING":
+		t.LastStatus = aws.String("RUNNING")
+		t.Containers[0].LastStatus = aws.String("RUNNING")
+	case status == "RUNNING" && len(ft.script.Logs) > 0:
+		if e.logs != nil {
+			e.logs.Put(ft.group, ft.stream, ft.script.Logs[0])
+		}
+		ft.script.Logs = ft.script.Logs[1:]
+	case status == "RUNNING":
+		t.Containers[0].ExitCode = ft.script.ExitCode
+		t.Containers[0].Reason = nonEmpty(ft.script.ContainerReason)
+		reason := ft.script.StoppedReason
+		if reason == "" {
+			reason = "Essential container in task exited"
+		}
+		e.stopTask(ft, types.TaskStopCodeEssentialContainerExited, reason)
+	}
+}
+
+func (e *ECS) stopTask(ft *fakeTask, code types.TaskStopCode, reason string) {
+	ft.task.LastStatus = aws.String("STOPPED")
+	ft.task.DesiredStatus = aws.String("STOPPED")
+	ft.task.StopCode = code
+	ft.task.StoppedReason = nonEmpty(reason)
+	ft.task.Containers[0].LastStatus = aws.String("STOPPED")
+}
+
+// StopTask stops a task as a user would (stopCode UserInitiated).
+func (e *ECS) StopTask(_ context.Context, in *ecs.StopTaskInput, _ ...func(*ecs.Options)) (*ecs.StopTaskOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.StopInputs = append(e.StopInputs, in)
+	ft, ok := e.tasks[aws.ToString(in.Task)]
+	if !ok {
+		return nil, apiError("InvalidParameterException", "The referenced task was not found.")
+	}
+	e.stopTask(ft, types.TaskStopCodeUserInitiated, aws.ToString(in.Reason))
+	return &ecs.StopTaskOutput{Task: &ft.task}, nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

@@ -1,0 +1,159 @@
+package weights
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// fetcher downloads objects into a version directory. Requests in flight
+// are bounded by sem; memory by the part buffers (one per request slot) and
+// one small copy buffer per small download.
+type fetcher struct {
+	api      S3API
+	src      Source
+	dir      string // the version's temporary directory
+	partSize int64
+	sem      chan struct{}
+	bufs     chan []byte // part buffers, allocated on first use
+	made     atomic.Int32
+	copyBufs sync.Pool
+	perFile  bool // fsync each file (where syncfs is not available)
+	bytes    *atomic.Int64
+	progress func() // called after each ranged part
+}
+
+func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64) *fetcher {
+	f := &fetcher{
+		api: api, src: src, dir: dir, partSize: partSize, bytes: bytes,
+		sem:     make(chan struct{}, concurrency),
+		bufs:    make(chan []byte, concurrency),
+		perFile: !haveSyncfs,
+	}
+	f.copyBufs.New = func() any { b := make([]byte, 256<<10); return &b }
+	return f
+}
+
+// withoutSDKValidation removes the SDK's own response checksum check: the
+// sync verifies the same checksum itself (and must, for ranged downloads),
+// so a second pass over every byte would only cost CPU.
+func withoutSDKValidation(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		const id = "AWSChecksum:ValidateOutputPayloadChecksum"
+		if _, ok := s.Deserialize.Get(id); !ok {
+			return nil
+		}
+		_, err := s.Deserialize.Remove(id)
+		return err
+	})
+	o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+}
+
+func (f *fetcher) s3Key(rel string) *string {
+	if f.src.Prefix == "" {
+		return aws.String(rel)
+	}
+	return aws.String(f.src.Prefix + "/" + rel)
+}
+
+// create makes the file for key inside the version directory.
+func (f *fetcher) create(key string) (*os.File, error) {
+	p := filepath.Join(f.dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+}
+
+// fetch downloads one object and returns its manifest entry.
+func (f *fetcher) fetch(ctx context.Context, o Object) (File, error) {
+	var (
+		fe  File
+		err error
+	)
+	if o.Size > f.partSize {
+		fe, err = f.fetchRanged(ctx, o)
+	} else {
+		fe, err = f.fetchWhole(ctx, o)
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("download %s/%s: %w", f.src, o.Key, err)
+	}
+	return fe, nil
+}
+
+// fetchWhole streams a small object into its file with one GET, hashing as
+// it writes.
+func (f *fetcher) fetchWhole(ctx context.Context, o Object) (File, error) {
+	select {
+	case f.sem <- struct{}{}:
+	case <-ctx.Done():
+		return File{}, ctx.Err()
+	}
+	defer func() { <-f.sem }()
+	out, err := f.api.GetObject(ctx, &s3.GetObjectInput{
+		Bucket:       aws.String(f.src.Bucket),
+		Key:          f.s3Key(o.Key),
+		IfMatch:      nonEmpty(o.ETag),
+		ChecksumMode: types.ChecksumModeEnabled,
+	}, withoutSDKValidation)
+	if err != nil {
+		return File{}, err
+	}
+	defer out.Body.Close()
+	want := s3Checksums{Type: out.ChecksumType, SHA256: out.ChecksumSHA256, CRC32C: out.ChecksumCRC32C,
+		CRC32: out.ChecksumCRC32, CRC64NVME: out.ChecksumCRC64NVME, SHA1: out.ChecksumSHA1}.pick()
+	v := newVerifier(want)
+	file, err := f.create(o.Key)
+	if err != nil {
+		return File{}, err
+	}
+	defer file.Close()
+	bp := f.copyBufs.Get().(*[]byte)
+	defer f.copyBufs.Put(bp)
+	n, err := io.CopyBuffer(io.MultiWriter(file, v, counter{f.bytes}), out.Body, *bp)
+	if err != nil {
+		return File{}, err
+	}
+	if n != aws.ToInt64(out.ContentLength) && out.ContentLength != nil {
+		return File{}, fmt.Errorf("short body: got %d of %d bytes", n, aws.ToInt64(out.ContentLength))
+	}
+	return f.finish(file, v, o, n, aws.ToString(out.ETag))
+}
+
+func (f *fetcher) finish(file *os.File, v *verifier, o Object, n int64, etag string) (File, error) {
+	sum, err := v.finish(o.Key)
+	if err != nil {
+		return File{}, err
+	}
+	if f.perFile {
+		if err := file.Sync(); err != nil {
+			return File{}, err
+		}
+	}
+	if o.ETag != "" {
+		etag = o.ETag // the listing's form, which the next run compares with
+	}
+	return File{Key: o.Key, Size: n, SHA256: sum, Checksum: v.want, ETag: etag, LastModified: o.LastModified}, file.Close()
+}
+
+// counter adds written byte counts to the progress total.
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return len(p), nil }
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

@@ -1,0 +1,236 @@
+package weights
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+)
+
+// cancelAfter is an S3API that cancels the sync's context when the n-th
+// object read starts, like a kill arriving mid-download.
+type cancelAfter struct {
+	S3API
+	n      atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) GetObject(ctx context.Context, in *s3.GetObjectInput, opt ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if c.n.Add(-1) == 0 {
+		c.cancel()
+	}
+	return c.S3API.GetObject(ctx, in, opt...)
+}
+
+func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	// Interrupt at each step that touches the target, and at random object
+	// reads (the v2 model has 4 ranged parts plus 3 small objects).
+	points := []string{"filled", "manifest", "renamed"}
+	for range 6 {
+		points = append(points, "read:"+string(rune('1'+rng.IntN(7))))
+	}
+	for _, point := range points {
+		t.Run(point, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeS3(t)
+			want := seed(f)
+			target := t.TempDir()
+			s := newSyncer(f)
+			first, err := s.Sync(context.Background(), opts(target))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v2 := big("v2", 250<<10)
+			f.put("model/model.bin", v2, sha256b64(v2))
+			f.put("model/config.json", "v2 config")
+			f.put("model/new", "v2 new")
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			killed := &Syncer{S3: f.client, Clock: s.Clock}
+			if n, ok := strings.CutPrefix(point, "read:"); ok {
+				c := &cancelAfter{S3API: f.client, cancel: cancel}
+				c.n.Store(int32(n[0] - '0'))
+				killed.S3 = c
+			} else {
+				killed.stage = func(name string) {
+					if name == point {
+						cancel()
+					}
+				}
+			}
+			if _, err := killed.Sync(ctx, opts(target)); !errors.Is(err, context.Canceled) {
+				t.Fatalf("interrupted sync error = %v, want context.Canceled", err)
+			}
+			if id, _ := (Layout{Root: target}).CurrentID(); id != first.Version {
+				t.Errorf("current = %s after an interrupted sync, want %s", id, first.Version)
+			}
+			if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+				t.Errorf("current files changed (-want +got):\n%s", diff)
+			}
+			res, err := s.Sync(context.Background(), opts(target))
+			if err != nil {
+				t.Fatalf("sync after the interruption: %v", err)
+			}
+			want["model.bin"], want["config.json"], want["new"] = v2, "v2 config", "v2 new"
+			if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+				t.Errorf("files after the next sync (-want +got):\n%s", diff)
+			}
+			for _, n := range versionNames(t, target) {
+				if strings.HasSuffix(n, ".tmp") {
+					t.Errorf("leftover %s after the next sync", n)
+				}
+			}
+			if res.Version == first.Version {
+				t.Error("next sync did not switch")
+			}
+		})
+	}
+}
+
+func TestLeftoversOfAKilledSyncAreCleaned(t *testing.T) {
+	t.Parallel()
+	f := newFakeS3(t)
+	want := seed(f)
+	target := t.TempDir()
+	s := newSyncer(f)
+	first, err := s.Sync(context.Background(), opts(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What SIGKILL leaves: a half-filled temporary version and a temporary
+	// symlink that never replaced current.
+	half := filepath.Join(target, "versions", "20261125T120500Z-abcdefabcdef.tmp")
+	if err := os.MkdirAll(filepath.Join(half, "tokenizer"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(half, "model.bin"), []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("versions/20261125T120500Z-abcdefabcdef.tmp", filepath.Join(target, "current.tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+		t.Errorf("current after a kill (-want +got):\n%s", diff)
+	}
+	res, err := s.Sync(context.Background(), opts(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCleaned := []string{"versions/20261125T120500Z-abcdefabcdef.tmp", "current.tmp"}
+	if diff := cmp.Diff(wantCleaned, res.Cleaned); diff != "" {
+		t.Errorf("cleaned (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{first.Version}, versionNames(t, target)); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+	if _, err := os.Lstat(filepath.Join(target, "current.tmp")); !os.IsNotExist(err) {
+		t.Errorf("current.tmp still there: %v", err)
+	}
+}
+
+// TestReadersNeverSeeAMixture syncs two alternating model versions while
+// readers load the model the documented way: resolve current once, then
+// read the manifest and every file from the resolved directory. Every file
+// a reader sees must carry the manifest's generation.
+func TestReadersNeverSeeAMixture(t *testing.T) {
+	t.Parallel()
+	f := newFakeS3(t)
+	target := t.TempDir()
+	s := newSyncer(f)
+	keys := []string{"a.bin", "b.bin", "sub/c.bin"}
+	publish := func(gen int) {
+		for _, k := range keys {
+			body := strings.Repeat(string(rune('A'+gen%26)), 100) + k
+			f.put("model/"+k, body)
+		}
+	}
+	publish(0)
+	if _, err := s.Sync(context.Background(), opts(target)); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var (
+		wg    sync.WaitGroup
+		reads atomic.Int64
+		bad   atomic.Value
+	)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := readConsistent(target, keys); err != nil {
+					bad.Store(err.Error())
+					return
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+	o := opts(target)
+	o.Keep = 50
+	for gen := 1; gen <= 20; gen++ {
+		publish(gen)
+		if _, err := s.Sync(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if msg, _ := bad.Load().(string); msg != "" {
+		t.Fatal(msg)
+	}
+	if reads.Load() == 0 {
+		t.Fatal("readers never read")
+	}
+}
+
+func readConsistent(target string, keys []string) error {
+	dir, err := filepath.EvalSymlinks(filepath.Join(target, "current"))
+	if err != nil {
+		return err
+	}
+	m, err := readManifest(dir)
+	if err != nil || m == nil {
+		return errors.New("current has no manifest")
+	}
+	var gen byte
+	for _, k := range keys {
+		b, err := os.ReadFile(filepath.Join(dir, k))
+		if err != nil {
+			return err
+		}
+		if gen == 0 {
+			gen = b[0]
+		}
+		if b[0] != gen {
+			return errors.New("mixed versions: " + dir + " " + k + " has " + string(b[0]) + ", want " + string(gen))
+		}
+	}
+	for _, fe := range m.Files {
+		b, err := os.ReadFile(filepath.Join(dir, fe.Key))
+		if err != nil {
+			return err
+		}
+		if hexSHA(string(b)) != fe.SHA256 {
+			return errors.New("file " + fe.Key + " does not match the manifest of " + dir)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package weights
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// part is one downloaded range waiting to be hashed in file order.
+type part struct {
+	index int
+	buf   []byte
+}
+
+// fetchRanged downloads a large object as parallel ranged GETs written with
+// WriteAt into a preallocated file. S3 returns no whole-object checksum on a
+// ranged GET, so a HEAD (checksum mode on) reads it first; the parts are
+// hashed in file order as they arrive, so verification needs no second read
+// of the file. If-Match pins every range to the listed ETag: an object
+// replaced mid-download fails the sync instead of mixing two uploads.
+func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
+	head, err := f.api.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String(f.src.Bucket), Key: f.s3Key(o.Key),
+		IfMatch: nonEmpty(o.ETag), ChecksumMode: types.ChecksumModeEnabled,
+	})
+	if err != nil {
+		return File{}, err
+	}
+	size := aws.ToInt64(head.ContentLength)
+	want := s3Checksums{Type: head.ChecksumType, SHA256: head.ChecksumSHA256, CRC32C: head.ChecksumCRC32C,
+		CRC32: head.ChecksumCRC32, CRC64NVME: head.ChecksumCRC64NVME, SHA1: head.ChecksumSHA1}.pick()
+	file, err := f.create(o.Key)
+	if err != nil {
+		return File{}, err
+	}
+	defer file.Close()
+	if err := file.Truncate(size); err != nil {
+		return File{}, err
+	}
+	v := newVerifier(want)
+	if err := f.parts(ctx, file, o, size, v); err != nil {
+		return File{}, err
+	}
+	return f.finish(file, v, o, size, aws.ToString(head.ETag))
+}
+
+// parts runs the range workers and the in-order hasher.
+func (f *fetcher) parts(ctx context.Context, file *os.File, o Object, size int64, v io.Writer) error {
+	n := int((size + f.partSize - 1) / f.partSize)
+	done := make(chan part, n)
+	g, gctx := errgroup.WithContext(ctx)
+	var (
+		mu   sync.Mutex
+		next int
+	)
+	// take hands out part indexes in order; a worker takes one only after it
+	// holds a buffer, so the lowest unfinished part always has one and the
+	// hasher can never wait on a part that waits on the hasher's buffers.
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		i := next
+		next++
+		return i
+	}
+	workers := min(n, cap(f.sem))
+	for range workers {
+		g.Go(func() error {
+			for {
+				buf, err := f.buffer(gctx)
+				if err != nil {
+					return err
+				}
+				i := take()
+				if i >= n {
+					f.bufs <- buf
+					return nil
+				}
+				b, err := f.getRange(gctx, o, buf, int64(i)*f.partSize, size)
+				if err != nil {
+					f.bufs <- buf
+					return err
+				}
+				if _, err := file.WriteAt(b, int64(i)*f.partSize); err != nil {
+					f.bufs <- buf
+					return err
+				}
+				startWriteback(file, int64(i)*f.partSize, int64(len(b)))
+				done <- part{i, b}
+			}
+		})
+	}
+	g.Go(func() error { return f.hashInOrder(gctx, done, n, v) })
+	return g.Wait()
+}
+
+// hashInOrder feeds parts to the verifier in file order and recycles buffers.
+func (f *fetcher) hashInOrder(ctx context.Context, done <-chan part, n int, v io.Writer) error {
+	pending := map[int][]byte{}
+	for want := 0; want < n; {
+		select {
+		case p := <-done:
+			pending[p.index] = p.buf
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for b, ok := pending[want]; ok; b, ok = pending[want] {
+			v.Write(b)
+			delete(pending, want)
+			f.bufs <- b[:cap(b)]
+			want++
+		}
+	}
+	return nil
+}
+
+// buffer returns a part buffer, allocating up to one per request slot.
+func (f *fetcher) buffer(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-f.bufs:
+		return b, nil
+	default:
+	}
+	if int(f.made.Add(1)) <= cap(f.bufs) {
+		return make([]byte, f.partSize), nil
+	}
+	select {
+	case b := <-f.bufs:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// getRange reads bytes [off, off+len(buf)) of the object into buf.
+func (f *fetcher) getRange(ctx context.Context, o Object, buf []byte, off, size int64) ([]byte, error) {
+	end := min(off+int64(len(buf)), size)
+	select {
+	case f.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-f.sem }()
+	out, err := f.api.GetObject(ctx, &s3.GetObjectInput{
+		Bucket:  aws.String(f.src.Bucket),
+		Key:     f.s3Key(o.Key),
+		Range:   aws.String(fmt.Sprintf("bytes=%d-%d", off, end-1)),
+		IfMatch: nonEmpty(o.ETag),
+	}, withoutSDKValidation)
+	if err != nil {
+		return nil, fmt.Errorf("range %d-%d: %w", off, end-1, err)
+	}
+	defer out.Body.Close()
+	b := buf[:end-off]
+	if _, err := io.ReadFull(out.Body, b); err != nil {
+		return nil, fmt.Errorf("range %d-%d: %w", off, end-1, err)
+	}
+	f.bytes.Add(int64(len(b)))
+	if f.progress != nil {
+		f.progress()
+	}
+	return b, nil
+}

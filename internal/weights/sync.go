@@ -1,0 +1,305 @@
+// Package weights copies model weights from S3 into versioned directories
+// on a volume and switches readers to a new version atomically: list, plan
+// against the current manifest, download and verify into versions/<id>.tmp,
+// fsync, rename, switch the `current` symlink, prune. It also runs the same
+// sync remotely as a one-off ECS task (remote.go).
+package weights
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+)
+
+// Defaults for Options.
+const (
+	DefaultKeep        = 3
+	DefaultConcurrency = 16
+	DefaultPartSize    = 8 << 20
+)
+
+// Options say what to sync where.
+type Options struct {
+	Source      Source
+	Target      string
+	Keep        int   // versions kept after the switch (default 3)
+	Concurrency int   // GET requests in flight (default 16)
+	PartSize    int64 // objects larger than this download as parallel ranges (default 8 MiB)
+	DryRun      bool
+}
+
+// Syncer runs syncs. Stats is updated while a sync runs, for progress.
+type Syncer struct {
+	S3    S3API
+	Clock clock.Clock
+	Stats Stats
+	// Progress, when set, is called (from several goroutines) each time a
+	// file or a part of a large file is done; it reads Stats.
+	Progress func()
+	// stage, when set, is called after each step that changes the target;
+	// tests use it to interrupt a sync at every point.
+	stage func(name string)
+}
+
+// Stats are live counters of a running sync.
+type Stats struct {
+	Bytes      atomic.Int64 // bytes downloaded so far
+	Files      atomic.Int64 // files placed so far (downloaded or linked)
+	TotalBytes atomic.Int64
+	TotalFiles atomic.Int64
+}
+
+// Result is what a sync did.
+type Result struct {
+	Source   string
+	Target   string
+	Version  string // the version current points at afterwards
+	Previous string // the version current pointed at before ("" if none)
+	Plan     *Plan
+	Bytes    int64 // bytes downloaded
+	Linked   int   // unchanged files hard-linked (or copied) from the previous version
+	Pruned   []string
+	Cleaned  []string // leftovers of interrupted syncs removed
+	Duration time.Duration
+	DryRun   bool
+}
+
+// Sync makes the target's current version match the source. Nothing under
+// current changes unless every object was downloaded and verified.
+func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
+	o = o.withDefaults()
+	s.Stats.Bytes.Store(0)
+	s.Stats.Files.Store(0)
+	start := s.Clock.Now()
+	l := Layout{Root: o.Target}
+	// Everything that can be refused is checked before the first write.
+	if err := l.check(false); err != nil {
+		return nil, err
+	}
+	res := &Result{Source: o.Source.String(), Target: o.Target, DryRun: o.DryRun}
+	objs, err := list(ctx, s.S3, o.Source)
+	if err != nil {
+		return nil, err
+	}
+	if !o.DryRun {
+		if err := l.check(true); err != nil {
+			return nil, err
+		}
+		release, err := l.lock()
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	if res.Previous, err = l.CurrentID(); err != nil {
+		return nil, err
+	}
+	var cur *Manifest
+	if res.Previous != "" {
+		if cur, err = readManifest(l.Version(res.Previous)); err != nil {
+			return nil, err
+		}
+	}
+	res.Plan = plan(res.Source, objs, cur)
+	res.Version = res.Previous
+	if !o.DryRun {
+		if res.Cleaned, err = l.cleanTemp(); err != nil {
+			return nil, err
+		}
+	}
+	if o.DryRun || res.Plan.NoOp() {
+		res.Duration = s.Clock.Now().Sub(start)
+		return res, nil
+	}
+	id := VersionID(s.Clock.Now(), res.Source, objs)
+	if err := s.build(ctx, l, o, id, res, objs); err != nil {
+		return nil, err
+	}
+	res.Version = id
+	if res.Pruned, err = l.prune(o.Keep, id); err != nil {
+		return res, fmt.Errorf("switched to %s, but %w", id, err)
+	}
+	res.Bytes = s.Stats.Bytes.Load()
+	res.Duration = s.Clock.Now().Sub(start)
+	return res, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Keep <= 0 {
+		o.Keep = DefaultKeep
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PartSize <= 0 {
+		o.PartSize = DefaultPartSize
+	}
+	return o
+}
+
+// build makes versions/<id>.tmp, fills and verifies it, renames it to
+// versions/<id> and switches current. On any error the temporary directory
+// is removed and current is left as it was.
+func (s *Syncer) build(ctx context.Context, l Layout, o Options, id string, res *Result, objs []Object) (err error) {
+	tmp := l.Version(id) + ".tmp"
+	if err := os.MkdirAll(l.Versions(), 0o755); err != nil {
+		return permission(fmt.Errorf("create %s: %w", l.Versions(), err))
+	}
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return permission(fmt.Errorf("create %s: %w", tmp, err))
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	p := res.Plan
+	s.Stats.TotalBytes.Store(p.DownloadBytes())
+	s.Stats.TotalFiles.Store(int64(len(objs)))
+	files, err := s.fill(ctx, l, o, tmp, res)
+	if err != nil {
+		return err
+	}
+	if err := s.step(ctx, "filled"); err != nil {
+		return err
+	}
+	if err := makeDurable(tmp, files); err != nil {
+		return err
+	}
+	m := &Manifest{Version: id, Source: res.Source, Created: s.Clock.Now().UTC().Truncate(time.Second), Files: files}
+	if err := writeManifest(tmp, m); err != nil {
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
+		return err
+	}
+	if err := s.step(ctx, "manifest"); err != nil {
+		return err
+	}
+	final := l.Version(id)
+	_ = os.RemoveAll(final) // an unswitched copy left by an interrupted run of the same listing
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("publish %s: %w", final, err)
+	}
+	if err := syncDir(l.Versions()); err != nil {
+		return err
+	}
+	if err := s.step(ctx, "renamed"); err != nil {
+		return err
+	}
+	return l.switchTo(id)
+}
+
+func (s *Syncer) progress() {
+	if s.Progress != nil {
+		s.Progress()
+	}
+}
+
+// step reports a finished step to the test hook and stops if cancelled.
+func (s *Syncer) step(ctx context.Context, name string) error {
+	if s.stage != nil {
+		s.stage(name)
+	}
+	return ctx.Err()
+}
+
+// fill places every file of the new version in tmp: unchanged ones linked
+// from the current version, the rest downloaded in parallel. It returns the
+// manifest entries in listing order.
+func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res *Result) ([]File, error) {
+	p := res.Plan
+	files := make([]File, 0, len(p.Unchanged)+len(p.Added)+len(p.Changed))
+	prev := l.Version(res.Previous)
+	for _, f := range p.Unchanged {
+		if err := linkOrCopy(filepath.Join(prev, filepath.FromSlash(f.Key)), filepath.Join(tmp, filepath.FromSlash(f.Key))); err != nil {
+			return nil, fmt.Errorf("reuse %s from version %s: %w", f.Key, res.Previous, err)
+		}
+		files = append(files, f)
+		res.Linked++
+		s.Stats.Files.Add(1)
+	}
+	dl := p.Downloads()
+	got := make([]File, len(dl))
+	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes)
+	fe.progress = s.progress
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2 * o.Concurrency)
+	for i, obj := range dl {
+		g.Go(func() error {
+			f, err := fe.fetch(gctx, obj)
+			got[i] = f
+			s.Stats.Files.Add(1)
+			s.progress()
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	files = append(files, got...)
+	sortFiles(files)
+	return files, nil
+}
+
+// makeDurable flushes the version's files and directories to disk before the
+// manifest is written: syncfs(2) once on Linux (each file was fsynced as it
+// was closed elsewhere), then every directory.
+func makeDurable(tmp string, files []File) error {
+	if err := syncFS(tmp); err != nil {
+		return fmt.Errorf("flush %s: %w", tmp, err)
+	}
+	dirs := map[string]bool{}
+	for _, f := range files {
+		for d := filepath.Dir(filepath.Join(tmp, filepath.FromSlash(f.Key))); d != tmp && !dirs[d]; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linkOrCopy hard-links src to dst, copying where the file system has no
+// hard links (or refuses one).
+func linkOrCopy(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,195 @@
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+)
+
+// Layout names the paths of a target directory:
+//
+//	<target>/versions/<id>/...          one directory per version
+//	<target>/versions/<id>/manifest.json
+//	<target>/current -> versions/<id>   switched by an atomic rename
+type Layout struct{ Root string }
+
+// Versions is the directory holding every version.
+func (l Layout) Versions() string { return filepath.Join(l.Root, "versions") }
+
+// Current is the symlink readers follow.
+func (l Layout) Current() string { return filepath.Join(l.Root, "current") }
+
+func (l Layout) lockPath() string { return filepath.Join(l.Root, ".mlops-sync.lock") }
+
+// Version is the directory of version id.
+func (l Layout) Version(id string) string { return filepath.Join(l.Versions(), id) }
+
+// CurrentID returns the version `current` points at, or "" when there is none.
+func (l Layout) CurrentID() (string, error) {
+	dest, err := os.Readlink(l.Current())
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", l.Current(), err)
+	}
+	return filepath.Base(dest), nil
+}
+
+// check verifies, before anything is written, that the target can hold
+// versions: it is a directory (or can be created), writable, and its
+// versions directory is on the same file system, because the version
+// directory rename and the hard links must not cross file systems.
+func (l Layout) check(create bool) error {
+	st, err := os.Stat(l.Root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && create:
+		if err := os.MkdirAll(l.Root, 0o755); err != nil {
+			return permission(fmt.Errorf("create target %s: %w", l.Root, err))
+		}
+		st, err = os.Stat(l.Root)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // dry run: an absent target plans as empty
+	}
+	if err != nil {
+		return permission(fmt.Errorf("target %s: %w", l.Root, err))
+	}
+	if !st.IsDir() {
+		return fault.Usagef("target %s is not a directory; pass a directory with --target", l.Root)
+	}
+	if vst, err := os.Stat(l.Versions()); err == nil {
+		if device(vst) != device(st) {
+			return fault.WithHint(fault.Usagef("target %s and %s are on different file systems", l.Root, l.Versions()),
+				"the versions directory must live on the target's volume so the switch is atomic; remove the mount or symlink at "+l.Versions())
+		}
+	}
+	if create {
+		if err := unix.Access(l.Root, unix.W_OK); err != nil {
+			return permission(fmt.Errorf("target %s is not writable: %w", l.Root, err))
+		}
+	}
+	return nil
+}
+
+func device(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev)
+	}
+	return 0
+}
+
+// permission marks a permission problem on the target as bad input.
+func permission(err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fault.WithHint(fault.Usage(err), "run as a user that can write the target, or fix its ownership")
+	}
+	return err
+}
+
+// lock takes an exclusive lock on the target so two syncs never build or
+// prune at once (flock works on local disks and on EFS/NFSv4).
+func (l Layout) lock() (release func(), err error) {
+	f, err := os.OpenFile(l.lockPath(), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, permission(fmt.Errorf("lock %s: %w", l.lockPath(), err))
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another sync holds %s: %w", l.lockPath(), err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// cleanTemp removes what an interrupted sync left: versions/*.tmp and a
+// half-made current.tmp symlink. It runs under the lock.
+func (l Layout) cleanTemp() ([]string, error) {
+	var removed []string
+	entries, err := os.ReadDir(l.Versions())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			if err := os.RemoveAll(filepath.Join(l.Versions(), e.Name())); err != nil {
+				return removed, fmt.Errorf("remove leftover %s: %w", e.Name(), err)
+			}
+			removed = append(removed, "versions/"+e.Name())
+		}
+	}
+	if err := os.Remove(l.Current() + ".tmp"); err == nil {
+		removed = append(removed, "current.tmp")
+	}
+	return removed, nil
+}
+
+// switchTo points current at versions/id: a new symlink is made under a
+// temporary name and renamed over current, which rename(2) does atomically,
+// so a reader sees the old version or the new one, never neither.
+func (l Layout) switchTo(id string) error {
+	tmp := l.Current() + ".tmp"
+	_ = os.Remove(tmp)
+	if err := os.Symlink(filepath.Join("versions", id), tmp); err != nil {
+		return fmt.Errorf("switch current to %s: %w", id, err)
+	}
+	if err := os.Rename(tmp, l.Current()); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("switch current to %s: %w", id, err)
+	}
+	return syncDir(l.Root)
+}
+
+// prune keeps the newest keep versions (names sort by time) and always the
+// current one; it runs only after the switch. It returns what it removed.
+func (l Layout) prune(keep int, current string) ([]string, error) {
+	entries, err := os.ReadDir(l.Versions())
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasSuffix(e.Name(), ".tmp") {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	var removed []string
+	kept := 0
+	for _, id := range ids {
+		if id == current || kept < keep-1 {
+			if id != current {
+				kept++
+			}
+			continue
+		}
+		if err := os.RemoveAll(l.Version(id)); err != nil {
+			return removed, fmt.Errorf("prune version %s: %w", id, err)
+		}
+		removed = append(removed, id)
+	}
+	if len(removed) > 0 {
+		return removed, syncDir(l.Versions())
+	}
+	return removed, nil
+}
+
+// syncDir fsyncs a directory so the entries made in it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
