@@ -66,7 +66,7 @@ func (l *Lifecycle) Down(ctx context.Context, pr int, reason string) (*DownResul
 		return res, err
 	}
 	if !res.Gone() {
-		l.comment(ctx, &report.Results{Status: "removed", Environment: names.Environment, Stack: names.Stack, PR: pr, RunURL: l.RunURL, Message: strings.TrimSpace(reason + " " + res.Summary())})
+		l.comment(ctx, &report.Results{Status: report.StatusRemoved, Environment: names.Environment, Stack: names.Stack, PR: pr, RunURL: l.RunURL, Message: strings.TrimSpace(reason + " " + res.Summary())})
 	}
 	return res, nil
 }

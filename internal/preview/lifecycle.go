@@ -45,15 +45,11 @@ type TestTarget struct {
 	Outputs     map[string]string
 }
 
-// Commenter keeps the one sticky comment of a pull request up to date.
+// Commenter keeps the one sticky comment of a pull request up to date with
+// a markdown body.
 type Commenter interface {
-	Comment(ctx context.Context, pr int, r *report.Results) error
+	Comment(ctx context.Context, pr int, body string) error
 }
-
-// Result statuses beyond those of a deploy.
-const (
-	StatusSkipped = "skipped" // nothing was deployed; Message says why
-)
 
 // DefaultListenerOutput is the stack output of endpoint A's stack that
 // holds the HTTPS listener previews add their rules to.
@@ -80,6 +76,8 @@ type Lifecycle struct {
 	ListenerOutput string
 	// RunURL links the workflow run (deployment log_url, comment).
 	RunURL string
+	// RepoURL is the repository's web address; comments link commits to it.
+	RepoURL string
 	// Attempts bounds deploys retried after PriorityInUse (default 8).
 	Attempts int
 }
@@ -118,13 +116,19 @@ func (l *Lifecycle) listener(ctx context.Context) (string, error) {
 	return arn, nil
 }
 
-// comment posts r on the PR; a failure to comment never fails the preview
-// (the deployment and the job summary carry the same facts), it is logged.
+// comment renders r on the PR's sticky comment.
 func (l *Lifecycle) comment(ctx context.Context, r *report.Results) {
+	l.post(ctx, r.PR, r.Markdown(report.MarkdownOptions{RepoURL: l.RepoURL}))
+}
+
+// post updates the sticky comment. A failure to comment never fails the
+// preview (the deployment and the job summary carry the same facts): a
+// fork's read-only token, for one, cannot comment at all. It is logged.
+func (l *Lifecycle) post(ctx context.Context, pr int, body string) {
 	if l.Commenter == nil {
 		return
 	}
-	if err := l.Commenter.Comment(ctx, r.PR, r); err != nil {
-		l.logf("warning: could not update the comment on pull request #%d: %v", r.PR, err)
+	if err := l.Commenter.Comment(ctx, pr, body); err != nil {
+		l.logf("warning: could not update the comment on pull request #%d: %v", pr, err)
 	}
 }

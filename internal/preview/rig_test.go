@@ -1,8 +1,13 @@
 package preview_test
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -83,6 +88,7 @@ func newRig(t *testing.T) *rig {
 		ListenerStack:  "ep-a",
 		ListenerOutput: "HttpsListenerArn",
 		RunURL:         runURL,
+		RepoURL:        "https://github.com/octo/models",
 	}
 	return r
 }
@@ -96,4 +102,24 @@ func (r *rig) writes() []previewtest.Call {
 		}
 	}
 	return out
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v; run go test -update to create it", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
-	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
 // Trigger is what one webhook event asks of the preview lifecycle.
@@ -67,7 +67,7 @@ func ReadTrigger(name, path string, rules event.Rules) (Trigger, error) {
 func (l *Lifecycle) Gate(ctx context.Context, t Trigger, want string) (bool, string, error) {
 	d := t.Decision
 	if t.ForkRequest && want == event.ActionPreviewUp {
-		l.comment(ctx, &report.Results{Status: StatusSkipped, PR: d.PR, Commit: d.SHA, RunURL: l.RunURL, Message: "No preview: " + d.Reason + "."})
+		l.post(ctx, d.PR, forkNotice(d.Reason, l.RunURL))
 		return false, d.Reason, nil
 	}
 	if d.Action != want {
@@ -83,4 +83,14 @@ func (l *Lifecycle) Gate(ctx context.Context, t Trigger, want string) (bool, str
 		}
 	}
 	return true, d.Reason, nil
+}
+
+// forkNotice is the comment a fork's pull request gets instead of a preview.
+func forkNotice(reason, runURL string) string {
+	body := "### ⏭️ No preview for this pull request\n\n" + strings.ToUpper(reason[:1]) + reason[1:] + ".\n\n" +
+		"A maintainer can push the branch to this repository and label that pull request instead.\n"
+	if runURL != "" {
+		body += "\n[View the workflow run](" + runURL + ")\n"
+	}
+	return body
 }

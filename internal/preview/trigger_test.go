@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
@@ -73,16 +71,12 @@ func TestGate(t *testing.T) {
 			if ok != tt.wantGo || reason != tt.wantReason {
 				t.Errorf("Gate = (%v, %q), want (%v, %q)", ok, reason, tt.wantGo, tt.wantReason)
 			}
-			var comments []string
-			for _, u := range r.commenter.Updates() {
-				comments = append(comments, u.Status+": "+u.Message)
-			}
-			var want []string
-			if tt.fork {
-				want = []string{"skipped: No preview: " + tt.wantReason + "."}
-			}
-			if diff := cmp.Diff(want, comments); diff != "" {
-				t.Errorf("comments (-want +got):\n%s", diff)
+			comments := r.commenter.Updates()
+			switch {
+			case tt.fork && len(comments) == 1:
+				golden(t, "fork-notice.md", comments[0])
+			case len(comments) != 0 || tt.fork:
+				t.Errorf("comments = %q, want the fork notice for a fork only", comments)
 			}
 			if len(r.writes()) != 0 || len(r.deployer.Requests) != 0 {
 				t.Error("Gate wrote to GitHub or deployed")

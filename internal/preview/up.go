@@ -38,7 +38,7 @@ func (l *Lifecycle) Up(ctx context.Context, req UpRequest) (*report.Results, err
 	if err != nil {
 		return nil, err
 	}
-	res := &report.Results{Status: "in_progress", Environment: names.Environment, Stack: names.Stack, PR: req.PR, Commit: req.SHA, Image: req.Image, RunURL: l.RunURL}
+	res := &report.Results{Status: report.StatusInProgress, Environment: names.Environment, Stack: names.Stack, PR: req.PR, Commit: req.SHA, Image: req.Image, RunURL: l.RunURL}
 	id, err := l.GitHub.StartDeployment(ctx, names.Deployment, req.SHA, l.RunURL)
 	if err != nil {
 		return nil, err
@@ -46,10 +46,10 @@ func (l *Lifecycle) Up(ctx context.Context, req UpRequest) (*report.Results, err
 	l.comment(ctx, res)
 	err = l.upSteps(ctx, req, names, existing, listener, res)
 	if err != nil {
-		res.Status, res.Message = "failure", err.Error()
+		res.Status, res.Message = report.StatusFailure, err.Error()
 	}
 	state, envURL := StateSuccess, res.URL
-	if res.Status != "success" {
+	if res.Status != report.StatusSuccess {
 		state, envURL = StateFailure, ""
 	}
 	if serr := l.GitHub.SetStatus(ctx, id, state, envURL, l.RunURL); serr != nil {
@@ -86,7 +86,7 @@ func (l *Lifecycle) upSteps(ctx context.Context, req UpRequest, names Names, exi
 		res.URL = u
 	}
 	if l.Tester == nil {
-		res.Status = "success"
+		res.Status = report.StatusSuccess
 		return nil
 	}
 	err = l.phase(res, "test", func() (err error) {
@@ -99,7 +99,7 @@ func (l *Lifecycle) upSteps(ctx context.Context, req UpRequest, names Names, exi
 	if !res.Passed() {
 		return fmt.Errorf("endpoint tests failed against %s", res.URL)
 	}
-	res.Status = "success"
+	res.Status = report.StatusSuccess
 	return nil
 }
 

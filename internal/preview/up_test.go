@@ -3,6 +3,7 @@ package preview_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,14 +52,12 @@ func TestUpCreatesPreview(t *testing.T) {
 	if diff := cmp.Diff(wantResult, *res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
 	}
-	// The comment shows in_progress first, then the final result.
-	var statuses []string
-	for _, u := range r.commenter.Updates() {
-		statuses = append(statuses, u.Status)
+	// The comment shows the deploy in progress first, then the result.
+	ups := r.commenter.Updates()
+	if len(ups) != 2 || !strings.HasPrefix(ups[0], "### ⏳ Preview `ep-b-pr-2` is deploying…") {
+		t.Fatalf("comment updates = %q, want in progress then the result", ups)
 	}
-	if diff := cmp.Diff([]string{"in_progress", "success"}, statuses); diff != "" {
-		t.Errorf("comment updates (-want +got):\n%s", diff)
-	}
+	golden(t, "up-success.md", ups[1])
 	wantTarget := []preview.TestTarget{{Environment: "ep-b", URL: "https://pr-2.preview.example.com", Host: "pr-2.preview.example.com", Outputs: res.Outputs}}
 	if diff := cmp.Diff(wantTarget, r.tester.Targets); diff != "" {
 		t.Errorf("test targets (-want +got):\n%s", diff)
@@ -136,8 +135,8 @@ func TestUpFailures(t *testing.T) {
 				t.Errorf("last GitHub write (-want +got):\n%s", diff)
 			}
 			ups := r.commenter.Updates()
-			if got := ups[len(ups)-1]; got.Status != "failure" || got.Message != tt.wantErr {
-				t.Errorf("last comment %q %q, want failure with the error", got.Status, got.Message)
+			if got := ups[len(ups)-1]; !strings.HasPrefix(got, "### ❌ Preview `ep-b-pr-2`") || !strings.Contains(got, tt.wantErr) {
+				t.Errorf("last comment:\n%s\nwant a failure headline and the error", got)
 			}
 			if _, ok := r.cfn.Stack("ep-b-pr-2"); ok != tt.wantStack {
 				t.Errorf("stack ep-b-pr-2 exists = %v, want %v", ok, tt.wantStack)

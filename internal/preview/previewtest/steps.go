@@ -11,26 +11,26 @@ import (
 // Commenter records every comment update.
 type Commenter struct {
 	mu      sync.Mutex
-	updates []report.Results
+	updates []string
 	// Fail makes every update fail, as a read-only token on a fork's run does.
 	Fail error
 }
 
 var _ preview.Commenter = (*Commenter)(nil)
 
-// Comment records a copy of r.
-func (c *Commenter) Comment(_ context.Context, _ int, r *report.Results) error {
+// Comment records the body.
+func (c *Commenter) Comment(_ context.Context, _ int, body string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.updates = append(c.updates, *r)
+	c.updates = append(c.updates, body)
 	return c.Fail
 }
 
-// Updates returns every recorded update, in order.
-func (c *Commenter) Updates() []report.Results {
+// Updates returns every recorded body, in order.
+func (c *Commenter) Updates() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]report.Results(nil), c.updates...)
+	return append([]string(nil), c.updates...)
 }
 
 // Tester answers every test run with Cases.
