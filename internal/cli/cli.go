@@ -41,6 +41,7 @@ func commands() []command {
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
+		{"preview", "bring a pull request's preview up or down, or remove previews of closed pull requests (preview up|down|gc)", runPreview},
 		{"version", "print the mlops version", runVersion},
 		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
 	}

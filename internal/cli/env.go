@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
@@ -22,7 +23,9 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -61,6 +64,14 @@ type Services struct {
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
+	// CloudFormation returns the client stacks are deployed, read and deleted with.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// TemplateUploader returns the client templates over the inline limit go through.
+	TemplateUploader func(aws.Config) stack.UploaderAPI
+	// ListenerRules returns the client previews read listener-rule priorities with.
+	ListenerRules func(aws.Config) preview.ELBAPI
+	// ECRImages returns the client preview teardown deletes the PR's images with.
+	ECRImages func(aws.Config) preview.ECRAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -87,12 +98,16 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		ECR:          func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:       runner.Exec{},
-		S3:           defaultS3,
-		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
-		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
-		WeightsStack: func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:           runner.Exec{},
+		S3:               defaultS3,
+		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
+		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 	}
 }
 
