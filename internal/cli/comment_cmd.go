@@ -51,7 +51,7 @@ func runComment(ctx context.Context, e *Env, args []string) error {
 	e.Action.Mask(req.token)
 	client, err := e.Services.GitHub(e.Getenv, req.token)
 	if err != nil {
-		return fmt.Errorf("github client: %w", err)
+		return fault.Usage(fmt.Errorf("mlops comment: %w", err))
 	}
 	author, err := prcomment.ResolveAuthor(ctx, client, req.token, req.author)
 	if err != nil {

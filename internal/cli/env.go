@@ -25,6 +25,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
@@ -60,14 +61,18 @@ type Services struct {
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
 	WeightsStack func(aws.Config) weights.StackAPI
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
-	// CloudFormation returns the client stacks are deployed, read and deleted with.
-	CloudFormation func(aws.Config) stack.CloudFormationAPI
-	// TemplateUploader returns the client templates over the inline limit go through.
+	// TemplateUploader returns the S3 client that uploads large templates.
 	TemplateUploader func(aws.Config) stack.UploaderAPI
+	// RolloutECS returns the client that checks service rollouts after a deploy.
+	RolloutECS func(aws.Config) service.ECSAPI
+	// RolloutELB returns the client that checks target health after a deploy.
+	RolloutELB func(aws.Config) service.ELBAPI
 	// ListenerRules returns the client previews read listener-rule priorities with.
 	ListenerRules func(aws.Config) preview.ELBAPI
 	// ECRImages returns the client preview teardown deletes the PR's images with.
@@ -106,6 +111,8 @@ func defaultServices() *Services {
 		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
 		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
+		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
+		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 	}
@@ -165,7 +172,7 @@ func (e *Env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
 		if hasFlags(fs) {
 			fmt.Fprint(e.Stdout, "\nFlags:\n")
 			fs.SetOutput(e.Stdout)
@@ -185,9 +192,15 @@ func hasFlags(fs *flag.FlagSet) bool {
 // parse parses args; --help prints usage and returns flag.ErrHelp, and other
 // errors are usage errors. Positional arguments are refused unless allowed.
 func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			usage()
 			return err
 		}
 		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/prcomment"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -110,11 +110,14 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	if check == nil {
 		return nil
 	}
-	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: previewStackReport{e},
+	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
 		Bucket: run.cfg.Artifacts.Bucket, Prefix: run.cfg.Artifacts.Prefix, Region: awsCfg.Region}
 	if len(check.tpl.Body) > stack.MaxTemplateBody {
 		d.S3 = e.Services.TemplateUploader(awsCfg)
 	}
+	// Success means the preview's ECS service rolled out and its targets
+	// are healthy, as for any deploy.
+	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
 	life.Builder = &imageBuilder{cfg: run.cfg, b: &image.Builder{ECR: e.Services.ECR(awsCfg), Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}}
 	return nil
@@ -183,12 +186,4 @@ func (c *prCommenter) Comment(ctx context.Context, pr int, body string) error {
 	_, err := prcomment.Upsert(ctx, c.gh.Client, prcomment.Target{Owner: c.gh.Owner, Repo: c.gh.Repo, PR: pr}, previewCommentKey, body,
 		prcomment.Options{Author: c.author, Link: c.link, Logf: c.logf})
 	return err
-}
-
-// previewStackReport shows the deploy engine's phases as log groups.
-type previewStackReport struct{ e *Env }
-
-func (r previewStackReport) Phase(title string) func() { return r.e.Action.Group(title) }
-func (r previewStackReport) Printf(format string, args ...any) {
-	r.e.Action.Logf("%s", fmt.Sprintf(format, args...))
 }
