@@ -24,6 +24,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -77,6 +78,9 @@ type Services struct {
 	ListenerRules func(aws.Config) preview.ELBAPI
 	// ECRImages returns the client preview teardown deletes the PR's images with.
 	ECRImages func(aws.Config) preview.ECRAPI
+	// StackDescriber returns the CloudFormation client `mlops test --env`
+	// reads the endpoint URL output with.
+	StackDescriber func(aws.Config) probe.StackAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -115,6 +119,7 @@ func defaultServices() *Services {
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
+		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 	}
 }
 
