@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,9 +22,11 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
@@ -76,9 +79,19 @@ type Services struct {
 	RolloutECS func(aws.Config) service.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
 	RolloutELB func(aws.Config) service.ELBAPI
+	// ListenerRules returns the client previews read listener-rule priorities with.
+	ListenerRules func(aws.Config) preview.ELBAPI
+	// ECRImages returns the client preview teardown deletes the PR's images with.
+	ECRImages func(aws.Config) preview.ECRAPI
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
+	// Doctor returns the read-only clients mlops doctor examines an
+	// environment with.
+	Doctor func(aws.Config) doctor.Clients
+	// HTTP is the client whose transport requests to deployed endpoints
+	// use; nil means http.DefaultClient.
+	HTTP *http.Client
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -116,7 +129,10 @@ func defaultServices() *Services {
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
 		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
+		Doctor:           defaultDoctorClients,
 	}
 }
 
