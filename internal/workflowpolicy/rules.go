@@ -63,7 +63,10 @@ func CheckWorkflow(file string, data []byte) []Violation {
 		if j.Uses != "" && !pinned(j.Uses) {
 			add(where, "reusable workflow %q is not pinned to a full commit SHA; use owner/repo/path@<40-hex sha> # vX", j.Uses)
 		}
-		if anyOf(cs, mutating) {
+		// A job without id-token: write (or other AWS credentials) cannot
+		// assume a role, so it cannot change AWS state mid-way: a CI step
+		// that checks a deploy refuses bad input needs no queue.
+		if anyOf(cs, mutating) && (grants(j.Permissions, "id-token") || cs["aws"]) {
 			checkConcurrency(where, j.Concurrency, w.Concurrency, cs, add)
 		}
 		checkSteps(where, j.Steps, add)
@@ -156,6 +159,17 @@ func checkSteps(where string, steps []*step, add addFunc) {
 			}
 		}
 	}
+}
+
+// grants reports whether a job-level permissions value gives scope write.
+func grants(p any, scope string) bool {
+	switch v := p.(type) {
+	case string:
+		return v == "write-all"
+	case map[string]any:
+		return fmt.Sprint(v[scope]) == "write"
+	}
+	return false
 }
 
 func pinned(uses string) bool { return pinnedRe.MatchString(uses) }

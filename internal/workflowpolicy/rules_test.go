@@ -135,6 +135,20 @@ jobs:
 			},
 		},
 		{
+			name: "deploy refused on bad input in CI: no role, no queue needed",
+			yaml: `
+on: pull_request
+permissions: {contents: read}
+concurrency: {group: ci, cancel-in-progress: true}
+jobs:
+  checks:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: ./actions/deploy-stack
+        with: {env: no-such-environment}
+`,
+		},
+		{
 			name: "deploy without concurrency",
 			yaml: `
 on: push
