@@ -11,6 +11,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/prcomment"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -47,8 +48,9 @@ func (e *Env) previewToken() string {
 // previewCheck is the preview environment's template and parameter file,
 // validated offline with the values a preview derives.
 type previewCheck struct {
-	tpl  *stack.Template
-	file *stack.ParamFile
+	tpl    *stack.Template
+	file   *stack.ParamFile
+	suites []*probe.Suite // endpoint test cases
 }
 
 // checkPreviewDeploy reads and checks the template and parameter file before
@@ -77,6 +79,13 @@ func (e *Env) checkPreviewDeploy(run *previewRun, img string) (*previewCheck, er
 		params[env.Preview.HostParameter] = names.Host
 	}
 	if _, err := c.resolve(env, img, params); err != nil {
+		return nil, fault.Usage(err)
+	}
+	files, err := caseFiles(nil, env)
+	if err != nil {
+		return nil, err
+	}
+	if c.suites, err = probe.LoadFiles(files); err != nil {
 		return nil, fault.Usage(err)
 	}
 	return c, nil
@@ -119,6 +128,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	// are healthy, as for any deploy.
 	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
+	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: probe.NewClient(), Clock: e.Clock, Logf: e.Action.Logf}}
 	life.Builder = &imageBuilder{cfg: run.cfg, b: &image.Builder{ECR: e.Services.ECR(awsCfg), Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}}
 	return nil
 }
@@ -145,6 +155,20 @@ func (s *stackDeployer) Deploy(ctx context.Context, req preview.DeployRequest) (
 		return nil, err
 	}
 	return res.OutputMap(), nil
+}
+
+// probeTester runs the environment's endpoint test cases against a preview.
+type probeTester struct {
+	suites []*probe.Suite
+	runner *probe.Runner
+}
+
+func (p *probeTester) Test(ctx context.Context, t preview.TestTarget) ([]report.CaseResult, error) {
+	target, err := probe.ParseTarget(t.URL, "")
+	if err != nil {
+		return nil, err
+	}
+	return p.runner.Run(ctx, target, p.suites).Cases, nil
 }
 
 // imageBuilder builds and pushes the preview's image.
