@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
@@ -66,6 +67,8 @@ type Services struct {
 	WeightsStack func(aws.Config) weights.StackAPI
 	// CloudFormation returns the stack client the deploy engine uses.
 	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// IAM returns the client bootstrap looks for GitHub's OIDC provider with.
+	IAM func(aws.Config) IAMAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
@@ -117,6 +120,7 @@ func defaultServices() *Services {
 	return &Services{
 		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
 		Runner:           runner.Exec{},
+		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
 		S3:               defaultS3,
 		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
 		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
