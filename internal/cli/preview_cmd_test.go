@@ -351,3 +351,37 @@ func TestPreviewUpCommand(t *testing.T) {
 		t.Errorf("summary:\n%s", s)
 	}
 }
+
+// The repository's own preview environment passes the offline checks with
+// the parameters a preview derives: template, parameter file, the priority,
+// host and image parameters, and the endpoint test cases.
+func TestPreviewRepositoryConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../../.github/mlops.yml")
+	must(t, err)
+	env := *cfg.PreviewEnv()
+	env.Template = filepath.Join("../..", env.Template)
+	env.Parameters = filepath.Join("../..", env.Parameters)
+	var tests []string
+	for _, p := range env.Tests {
+		tests = append(tests, filepath.Join("../..", p))
+	}
+	env.Tests = tests
+	run := &previewRun{cfg: cfg, env: &env, pr: 42, sha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821"}
+	e := NewTestEnv(&bytes.Buffer{}, &bytes.Buffer{}, nil)
+	c, err := e.checkPreviewDeploy(run, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.resolve(&env, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:pr-42-ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+		map[string]string{env.Preview.PriorityParameter: "141", env.Preview.HostParameter: env.HostFor(42)})
+	must(t, err)
+	for k, want := range map[string]string{"ListenerRulePriority": "141", "HostHeaderApi": "pr-42.preview.example.com"} {
+		if got := p.Values[k]; got != want {
+			t.Errorf("parameter %s = %q, want %q", k, got, want)
+		}
+	}
+	if len(c.suites) == 0 {
+		t.Error("no endpoint test cases loaded")
+	}
+}
