@@ -34,7 +34,7 @@ type GitHub struct {
 	// PRStates maps a PR number to "open" or "closed"; absent → 404.
 	PRStates map[int]string
 	// PerPage caps list pages, so tests see Link-header paging.
-	PerPage int
+	PerPage  int
 	comments []*comment
 }
 
