@@ -311,4 +311,3 @@ func TestPreviewRepositoryConfig(t *testing.T) {
 		t.Error("no endpoint test cases loaded")
 	}
 }
-
