@@ -42,7 +42,11 @@ type Fake struct {
 	Hang           map[string]bool          // logical id stays in progress until the update is cancelled
 	Replacement    map[string]string        // logical id → Replacement of a Modify (default False)
 	OutputValues   map[string]string        // output key → value, instead of a derived one
-	Objects        map[string][]byte        // TemplateURL → body (see S3.Objects)
+	// StackOutputValues holds output values for one stack (stack name →
+	// output key → value); they win over OutputValues, so two stacks of the
+	// same template can point at different endpoints.
+	StackOutputValues map[string]map[string]string
+	Objects           map[string][]byte // TemplateURL → body (see S3.Objects)
 	// OnResource is called (without the lock) when a resource completes a
 	// create or update; servicetest uses it to register ECS services.
 	OnResource func(stackName string, r types.StackResource)
@@ -61,7 +65,8 @@ type Fake struct {
 func New(clk clock.Clock) *Fake {
 	return &Fake{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
 		Durations: map[string]time.Duration{}, Fail: map[string]string{}, Hang: map[string]bool{},
-		Replacement: map[string]string{}, OutputValues: map[string]string{}, Objects: map[string][]byte{}}
+		Replacement: map[string]string{}, OutputValues: map[string]string{}, StackOutputValues: map[string]map[string]string{},
+		Objects: map[string][]byte{}}
 }
 
 var _ stack.CloudFormationAPI = (*Fake)(nil)
