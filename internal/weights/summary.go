@@ -51,6 +51,9 @@ func (r *Result) Transfer() string {
 	if r.DryRun {
 		return fmt.Sprintf("would download %s", Bytes(r.Plan.DownloadBytes()))
 	}
+	if r.Bytes == 0 {
+		return fmt.Sprintf("nothing downloaded (checked in %s)", r.Duration.Round(time.Millisecond))
+	}
 	return fmt.Sprintf("downloaded %s in %s (%s/s)", Bytes(r.Bytes), r.Duration.Round(time.Millisecond), Bytes(rate(r.Bytes, r.Duration)))
 }
 
