@@ -36,7 +36,11 @@ measure() {
   eval "$setup"
   sync
   s=$(now)
-  "$@" >/dev/null 2>>"$WORK/errors.log"
+  if ! "$@" >/dev/null 2>"$WORK/last.err"; then
+    echo "$key failed:" >&2
+    cat "$WORK/last.err" >&2
+    exit 1
+  fi
   e=$(now)
   awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f\n", e-s}' >>"$WORK/times/$key"
 }
@@ -73,7 +77,8 @@ unset GITHUB_ACTIONS MLOPS_CONFIG
 
 # mlops runs in $WORK, where there is no .github/mlops.yml: flags only.
 mlops_sync() { "$WORK/mlops" sync-weights --source "s3://bench/$1" --target "$2"; }
-aws_sync() { "$AWS" s3 sync --only-show-errors "s3://bench/$1" "$2"; }
+# awscli before 2.13 ignores AWS_ENDPOINT_URL, so the endpoint is passed as a flag.
+aws_sync() { "$AWS" --endpoint-url "$ENDPOINT" s3 sync --only-show-errors "s3://bench/$1" "$2"; }
 rclone_sync() { rclone sync "bench:bench/$1" "$2"; }
 cp_copy() { cp -r "data/$1" "$2"; }
 fn() { case $1 in mlops) echo mlops_sync ;; aws) echo aws_sync ;; rclone) echo rclone_sync ;; cp) echo cp_copy ;; esac; }
@@ -113,4 +118,3 @@ done
 echo "| (c) no-op re-sync of (b) | ${R[noop,mlops]} s | ${R[noop,aws]} s | ${R[noop,rclone]} s | | | | $(ratio "${R[noop,mlops]}" "${R[noop,rclone]}") | $(ratio "${R[noop,mlops]}" "${R[noop,aws]}") |"
 echo
 echo "medians of $RUNS runs; $(nproc) cores; $(uname -sr); $("$AWS" --version 2>&1 | cut -d' ' -f1); $(rclone version 2>/dev/null | head -1)"
-if [ -s "$WORK/errors.log" ]; then echo "stderr of the tools: $WORK/errors.log" >&2; fi
