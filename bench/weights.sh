@@ -73,7 +73,9 @@ export AWS_ENDPOINT_URL=$ENDPOINT AWS_EC2_METADATA_DISABLED=true
 export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$ENDPOINT \
   RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
   RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
-unset GITHUB_ACTIONS MLOPS_CONFIG
+# The endpoint is plain HTTP on loopback; a CA bundle from the environment
+# only breaks rclone's S3 client ("unable to load custom CA bundle").
+unset GITHUB_ACTIONS MLOPS_CONFIG AWS_CA_BUNDLE AWS_PROFILE
 
 # mlops runs in $WORK, where there is no .github/mlops.yml: flags only.
 mlops_sync() { "$WORK/mlops" sync-weights --source "s3://bench/$1" --target "$2"; }

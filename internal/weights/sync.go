@@ -122,6 +122,11 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 		return res, nil
 	}
 	id := VersionID(s.Clock.Now(), res.Source, objs)
+	if id == res.Previous {
+		// Only when the current manifest no longer matches its own listing
+		// (edited by hand) within the same second: never rebuild over current.
+		id += "-1"
+	}
 	if err := s.build(ctx, l, o, id, res, objs); err != nil {
 		return nil, err
 	}
