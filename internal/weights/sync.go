@@ -257,13 +257,9 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	return files, nil
 }
 
-// makeDurable flushes the version's files and directories to disk before the
-// manifest is written: syncfs(2) once on Linux (each file was fsynced as it
-// was closed elsewhere), then every directory.
+// makeDurable fsyncs every directory of the version before the manifest is
+// written (each file was fsynced when it was written).
 func makeDurable(tmp string, files []File) error {
-	if err := syncFS(tmp); err != nil {
-		return fmt.Errorf("flush %s: %w", tmp, err)
-	}
 	dirs := map[string]bool{}
 	for _, f := range files {
 		for d := filepath.Dir(filepath.Join(tmp, filepath.FromSlash(f.Key))); d != tmp && !dirs[d]; d = filepath.Dir(d) {
