@@ -34,8 +34,8 @@ type fetcher struct {
 func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64) *fetcher {
 	f := &fetcher{
 		api: api, src: src, dir: dir, partSize: partSize, bytes: bytes,
-		sem:     make(chan struct{}, concurrency),
-		bufs:    make(chan []byte, concurrency),
+		sem:  make(chan struct{}, concurrency),
+		bufs: make(chan []byte, concurrency),
 	}
 	f.copyBufs.New = func() any { b := make([]byte, 256<<10); return &b }
 	return f
