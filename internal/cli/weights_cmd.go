@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
@@ -135,6 +136,9 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 	end()
 	if err != nil {
 		return err
+	}
+	for _, w := range res.Warnings {
+		e.Action.Warningf(action.Location{}, "%s", w)
 	}
 	if a.dryRun {
 		fmt.Fprint(e.Stdout, res.PlanText())

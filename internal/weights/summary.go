@@ -87,6 +87,9 @@ func (r *Result) Text() string {
 	if len(r.Cleaned) > 0 {
 		fmt.Fprintf(&b, "removed leftovers of an interrupted sync: %s\n", strings.Join(r.Cleaned, ", "))
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	return b.String()
 }
 

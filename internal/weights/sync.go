@@ -70,6 +70,7 @@ type Result struct {
 	Linked   int   // unchanged files hard-linked (or copied) from the previous version
 	Pruned   []string
 	Cleaned  []string // leftovers of interrupted syncs removed
+	Warnings []string
 	Duration time.Duration
 	DryRun   bool
 }
@@ -106,8 +107,11 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 	}
 	var cur *Manifest
 	if res.Previous != "" {
+		// An unreadable manifest must not block every later sync: the
+		// version is rebuilt from S3 as if there were none.
 		if cur, err = readManifest(l.Version(res.Previous)); err != nil {
-			return nil, err
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%v; downloading every object again", err))
+			cur = nil
 		}
 	}
 	res.Plan = plan(res.Source, objs, cur)
