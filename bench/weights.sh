@@ -15,11 +15,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AWS=/usr/bin/aws # Debian's awscli package, not any other aws on PATH
 
 need() {
-  if ! command -v rclone >/dev/null || [ ! -x "$AWS" ]; then
-    echo "installing awscli and rclone (Debian packages)" >&2
+  if ! command -v rclone >/dev/null || [ ! -x "$AWS" ] || [ ! -x /usr/bin/time ]; then
+    echo "installing awscli, rclone and time (Debian packages)" >&2
     sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_=sudo
     $sudo_ apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq awscli rclone >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq awscli rclone time >/dev/null
   fi
 }
 
@@ -28,21 +28,27 @@ now() { date +%s.%N; }
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# measure KEY SETUP CMD...: runs SETUP (untimed), flushes dirty pages, times CMD
-# and appends the seconds to $WORK/times/KEY.
+# measure KEY TOOL SET DEST: removes DEST unless this is a no-op run, flushes
+# dirty pages (untimed), runs the tool, and appends its wall time and its CPU
+# time (user + system, its children included) to $WORK/times/KEY and KEY.cpu.
 measure() {
-  local key=$1 setup=$2 s e
-  shift 2
-  eval "$setup"
+  local key=$1 tool=$2 set=$3 dest=$4 cmd
+  case $tool in
+    mlops) cmd=("$WORK/mlops" sync-weights --source "s3://bench/$set" --target "$dest") ;;
+    aws) cmd=("$AWS" --endpoint-url "$ENDPOINT" s3 sync --only-show-errors "s3://bench/$set" "$dest") ;;
+    rclone) cmd=(rclone sync "bench:bench/$set" "$dest") ;;
+    cp) cmd=(cp -r "data/$set" "$dest") ;;
+    cpsync) cmd=(bash -c 'cp -r "$1" "$2" && sync -f "$2"' _ "data/$set" "$dest") ;;
+  esac
+  [ "${key%%.*}" = noop ] || rm -rf "$dest"
   sync
-  s=$(now)
-  if ! "$@" >/dev/null 2>"$WORK/last.err"; then
+  if ! /usr/bin/time -f "%e %U %S" -o "$WORK/last.time" "${cmd[@]}" >/dev/null 2>"$WORK/last.err"; then
     echo "$key failed:" >&2
     cat "$WORK/last.err" >&2
     exit 1
   fi
-  e=$(now)
-  awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f\n", e-s}' >>"$WORK/times/$key"
+  awk '{print $1}' "$WORK/last.time" >>"$WORK/times/$key"
+  awk '{printf "%.2f\n", $2 + $3}' "$WORK/last.time" >>"$WORK/times/$key.cpu"
 }
 
 need
@@ -77,46 +83,42 @@ export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CON
 # only breaks rclone's S3 client ("unable to load custom CA bundle").
 unset GITHUB_ACTIONS MLOPS_CONFIG AWS_CA_BUNDLE AWS_PROFILE
 
-# mlops runs in $WORK, where there is no .github/mlops.yml: flags only.
-mlops_sync() { "$WORK/mlops" sync-weights --source "s3://bench/$1" --target "$2"; }
-# awscli before 2.13 ignores AWS_ENDPOINT_URL, so the endpoint is passed as a flag.
-aws_sync() { "$AWS" --endpoint-url "$ENDPOINT" s3 sync --only-show-errors "s3://bench/$1" "$2"; }
-rclone_sync() { rclone sync "bench:bench/$1" "$2"; }
-cp_copy() { cp -r "data/$1" "$2"; }
-fn() { case $1 in mlops) echo mlops_sync ;; aws) echo aws_sync ;; rclone) echo rclone_sync ;; cp) echo cp_copy ;; esac; }
-
 # The tools take turns within every round, so load from other processes on
 # the machine falls on all of them alike.
 rm -rf times out && mkdir -p times out
 for round in $(seq "$RUNS"); do
   echo "round $round of $RUNS" >&2
   for set in one many; do
-    for tool in mlops aws rclone cp; do
-      measure "$set.$tool" "rm -rf out/$tool" "$(fn $tool)" "$set" "out/$tool"
+    for tool in mlops aws rclone cp cpsync; do
+      measure "$set.$tool" "$tool" "$set" "out/$tool"
     done
-    # cp leaves its data in the page cache; mlops flushes before it switches.
-    # cp followed by syncfs(2) of the target shows what that flush costs.
-    measure "$set.cpsync" "rm -rf out/cpsync" bash -c "cp -r data/$set out/cpsync && sync -f out/cpsync"
   done
   # (c) no-op: each target already holds (b) from the turn just taken.
   for tool in mlops aws rclone; do
-    measure "noop.$tool" ":" "$(fn $tool)" many "out/$tool"
+    measure "noop.$tool" "$tool" many "out/$tool"
   done
 done
 declare -A R
 for f in times/*; do
-  k=${f#times/}
-  R[${k%.*},${k#*.}]=$(median <"$f")
+  k=${f#times/} # set.tool or set.tool.cpu
+  R[${k%%.*},${k#*.}]=$(median <"$f")
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
-echo
-echo "| case | mlops sync-weights | aws s3 sync | rclone sync | cp | cp + syncfs | mlops / cp | mlops / rclone | mlops / aws |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for set in one many; do
-  name=$([ $set = one ] && echo "(a) 1 x 1 GiB" || echo "(b) 1,000 x 1 MiB")
-  echo "| $name | ${R[$set,mlops]} s | ${R[$set,aws]} s | ${R[$set,rclone]} s | ${R[$set,cp]} s | ${R[$set,cpsync]} s | $(ratio "${R[$set,mlops]}" "${R[$set,cp]}") | $(ratio "${R[$set,mlops]}" "${R[$set,rclone]}") | $(ratio "${R[$set,mlops]}" "${R[$set,aws]}") |"
+row() { # row LABEL SET SUFFIX
+  local m=${R[$2,mlops$3]} c=${R[$2,cp$3]:-} r=${R[$2,rclone$3]} a=${R[$2,aws$3]}
+  echo "| $1 | $m | $a | $r | ${c:-} | ${R[$2,cpsync$3]:-} | $([ -n "$c" ] && ratio "$m" "$c") | $(ratio "$m" "$r") | $(ratio "$m" "$a") |"
+}
+for what in "wall time, s" "CPU time (user + system), s"; do
+  sfx=""; [ "${what%% *}" = CPU ] && sfx=".cpu"
+  echo
+  echo "$what:"
+  echo
+  echo "| case | mlops sync-weights | aws s3 sync | rclone sync | cp | cp + syncfs | mlops / cp | mlops / rclone | mlops / aws |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  row "(a) 1 x 1 GiB" one "$sfx"
+  row "(b) 1,000 x 1 MiB" many "$sfx"
+  row "(c) no-op re-sync of (b)" noop "$sfx"
 done
-echo "| (c) no-op re-sync of (b) | ${R[noop,mlops]} s | ${R[noop,aws]} s | ${R[noop,rclone]} s | | | | $(ratio "${R[noop,mlops]}" "${R[noop,rclone]}") | $(ratio "${R[noop,mlops]}" "${R[noop,aws]}") |"
 echo
-echo "medians of $RUNS runs; $(nproc) cores; $(uname -sr); $("$AWS" --version 2>&1 | cut -d' ' -f1); $(rclone version 2>/dev/null | head -1)"
+echo "medians of $RUNS rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(uname -sr); $("$AWS" --version 2>&1 | cut -d' ' -f1); $(rclone version 2>/dev/null | head -1)"
