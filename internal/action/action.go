@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -19,6 +20,9 @@ type Action struct {
 	stderr    io.Writer
 	inActions bool
 	tty       bool
+
+	mu   sync.Mutex // guards errs and appends to the environment files
+	errs []error
 }
 
 // New returns an Action reading the environment through getenv and writing
@@ -58,28 +62,6 @@ func (a *Action) Input(name string) string {
 	return strings.TrimSpace(a.getenv("INPUT_" + strings.ReplaceAll(up, "-", "_")))
 }
 
-// SetOutput records a step output in Actions; elsewhere it does nothing,
-// because data a user wants is already printed on stdout.
-func (a *Action) SetOutput(name, value string) {
-	if a.inActions {
-		a.gha.SetOutput(name, value)
-	}
-}
-
-// Summary appends markdown to the job summary in Actions.
-func (a *Action) Summary(markdown string) {
-	if a.inActions && a.getenv("GITHUB_STEP_SUMMARY") != "" {
-		a.gha.AddStepSummary(markdown)
-	}
-}
-
-// Mask hides value in all later log output of the job.
-func (a *Action) Mask(value string) {
-	if a.inActions && value != "" {
-		a.gha.AddMask(value)
-	}
-}
-
 // Group starts a collapsible log group (a heading on a terminal); call the
 // returned function to end it.
 func (a *Action) Group(title string) func() {
@@ -116,7 +98,9 @@ func (a *Action) annotate(kind string, loc Location, format string, args ...any)
 	msg := fmt.Sprintf(format, args...)
 	if !a.inActions {
 		where := ""
-		if loc.File != "" {
+		// Messages that already start with their file (config problems do)
+		// are not prefixed twice.
+		if loc.File != "" && !strings.HasPrefix(msg, loc.File) {
 			where = loc.File + ": "
 			if loc.Line > 0 {
 				where = fmt.Sprintf("%s:%d: ", loc.File, loc.Line)

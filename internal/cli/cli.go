@@ -37,9 +37,16 @@ type command struct {
 // work are listed.
 func commands() []command {
 	return []command{
+		{"bootstrap", "deploy the OIDC trust, the roles, the image repository and the artifact bucket; prints the role ARNs", runBootstrap},
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
+		{"deploy", "deploy an environment's stack: change set, live events, ECS rollout, outputs", runDeploy},
+		{"plan", "show the change set a deploy would execute (table and markdown); nothing is executed", runPlan},
+		{"doctor", "check a deployed environment (EFS access, health path, targets, listener rules, image) and say how to fix it", runDoctor},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
+		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
+		{"preview", "pull request previews: up, down, or gc to remove those of closed pull requests", runPreview},
+		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
 		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
 	}
@@ -71,7 +78,9 @@ func RunEnv(ctx context.Context, args []string, e *Env) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return e.exit(c.run(ctx, e, args[1:]))
+			// A step output or summary that could not be written fails
+			// the step: a workflow must not branch on a missing output.
+			return e.exit(errors.Join(c.run(ctx, e, args[1:]), e.Action.Err()))
 		}
 	}
 	fmt.Fprintf(e.Stderr, "mlops: unknown command %q; run mlops --help to list the commands\n", args[0])
@@ -90,7 +99,9 @@ func printUsage(w io.Writer) {
 	fmt.Fprint(w, "\nRun mlops <command> --help for the flags of a command.\n")
 }
 
-// exit reports err the way the user should see it and maps it to an exit code.
+// exit reports err the way the user should see it and maps it to an exit
+// code. Each joined error (a config file's problems, say) becomes its own
+// annotation, pointing at its own file and line.
 func (e *Env) exit(err error) int {
 	switch {
 	case err == nil:
@@ -101,13 +112,21 @@ func (e *Env) exit(err error) int {
 		e.Action.Errorf(action.Location{}, "interrupted: %v", err)
 		return ExitInterrupted
 	}
-	loc := action.Location{}
-	var p *config.Problem
-	if errors.As(err, &p) {
-		loc = action.Location{File: p.File, Line: p.Line}
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		e.Action.Errorf(loc, "%s", line)
+	for _, leaf := range leaves(err) {
+		var p *config.Problem
+		if errors.As(leaf, &p) && leaf == error(p) {
+			e.reportProblem(p)
+			continue
+		}
+		loc := action.Location{}
+		if errors.As(leaf, &p) {
+			loc = action.Location{File: p.File, Line: p.Line}
+		}
+		// One annotation per line: the runner shows the first line of an
+		// annotation in the summary, so each line must stand on its own.
+		for _, line := range strings.Split(leaf.Error(), "\n") {
+			e.Action.Errorf(loc, "%s", line)
+		}
 	}
 	if h := fault.Hint(err); h != "" {
 		fmt.Fprintf(e.Stderr, "hint: %s\n", h)
@@ -119,4 +138,32 @@ func (e *Env) exit(err error) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// reportProblem reports one located problem: in Actions as an annotation
+// on its file and line; on a terminal as its own text, which already
+// starts with the file. A flag ("--param") is never an annotation's file.
+func (e *Env) reportProblem(p *config.Problem) {
+	if !e.Action.InActions() || strings.HasPrefix(p.File, "--") {
+		e.Action.Errorf(action.Location{}, "%s", p.Error())
+		return
+	}
+	e.Action.Errorf(action.Location{File: p.File, Line: p.Line}, "%s", p.Error())
+}
+
+// leaves splits err into the errors joined inside it, looking through the
+// usage and hint markers but not through errors that add their own context.
+func leaves(err error) []error {
+	var u *fault.UsageError
+	if errors.As(err, &u) && u == err {
+		return leaves(u.Err)
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

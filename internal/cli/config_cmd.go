@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
@@ -24,6 +25,6 @@ func runConfig(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "%s: ok (%d environments: %v)\n", c.Path, len(c.Environments), c.EnvNames())
+	fmt.Fprintf(e.Stdout, "%s: ok (%d environments: %s)\n", c.Path, len(c.Environments), strings.Join(c.EnvNames(), ", "))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
@@ -19,9 +22,15 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -45,6 +54,8 @@ type Services struct {
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
 	// GitHub returns a REST client authenticated with token, against
 	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
+	// The default retries rate limits and server errors as GitHub asks
+	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(getenv func(string) string, token string) (*github.Client, error)
 	// S3 returns the client weight syncs read the bucket with.
 	S3 func(aws.Config) weights.S3API
@@ -54,10 +65,33 @@ type Services struct {
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
 	WeightsStack func(aws.Config) weights.StackAPI
+	// CloudFormation returns the stack client the deploy engine uses.
+	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// IAM returns the client bootstrap looks for GitHub's OIDC provider with.
+	IAM func(aws.Config) IAMAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
+	// TemplateUploader returns the S3 client that uploads large templates.
+	TemplateUploader func(aws.Config) stack.UploaderAPI
+	// RolloutECS returns the client that checks service rollouts after a deploy.
+	RolloutECS func(aws.Config) service.ECSAPI
+	// RolloutELB returns the client that checks target health after a deploy.
+	RolloutELB func(aws.Config) service.ELBAPI
+	// ListenerRules returns the client previews read listener-rule priorities with.
+	ListenerRules func(aws.Config) preview.ELBAPI
+	// ECRImages returns the client preview teardown deletes the PR's images with.
+	ECRImages func(aws.Config) preview.ECRAPI
+	// StackDescriber returns the CloudFormation client `mlops test --env`
+	// reads the endpoint URL output with.
+	StackDescriber func(aws.Config) probe.StackAPI
+	// Doctor returns the read-only clients mlops doctor examines an
+	// environment with.
+	Doctor func(aws.Config) doctor.Clients
+	// HTTP is the client whose transport requests to deployed endpoints
+	// use; nil means http.DefaultClient.
+	HTTP *http.Client
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -71,6 +105,7 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 		Services: defaultServices(),
 	}
 	e.Services.AWSConfig = e.awsConfig
+	e.Services.GitHub = e.gitHub
 	return e
 }
 
@@ -83,13 +118,21 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		GitHub:       defaultGitHub,
-		ECR:          func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:       runner.Exec{},
-		S3:           defaultS3,
-		ECS:          func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
-		Logs:         func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
-		WeightsStack: func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:           runner.Exec{},
+		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
+		S3:               defaultS3,
+		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
+		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
+		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
+		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
+		Doctor:           defaultDoctorClients,
 	}
 }
 
@@ -104,12 +147,17 @@ func defaultS3(c aws.Config) weights.S3API {
 	})
 }
 
-func defaultGitHub(getenv func(string) string, token string) (*github.Client, error) {
-	c := github.NewClient(nil).WithAuthToken(token)
-	if api := getenv("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		return c.WithEnterpriseURLs(api, api)
-	}
-	return c, nil
+// gitHub is the default Services.GitHub: a client that retries rate limits
+// and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
+// read at call time, so tests that swap the clock get instant waits — and
+// saying in the log when it waits.
+func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+	return ghclient.NewClient(ghclient.Options{
+		Token:  token,
+		APIURL: getenv("GITHUB_API_URL"),
+		Clock:  e.Clock,
+		Logf:   e.Action.Logf,
+	})
 }
 
 // awsConfig is the default Services.AWSConfig: the role for purpose (action
@@ -142,7 +190,7 @@ func (e *Env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.Stdout, "Usage: mlops %s %s\n", name, synopsis)
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
 		if hasFlags(fs) {
 			fmt.Fprint(e.Stdout, "\nFlags:\n")
 			fs.SetOutput(e.Stdout)
@@ -162,9 +210,15 @@ func hasFlags(fs *flag.FlagSet) bool {
 // parse parses args; --help prints usage and returns flag.ErrHelp, and other
 // errors are usage errors. Positional arguments are refused unless allowed.
 func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			usage()
 			return err
 		}
 		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())

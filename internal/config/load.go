@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -37,22 +39,28 @@ func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: config file not found; create it (see README \"Configuration\") or pass --config", path)
+			return nil, &Problem{File: path, Msg: "config file not found; create it (see README \"Configuration\") or pass --config"}
 		}
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, &Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err)}
 	}
 	return Parse(path, data)
 }
 
 // Parse decodes and validates config data; path is used in messages only.
-// All problems are reported at once, joined.
+// Every problem is reported at once, in file order, joined with
+// errors.Join; each is a *Problem.
 func Parse(path string, data []byte) (*Config, error) {
-	var c Config
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &Problem{File: path, Msg: "file is empty; it needs at least region and environments"}
+	body, err := parseTree(path, data)
+	if err != nil {
+		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
-	if err := dec.Decode(&c); err != nil {
+	s := &schema{}
+	s.check(body, reflect.TypeFor[Config](), "")
+	if len(s.ps) > 0 {
+		return nil, problems(path, s.ps)
+	}
+	var c Config
+	if err := yaml.NodeToValue(body, &c, yaml.DisallowUnknownField()); err != nil {
 		return nil, decodeProblem(path, err)
 	}
 	c.Path = path
@@ -63,63 +71,99 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		e.Name = name
 	}
-	file, _ := parser.ParseBytes(data, 0)
-	if errs := c.validate(); len(errs) > 0 {
-		for _, p := range errs {
-			p.File = path
-			p.Line = lineOf(file, p.Key)
+	if ps := c.validate(); len(ps) > 0 {
+		for _, p := range ps {
+			p.Line = lineOf(body, p.Key)
 		}
-		return nil, joinProblems(errs)
+		return nil, problems(path, ps)
 	}
 	return &c, nil
 }
 
-func joinProblems(ps []*Problem) error {
+// parseTree parses data into the body of its single YAML document.
+func parseTree(path string, data []byte) (ast.Node, error) {
+	empty := &Problem{File: path, Msg: "file is empty; it needs at least region and environments (see README \"Configuration\")"}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, empty
+	}
+	// Repeated keys are allowed here so that the schema check can report
+	// every one of them with its path, not only the first.
+	file, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	if err != nil {
+		return nil, decodeProblem(path, err)
+	}
+	var docs []ast.Node
+	for _, d := range file.Docs {
+		if d != nil && d.Body != nil {
+			docs = append(docs, d.Body)
+		}
+	}
+	switch len(docs) {
+	case 0:
+		return nil, empty
+	case 1:
+		return docs[0], nil
+	}
+	return nil, &Problem{File: path, Line: line(docs[1]), Msg: fmt.Sprintf("holds %d YAML documents; keep one (remove the --- separators)", len(docs))}
+}
+
+// problems sorts ps into file order, fills in the file and joins them.
+func problems(path string, ps []*Problem) error {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Key < ps[j].Key
+	})
 	errs := make([]error, len(ps))
 	for i, p := range ps {
+		p.File = path
 		errs[i] = p
 	}
 	return errors.Join(errs...)
 }
 
-// decodeProblem turns a go-yaml error into a Problem with a line number and a
-// message in the suite's words.
+// decodeProblem turns a go-yaml error into a Problem with a line number.
 func decodeProblem(path string, err error) error {
 	var perr yaml.Error
 	if !errors.As(err, &perr) {
 		return &Problem{File: path, Msg: err.Error()}
 	}
-	p := &Problem{File: path, Msg: perr.GetMessage()}
+	p := &Problem{File: path, Msg: "not valid YAML: " + perr.GetMessage()}
 	if tok := perr.GetToken(); tok != nil && tok.Position != nil {
 		p.Line = tok.Position.Line
-	}
-	msg := perr.GetMessage()
-	switch {
-	case strings.Contains(msg, "unknown field"):
-		field := strings.Trim(strings.TrimPrefix(msg, "unknown field"), " \"")
-		p.Msg = fmt.Sprintf("unknown key %q; check its spelling (keys are snake_case, see README \"Configuration\")", field)
-	case strings.Contains(msg, "already defined"):
-		p.Msg = msg + "; each key, environment included, may appear only once"
 	}
 	return p
 }
 
-// lineOf returns the line of the node at key path, or 0.
-func lineOf(file *ast.File, key string) int {
-	if file == nil || key == "" {
-		return 0
-	}
+// lineOf returns the line of the node at key path (or of its nearest
+// parent that exists), or 0.
+func lineOf(body ast.Node, key string) int {
 	for k := key; k != ""; k = parentKey(k) {
-		p, err := yaml.PathString("$." + quotePath(k))
-		if err != nil {
-			continue
-		}
-		n, err := p.FilterFile(file)
-		if err == nil && n != nil && n.GetToken() != nil && n.GetToken().Position != nil {
-			return n.GetToken().Position.Line
+		if n := lookup(body, strings.Split(k, ".")); n != nil {
+			return line(n)
 		}
 	}
 	return 0
+}
+
+// lookup walks mappings by key names; it returns the key node of the last
+// name, which is where an editor should put the cursor.
+func lookup(n ast.Node, path []string) ast.Node {
+	values, ok := mappingValues(unwrap(n))
+	if !ok {
+		return nil
+	}
+	for _, mv := range values {
+		if keyName(mv.Key) != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return mv.Key
+		}
+		return lookup(mv.Value, path[1:])
+	}
+	return nil
 }
 
 func parentKey(k string) string {
@@ -128,16 +172,4 @@ func parentKey(k string) string {
 		return ""
 	}
 	return k[:i]
-}
-
-// quotePath quotes path segments that go-yaml's path syntax cannot take bare
-// (environment names contain dashes).
-func quotePath(k string) string {
-	parts := strings.Split(k, ".")
-	for i, s := range parts {
-		if strings.ContainsAny(s, "-/ ") {
-			parts[i] = "'" + s + "'"
-		}
-	}
-	return strings.Join(parts, ".")
 }

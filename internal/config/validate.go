@@ -22,9 +22,10 @@ func (c *checker) add(key, format string, args ...any) {
 	c.ps = append(c.ps, &Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *checker) required(key, value string) bool {
+// required reports an empty value, showing an example of a good one.
+func (c *checker) required(key, value, example string) bool {
 	if strings.TrimSpace(value) == "" {
-		c.add(key, "must not be empty")
+		c.add(key, "must not be empty; set it, e.g. %s: %s", key[strings.LastIndex(key, ".")+1:], example)
 		return false
 	}
 	return true
@@ -41,7 +42,7 @@ func (cfg *Config) validate() []*Problem {
 	if cfg.Version != 0 && cfg.Version != 1 {
 		c.add("version", "unsupported version %d; this mlops reads version 1", cfg.Version)
 	}
-	if c.required("region", cfg.Region) {
+	if c.required("region", cfg.Region, "eu-west-1") {
 		c.match("region", cfg.Region, regionRe, "an AWS region such as eu-west-1")
 	}
 	c.match("image.repository", cfg.Image.Repository, ecrRepoRe, "a valid ECR repository name (lowercase letters, digits, . _ - /)")
@@ -75,13 +76,13 @@ func (cfg *Config) validateEnv(c *checker, name string, e *Environment) {
 		c.add(k, "environment name %q must be lowercase letters, digits and dashes, starting with a letter", name)
 	}
 	if e.Preview == nil {
-		if c.required(k+".stack", e.Stack) {
+		if c.required(k+".stack", e.Stack, "ecs-mlops-"+name) {
 			c.match(k+".stack", e.Stack, stackRe, "a valid stack name (letters, digits, dashes; starts with a letter)")
 		}
 	} else if e.Stack != "" {
 		c.add(k+".stack", "a preview environment names its stacks with preview.stack (a pattern with {pr}); remove stack")
 	}
-	c.required(k+".template", e.Template)
+	c.required(k+".template", e.Template, "cf_templates/create-ep-a.yaml")
 	if e.ImageParameter != "" {
 		c.match(k+".image_parameter", e.ImageParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
 	}
@@ -95,35 +96,41 @@ func (cfg *Config) validateEnv(c *checker, name string, e *Environment) {
 			c.add(k+".protected", "a preview environment cannot be protected; previews are torn down when the PR closes")
 		}
 		validatePreview(c, k+".preview", e.Preview)
+		if b := e.Preview.Base; b != "" {
+			if be, ok := cfg.Environments[b]; !ok || be.Preview != nil {
+				c.add(k+".preview.base", "%q is not a non-preview environment; name the environment whose stack previews join, e.g. ep-a", b)
+			}
+		}
 	}
 }
 
 func validatePreview(c *checker, k string, p *Preview) {
-	if c.required(k+".stack", p.Stack) {
+	if c.required(k+".stack", p.Stack, "ep-b-pr-{pr}") {
 		if !strings.Contains(p.Stack, "{pr}") {
 			c.add(k+".stack", "%q must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}", p.Stack)
 		} else {
 			c.match(k+".stack", strings.ReplaceAll(p.Stack, "{pr}", "1"), stackRe, "a valid stack name pattern")
 		}
 	}
-	if c.required(k+".host", p.Host) && !strings.Contains(p.Host, "{pr}") {
+	if c.required(k+".host", p.Host, "pr-{pr}.preview.example.com") && !strings.Contains(p.Host, "{pr}") {
 		c.add(k+".host", "%q must contain {pr}, e.g. pr-{pr}.preview.example.com", p.Host)
 	}
-	c.required(k+".label", p.Label)
-	if c.required(k+".priority_parameter", p.PriorityParameter) {
+	c.required(k+".label", p.Label, "deploy-preview")
+	if c.required(k+".priority_parameter", p.PriorityParameter, "ListenerRulePriority") {
 		c.match(k+".priority_parameter", p.PriorityParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
 	}
 	c.match(k+".host_parameter", p.HostParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
+	c.match(k+".listener_output", p.ListenerOutput, paramKeyRe, "a CloudFormation output name (letters and digits)")
 }
 
 func (cfg *Config) validateWeights(c *checker) {
 	w := cfg.Weights
-	if c.required("weights.source", w.Source) {
+	if c.required("weights.source", w.Source, "s3://my-weights-bucket/endpoint") {
 		if _, _, err := ParseS3URI(w.Source); err != nil {
 			c.add("weights.source", "%v", err)
 		}
 	}
-	if c.required("weights.target", w.Target) && !strings.HasPrefix(w.Target, "/") {
+	if c.required("weights.target", w.Target, "/mnt/weights") && !strings.HasPrefix(w.Target, "/") {
 		c.add("weights.target", "%q must be an absolute path, e.g. /mnt/weights", w.Target)
 	}
 	if w.Keep < 0 {

@@ -105,6 +105,8 @@ func decidePush(p *Payload, r Rules) (Decision, error) {
 	switch {
 	case p.Deleted:
 		d.Reason = fmt.Sprintf("push deleted %s; nothing to deploy", ref)
+	case p.Repository.DefaultBranch == "":
+		d.Reason = fmt.Sprintf("push to %s, but the payload names no default branch; nothing to deploy", ref)
 	case ref != def:
 		d.Reason = fmt.Sprintf("push to %s, not the default branch %s; nothing to deploy", ref, def)
 	case r.DeployEnv == "":

@@ -71,6 +71,9 @@ func FuzzDecide(f *testing.F) {
 				t.Errorf("fork pull request got %q", d.Action)
 			}
 		}
+		if d.Action == ActionDeploy && (p.Repository.DefaultBranch == "" || d.Ref != "refs/heads/"+p.Repository.DefaultBranch) {
+			t.Errorf("deploy of %q, default branch %q", d.Ref, p.Repository.DefaultBranch)
+		}
 		if (d.Action == ActionNone) != (d.Environment == "") {
 			t.Errorf("action %q with environment %q", d.Action, d.Environment)
 		}

@@ -1,0 +1,327 @@
+package cftemplates
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+)
+
+const (
+	issuer   = "token.actions.githubusercontent.com"
+	epAStack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ecs-mlops-ep-a/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	prStack  = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-7/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	epARole  = "arn:aws:iam::123456789012:role/ecs-mlops-ep-a-TaskRole-1A2B3C4D5E6F"
+)
+
+func resources(m map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	rs, _ := m["Resources"].(map[string]any)
+	for k, v := range rs {
+		out[k], _ = v.(map[string]any)
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// defaults are the parameter defaults plus the pseudo parameters of an
+// example account, for evaluating ARNs.
+func defaults(m map[string]any) map[string]string {
+	d := map[string]string{"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "GitHubRepository": "acme/models"}
+	ps, _ := m["Parameters"].(map[string]any)
+	for name, p := range ps {
+		if def, ok := p.(map[string]any)["Default"].(string); ok {
+			d[name] = def
+		}
+	}
+	return d
+}
+
+func TestBootstrapResourcesAreKnown(t *testing.T) {
+	t.Parallel()
+	if ps := schemaProblems(parse(t, Bootstrap())); len(ps) > 0 {
+		t.Errorf("bootstrap.yaml:\n%s", strings.Join(ps, "\n"))
+	}
+	if n := len(Bootstrap()); n > 51200 {
+		t.Errorf("bootstrap.yaml is %d bytes; CloudFormation takes at most 51,200 inline", n)
+	}
+}
+
+func TestSchemaCheckCatchesMistakes(t *testing.T) {
+	t.Parallel()
+	bad := strings.NewReplacer(
+		"      ImageTagMutability: IMMUTABLE\n", "      ImageTagMutabilty: IMMUTABLE\n",
+		"        ScanOnPush: true\n", "        ScanOnPushh: true\n",
+		"Type: AWS::S3::BucketPolicy", "Type: AWS::S3::BucketPolicyy",
+	).Replace(Bootstrap())
+	want := []string{
+		`ArtifactBucketPolicy: unknown resource type "AWS::S3::BucketPolicyy"`,
+		`ImageRepository.Properties.ImageScanningConfiguration: unknown property "ScanOnPushh"`,
+		`ImageRepository.Properties: unknown property "ImageTagMutabilty"`,
+	}
+	if diff := cmp.Diff(want, schemaProblems(parse(t, bad))); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// trustProblems checks every role's trust policy: GitHub's issuer only,
+// aud exactly sts.amazonaws.com, sub exact (no wildcard, no StringLike, no
+// ForAllValues/ForAnyValue set operators). It returns the subs per role.
+func trustProblems(m map[string]any) ([]string, map[string][]string) {
+	var ps []string
+	subs := map[string][]string{}
+	rs := resources(m)
+	for _, name := range sortedKeys(rs) {
+		if rs[name]["Type"] != "AWS::IAM::Role" {
+			continue
+		}
+		doc, _ := props(rs[name])["AssumeRolePolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		if len(stmts) == 0 {
+			ps = append(ps, name+": no trust statement")
+		}
+		for _, s := range stmts {
+			st, _ := s.(map[string]any)
+			if st["Action"] != "sts:AssumeRoleWithWebIdentity" || st["Effect"] != "Allow" {
+				ps = append(ps, name+": trust statement is not Allow sts:AssumeRoleWithWebIdentity")
+			}
+			fed := values(st["Principal"].(map[string]any)["Federated"], nil)
+			for _, f := range fed {
+				if f != "<GitHubOIDCProvider>" && !strings.HasSuffix(f, ":oidc-provider/"+issuer) {
+					ps = append(ps, name+": principal "+f+" is not GitHub's OIDC provider")
+				}
+			}
+			cond, _ := st["Condition"].(map[string]any)
+			for op := range cond {
+				if op != "StringEquals" {
+					ps = append(ps, name+": condition operator "+op+" (only StringEquals keeps aud and sub exact)")
+				}
+			}
+			eq, _ := cond["StringEquals"].(map[string]any)
+			if aud := values(eq[issuer+":aud"], nil); !cmp.Equal(aud, []string{"sts.amazonaws.com"}) {
+				ps = append(ps, name+": aud condition is "+strings.Join(aud, ",")+", want sts.amazonaws.com")
+			}
+			sub := values(eq[issuer+":sub"], nil)
+			if len(sub) == 0 {
+				ps = append(ps, name+": no sub condition")
+			}
+			for _, s := range sub {
+				if strings.ContainsAny(s, "*?") {
+					ps = append(ps, name+": sub "+s+" has a wildcard")
+				}
+			}
+			sort.Strings(sub)
+			subs[name] = append(subs[name], sub...)
+		}
+	}
+	return ps, subs
+}
+
+func TestTrustPolicies(t *testing.T) {
+	t.Parallel()
+	ps, subs := trustProblems(parse(t, Bootstrap()))
+	if len(ps) > 0 {
+		t.Errorf("bootstrap.yaml trust policies:\n%s", strings.Join(ps, "\n"))
+	}
+	branchOrEnv := []string{"repo:<GitHubRepository>:environment:<DeployEnvironment>", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"}
+	want := map[string][]string{
+		"DeployRole":  branchOrEnv,
+		"PreviewRole": {"repo:<GitHubRepository>:pull_request"},
+		"WeightsRole": branchOrEnv,
+	}
+	if diff := cmp.Diff(want, subs); diff != "" {
+		t.Errorf("sub conditions (-want +got):\n%s", diff)
+	}
+}
+
+func TestTrustCheckCatchesLooseTrust(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"wildcard branch", "ref:refs/heads/${DefaultBranch}", "ref:refs/heads/*", "has a wildcard"},
+		{"StringLike", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
+			"              StringLike:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "condition operator StringLike"},
+		{"ForAllValues", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
+			"              ForAllValues:StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "condition operator ForAllValues:StringEquals"},
+		{"wrong audience", "token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
+			"token.actions.githubusercontent.com:aud: sigstore\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "aud condition is sigstore"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(Bootstrap(), tc.old) {
+				t.Fatalf("template no longer contains %q; update the test", tc.old)
+			}
+			ps, _ := trustProblems(parse(t, strings.Replace(Bootstrap(), tc.old, tc.new, 1)))
+			if !strings.Contains(strings.Join(ps, "\n"), tc.want) {
+				t.Errorf("problems %q do not report %q", ps, tc.want)
+			}
+		})
+	}
+}
+
+func TestParametersRefuseWildcards(t *testing.T) {
+	t.Parallel()
+	m := parse(t, Bootstrap())
+	ps := m["Parameters"].(map[string]any)
+	for _, tc := range []struct{ param, good, bad string }{
+		{"GitHubRepository", "acme/models", "acme/*"},
+		{"DefaultBranch", "main", "release/*"},
+		{"DeployEnvironment", "production", "prod*"},
+	} {
+		re := regexp.MustCompile(ps[tc.param].(map[string]any)["AllowedPattern"].(string))
+		if !re.MatchString(tc.good) || re.MatchString(tc.bad) {
+			t.Errorf("%s AllowedPattern %s: %q allowed=%v, %q allowed=%v", tc.param, re, tc.good, re.MatchString(tc.good), tc.bad, re.MatchString(tc.bad))
+		}
+	}
+}
+
+// allows evaluates a role's inline policies for one action on one resource:
+// an explicit Deny wins, else any Allow (conditions count as met, which is
+// the stricter reading for this check).
+func allows(m map[string]any, role, action, resource string) bool {
+	params := defaults(m)
+	allowed := false
+	pols, _ := props(resources(m)[role])["Policies"].([]any)
+	for _, p := range pols {
+		doc := p.(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, s := range doc["Statement"].([]any) {
+			st, ok := s.(map[string]any)
+			if !ok || isIntrinsic(st) {
+				continue
+			}
+			if !matchesAny(values(st["Resource"], params), resource) {
+				continue
+			}
+			hit := matchesAny(values(st["Action"], nil), action)
+			if st["NotAction"] != nil {
+				hit = !matchesAny(values(st["NotAction"], nil), action)
+			}
+			switch {
+			case hit && st["Effect"] == "Deny":
+				return false
+			case hit:
+				allowed = true
+			}
+		}
+	}
+	return allowed
+}
+
+func matchesAny(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if globMatch(strings.ToLower(p), strings.ToLower(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPreviewRoleCannotTouchEndpointA(t *testing.T) {
+	t.Parallel()
+	m := parse(t, Bootstrap())
+	for _, tc := range []struct {
+		role, action, resource string
+		want                   bool
+	}{
+		{"PreviewRole", "cloudformation:ExecuteChangeSet", prStack, true},
+		{"PreviewRole", "cloudformation:DeleteStack", prStack, true},
+		{"PreviewRole", "cloudformation:DescribeStacks", epAStack, true},
+		{"PreviewRole", "cloudformation:CreateChangeSet", epAStack, false},
+		{"PreviewRole", "cloudformation:ExecuteChangeSet", epAStack, false},
+		{"PreviewRole", "cloudformation:DeleteStack", epAStack, false},
+		{"PreviewRole", "cloudformation:UpdateStack", epAStack, false},
+		{"PreviewRole", "cloudformation:UpdateTerminationProtection", epAStack, false},
+		{"PreviewRole", "iam:PutRolePolicy", epARole, false},
+		{"PreviewRole", "iam:DeleteRole", epARole, false},
+		{"PreviewRole", "iam:PassRole", epARole, true},
+		{"DeployRole", "cloudformation:ExecuteChangeSet", epAStack, true},
+		{"DeployRole", "cloudformation:DeleteStack", prStack, true},
+		{"DeployRole", "cloudformation:ExecuteChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/other-team/1", false},
+		{"DeployRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", true},
+		{"PreviewRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", false},
+		{"DeployRole", "iam:CreateRole", "arn:aws:iam::123456789012:role/admin", false},
+		{"WeightsRole", "cloudformation:ExecuteChangeSet", epAStack, false},
+		{"WeightsRole", "ecs:RunTask", "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-ep-a-WeightsSync:3", true},
+	} {
+		if got := allows(m, tc.role, tc.action, tc.resource); got != tc.want {
+			t.Errorf("%s %s on %s: allowed=%v, want %v", tc.role, tc.action, tc.resource, got, tc.want)
+		}
+	}
+}
+
+func TestRepositoriesAndBucket(t *testing.T) {
+	t.Parallel()
+	rs := resources(parse(t, Bootstrap()))
+	repo := rs["ImageRepository"]
+	p := props(repo)
+	if p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true || repo["DeletionPolicy"] != "Retain" {
+		t.Errorf("image repository: %v (want immutable tags, scan on push, retained)", repo)
+	}
+	for name, want := range map[string]string{"ImageRepository": image.LifecyclePolicy, "CacheRepository": image.CacheLifecyclePolicy} {
+		got := props(rs[name])["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		var g, w any
+		if err := json.Unmarshal([]byte(got), &g); err != nil {
+			t.Fatalf("%s lifecycle policy: %v", name, err)
+		}
+		_ = json.Unmarshal([]byte(want), &w)
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("%s lifecycle differs from what mlops build sets (-build +template):\n%s", name, diff)
+		}
+	}
+	b := props(rs["ArtifactBucket"])
+	sse := b["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)
+	if sse["SSEAlgorithm"] != "AES256" && sse["SSEAlgorithm"] != "aws:kms" {
+		t.Errorf("artifact bucket encryption = %v", sse)
+	}
+	want := map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
+	if diff := cmp.Diff(want, b["PublicAccessBlockConfiguration"]); diff != "" {
+		t.Errorf("public access block (-want +got):\n%s", diff)
+	}
+	st := props(rs["ArtifactBucketPolicy"])["PolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	cond := st["Condition"].(map[string]any)["Bool"].(map[string]any)
+	if st["Effect"] != "Deny" || st["Action"] != "s3:*" || cond["aws:SecureTransport"] != "false" || len(values(st["Resource"], nil)) != 2 {
+		t.Errorf("artifact bucket policy does not deny plain HTTP on the bucket and its objects: %v", st)
+	}
+}
+
+// The template's defaults are the suite's own config, so a bootstrap with
+// defaults matches .github/mlops.yml.
+func TestDefaultsMatchConfig(t *testing.T) {
+	t.Parallel()
+	m := parse(t, Bootstrap())
+	c, err := config.Load("../.github/mlops.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := defaults(m)
+	got := map[string]string{
+		"EndpointAStackName":  c.Environments["ep-a"].Stack,
+		"PreviewStackPrefix":  strings.TrimSuffix(c.Environments["ep-b"].Preview.Stack, "{pr}"),
+		"ImageRepositoryName": c.Image.Repository,
+		"deploy role":         c.Roles.Deploy[strings.LastIndex(c.Roles.Deploy, "/")+1:],
+	}
+	want := map[string]string{
+		"EndpointAStackName":  d["EndpointAStackName"],
+		"PreviewStackPrefix":  d["PreviewStackPrefix"],
+		"ImageRepositoryName": d["ImageRepositoryName"],
+		"deploy role":         d["ProjectName"] + "-deploy",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("template defaults vs .github/mlops.yml (-template +config):\n%s", diff)
+	}
+	outs := m["Outputs"].(map[string]any)
+	for _, o := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "ArtifactBucketName"} {
+		if _, ok := outs[o]; !ok {
+			t.Errorf("output %s missing; mlops bootstrap prints it", o)
+		}
+	}
+}

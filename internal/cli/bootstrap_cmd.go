@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+// bootstrapStack is the default name of the bootstrap stack.
+const bootstrapStack = "ecs-mlops-bootstrap"
+
+// multiFlag collects a repeatable flag such as --param Key=Value.
+type multiFlag []string
+
+func (p *multiFlag) String() string     { return strings.Join(*p, ",") }
+func (p *multiFlag) Set(v string) error { *p = append(*p, v); return nil }
+
+func runBootstrap(ctx context.Context, e *Env, args []string) error {
+	fs := e.flags("bootstrap", "--github-repository OWNER/NAME [--branch B] [--environment NAME] [--create-oidc-provider=false] [--stack NAME] [--region R] [--param Key=Value ...]")
+	fs.String("github-repository", "", "repository whose workflows may assume the roles (default $GITHUB_REPOSITORY)")
+	fs.String("branch", "", "branch whose pushes deploy (default main)")
+	fs.String("environment", "", "GitHub environment the deploy and weights jobs name (their token sub then names it)")
+	fs.String("create-oidc-provider", "", "create GitHub's IAM OIDC provider (default: detected; an existing stack keeps its choice, else created unless the account has one)")
+	fs.String("stack", "", "bootstrap stack name (default "+bootstrapStack+")")
+	fs.String("region", "", "AWS region (default AWS_REGION, else region in the config)")
+	var params multiFlag
+	fs.Var(&params, "param", "extra template parameter Key=Value (repeatable), e.g. ProjectName=ml")
+	fs.String("config", "", "config file whose names are used as defaults (default .github/mlops.yml when present)")
+	if err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := e.optionalConfig(fs)
+	if err != nil {
+		return err
+	}
+	tmpl, err := stack.ParseTemplate("cf_templates/bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	if err != nil {
+		return fmt.Errorf("bootstrap template: %w", err)
+	}
+	overrides, err := e.bootstrapOverrides(fs, cfg)
+	if err != nil {
+		return err
+	}
+	p, err := stack.Resolve(stack.Inputs{Template: tmpl, Overrides: append(overrides, params...)})
+	if err != nil {
+		return fault.Usage(err)
+	}
+	awsCfg, err := e.Services.AWSConfig(ctx, bootstrapConfig(fs, cfg), config.PurposeDeploy)
+	if err != nil {
+		return err
+	}
+	cfn := e.Services.CloudFormation(awsCfg)
+	name := e.resolve(fs, "stack", "", bootstrapStack, "MLOPS_BOOTSTRAP_STACK")
+	if e.resolve(fs, "create-oidc-provider", "", "") == "" {
+		create, why, err := detectProvider(ctx, cfn, e.Services.IAM(awsCfg), name)
+		if err != nil {
+			return err
+		}
+		e.Action.Logf("OIDC provider: %s", why)
+		p.Values["CreateOIDCProvider"], p.Source["CreateOIDCProvider"] = strconv.FormatBool(create), "detected"
+	}
+	d := &stack.Deployer{CFN: cfn, Clock: e.Clock, Region: awsCfg.Region, Report: phaseReporter{e.Action}}
+	res, err := d.Deploy(ctx, stack.Request{Stack: name, Template: tmpl, Params: p, Protect: true, Tags: map[string]string{"mlops:purpose": "bootstrap"}})
+	if err != nil {
+		return explainBootstrap(err)
+	}
+	e.reportBootstrap(res.OutputMap())
+	return nil
+}
+
+// optionalConfig loads the config when it exists: bootstrap runs before a
+// repository has one, and then uses the template's defaults.
+func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
+	path := e.resolve(fs, "config", "", "", "MLOPS_CONFIG")
+	if path == "" {
+		if _, err := os.Stat(config.DefaultPath); err != nil {
+			return nil, nil
+		}
+	}
+	return e.loadConfig(fs)
+}
+
+// bootstrapOverrides maps flags and the config onto template parameters.
+func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config) ([]string, error) {
+	repo := e.resolve(fs, "github-repository", "", "", "GITHUB_REPOSITORY")
+	if repo == "" {
+		return nil, fault.Usagef("mlops bootstrap: no repository; pass --github-repository owner/name (the repository whose workflows assume the roles)")
+	}
+	out := []string{"GitHubRepository=" + repo}
+	add := func(key, value string) {
+		if value != "" {
+			out = append(out, key+"="+value)
+		}
+	}
+	add("DefaultBranch", e.resolve(fs, "branch", "", ""))
+	add("DeployEnvironment", e.resolve(fs, "environment", "", ""))
+	if v := e.resolve(fs, "create-oidc-provider", "", ""); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fault.Usagef("mlops bootstrap: create-oidc-provider %q must be true or false", v)
+		}
+		add("CreateOIDCProvider", strconv.FormatBool(b))
+	}
+	if cfg == nil {
+		return out, nil
+	}
+	add("ImageRepositoryName", cfg.Image.Repository)
+	for _, n := range cfg.EnvNames() {
+		env := cfg.Environments[n]
+		if env.Preview != nil {
+			add("PreviewStackPrefix", strings.TrimSuffix(env.Preview.Stack, "{pr}"))
+		} else if env.Protected {
+			add("EndpointAStackName", env.Stack)
+		}
+	}
+	if cfg.Weights != nil {
+		if bucket, _, err := config.ParseS3URI(cfg.Weights.Source); err == nil {
+			add("WeightsBucketName", bucket)
+		}
+	}
+	return out, nil
+}
+
+// bootstrapConfig is the configuration credentials are loaded with: the
+// default chain only (the roles are what bootstrap creates), in --region.
+func bootstrapConfig(fs *flag.FlagSet, cfg *config.Config) *config.Config {
+	c := &config.Config{Path: config.DefaultPath}
+	if cfg != nil {
+		c.Path, c.Region = cfg.Path, cfg.Region
+	}
+	if r := fs.Lookup("region").Value.String(); r != "" {
+		c.Region = r
+	}
+	return c
+}
+
+func explainBootstrap(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "GitHubOIDCProvider") && strings.Contains(msg, "already exists"):
+		return fault.WithHint(err, "the account already has GitHub's OIDC provider (an account holds one per URL): rerun with --create-oidc-provider=false")
+	case strings.Contains(msg, "ImageRepository") && strings.Contains(msg, "already exists"):
+		return fault.WithHint(err, "the image repository exists outside this stack (mlops build creates it when missing): delete it if empty, or import it into the stack")
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return err
+}
+
+// reportBootstrap prints the config snippet to paste (stdout) and records
+// the ARNs as outputs and in the summary.
+func (e *Env) reportBootstrap(out map[string]string) {
+	fmt.Fprintf(e.Stdout, "# Paste into .github/mlops.yml:\nroles:\n  deploy: %s\n  preview: %s\n  weights: %s\nartifacts:\n  bucket: %s\n",
+		out["DeployRoleArn"], out["PreviewRoleArn"], out["WeightsRoleArn"], out["ArtifactBucketName"])
+	t := report.Table{Header: []string{"output", "value"}}
+	for _, k := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "ArtifactBucketName", "OIDCProviderArn"} {
+		t.AddRow(k, "`"+out[k]+"`")
+	}
+	e.Action.SetOutput("deploy-role-arn", out["DeployRoleArn"])
+	e.Action.SetOutput("preview-role-arn", out["PreviewRoleArn"])
+	e.Action.SetOutput("weights-role-arn", out["WeightsRoleArn"])
+	e.Action.Summary("### Bootstrap\n\n" + t.Markdown())
+}
+
+// phaseReporter shows the deploy engine's phases as log groups.
+type phaseReporter struct{ a *action.Action }
+
+// Phase starts a log group.
+func (r phaseReporter) Phase(title string) func() { return r.a.Group(title) }
+
+// Printf writes one progress line.
+func (r phaseReporter) Printf(format string, args ...any) { r.a.Logf(format, args...) }

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/google/go-cmp/cmp"
+
+	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+// recordingCFN keeps the parameters of every change set.
+type recordingCFN struct {
+	*stacktest.Fake
+	mu     sync.Mutex
+	params []map[string]string
+}
+
+func (r *recordingCFN) CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, opts ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
+	m := map[string]string{}
+	for _, p := range in.Parameters {
+		m[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	r.mu.Lock()
+	r.params = append(r.params, m)
+	r.mu.Unlock()
+	return r.Fake.CreateChangeSet(ctx, in, opts...)
+}
+
+// bootstrapOutputs are the outputs CloudFormation reports for the roles
+// (the fake cannot derive ARNs from GetAtt).
+var bootstrapOutputs = map[string]string{
+	"DeployRoleArn":      "arn:aws:iam::123456789012:role/acme-ml-deploy",
+	"PreviewRoleArn":     "arn:aws:iam::123456789012:role/acme-ml-preview",
+	"WeightsRoleArn":     "arn:aws:iam::123456789012:role/acme-ml-weights",
+	"ArtifactBucketName": "acme-ml-artifacts-123456789012-eu-west-1",
+}
+
+func runBootstrapTest(t *testing.T, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
+	t.Helper()
+	return runBootstrapWith(t, &fakeIAM{}, nil, env, args...)
+}
+
+// fakeIAM lists the account's OIDC providers.
+type fakeIAM struct {
+	arns  []string
+	calls int
+}
+
+func (f *fakeIAM) ListOpenIDConnectProviders(context.Context, *iam.ListOpenIDConnectProvidersInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error) {
+	f.calls++
+	out := &iam.ListOpenIDConnectProvidersOutput{}
+	for _, a := range f.arns {
+		out.OpenIDConnectProviderList = append(out.OpenIDConnectProviderList, iamtypes.OpenIDConnectProviderListEntry{Arn: aws.String(a)})
+	}
+	return out, nil
+}
+
+var _ IAMAPI = (*fakeIAM)(nil)
+
+func runBootstrapWith(t *testing.T, iamc *fakeIAM, seed *stacktest.Seed, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
+	t.Helper()
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	cf := &recordingCFN{Fake: stacktest.New(clk)}
+	if seed != nil {
+		cf.Put(*seed)
+	}
+	for k, v := range bootstrapOutputs {
+		cf.OutputValues[k] = v
+	}
+	var stdout, stderr bytes.Buffer
+	e := NewTestEnv(&stdout, &stderr, env)
+	e.Clock = clk
+	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return cf }
+	e.Services.IAM = func(aws.Config) IAMAPI { return iamc }
+	code := RunEnv(context.Background(), append([]string{"bootstrap"}, args...), e)
+	return code, stdout.String(), stderr.String(), cf
+}
+
+func TestBootstrapPrintsRoleARNs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "mlops.yml")
+	cfg := testConfig + `  ep-b:
+    template: cf_templates/add-ep-b.yaml
+    preview:
+      stack: pr-preview-{pr}
+      host: pr-{pr}.preview.example.com
+      label: deploy-preview
+      priority_parameter: ListenerRulePriority
+weights:
+  source: s3://acme-weights/endpoint
+  target: /mnt/weights
+`
+	cfg = strings.Replace(cfg, "    template: cf_templates/create-ep-a.yaml\n", "    template: cf_templates/create-ep-a.yaml\n    protected: true\n", 1)
+	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	code, stdout, stderr, cf := runBootstrapTest(t, map[string]string{"AWS_REGION": "eu-west-1", "MLOPS_CONFIG": cfgPath},
+		"--github-repository", "acme/models", "--create-oidc-provider=false", "--param", "ProjectName=acme-ml")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	want := map[string]string{
+		"GitHubRepository": "acme/models", "CreateOIDCProvider": "false", "ProjectName": "acme-ml",
+		"ImageRepositoryName": "ecs-mlops/endpoint", "EndpointAStackName": "ecs-mlops-ep-a",
+		"PreviewStackPrefix": "pr-preview-", "WeightsBucketName": "acme-weights",
+	}
+	if len(cf.params) != 1 {
+		t.Fatalf("%d change sets, want 1", len(cf.params))
+	}
+	if diff := cmp.Diff(want, cf.params[0]); diff != "" {
+		t.Errorf("template parameters (-want +got):\n%s", diff)
+	}
+	wantOut := `# Paste into .github/mlops.yml:
+roles:
+  deploy: arn:aws:iam::123456789012:role/acme-ml-deploy
+  preview: arn:aws:iam::123456789012:role/acme-ml-preview
+  weights: arn:aws:iam::123456789012:role/acme-ml-weights
+artifacts:
+  bucket: acme-ml-artifacts-123456789012-eu-west-1
+`
+	if diff := cmp.Diff(wantOut, stdout); diff != "" {
+		t.Errorf("stdout (-want +got):\n%s", diff)
+	}
+	goldenFile(t, "bootstrap/stderr.log", stderr)
+	if !cf.Protected("ecs-mlops-bootstrap") {
+		t.Error("bootstrap stack without termination protection; it holds the roles every workflow needs")
+	}
+}
+
+func TestBootstrapBadInputMakesNoCall(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+		env  map[string]string
+	}{
+		{"no repository", nil, "no repository; pass --github-repository", nil},
+		{"wildcard repository", []string{"--github-repository", "acme/*"}, "GitHubRepository", nil},
+		{"wildcard branch", []string{"--github-repository", "acme/models", "--branch", "release/*"}, "DefaultBranch", nil},
+		{"bad provider flag", []string{"--github-repository", "acme/models", "--create-oidc-provider", "maybe"}, `create-oidc-provider "maybe" must be true or false`, nil},
+		{"missing region", []string{"--github-repository", "acme/models"}, "no AWS region", map[string]string{}},
+		{"malformed role", []string{"--github-repository", "acme/models"}, `MLOPS_ROLE_ARN: "admin" is not an IAM role ARN`, map[string]string{"AWS_REGION": "eu-west-1", "MLOPS_ROLE_ARN": "admin"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := tc.env
+			if env == nil {
+				env = map[string]string{"AWS_REGION": "eu-west-1"}
+			}
+			code, _, stderr, cf := runBootstrapTest(t, env, tc.args...)
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s", code, ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, stderr)
+			}
+			if calls := cf.Calls(); len(calls) != 0 {
+				t.Errorf("CloudFormation called after bad input: %v", calls)
+			}
+		})
+	}
+}
+
+func TestBootstrapDetectsOIDCProvider(t *testing.T) {
+	t.Parallel()
+	const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+	tmpl, err := stack.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	must(t, err)
+	deployed := func(create string) *stacktest.Seed {
+		return &stacktest.Seed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusCreateComplete, Template: tmpl,
+			Params: map[string]string{"GitHubRepository": "acme/models", "CreateOIDCProvider": create}}
+	}
+	for _, tc := range []struct {
+		name      string
+		providers []string
+		seed      *stacktest.Seed
+		args      []string
+		want      string
+		listed    int
+		log       string
+	}{
+		{"new account", nil, nil, nil, "true", 1, "OIDC provider: the account has no GitHub OIDC provider; creating it"},
+		{"account has one", []string{"arn:aws:iam::123456789012:oidc-provider/other.example.com", provider}, nil, nil, "false", 1, "OIDC provider: the account already has GitHub's OIDC provider " + provider},
+		{"stack made the provider earlier", []string{provider}, deployed("true"), nil, "true", 0, "OIDC provider: stack ecs-mlops-bootstrap was deployed with CreateOIDCProvider=true; keeping it"},
+		{"stack trusted an existing provider", nil, deployed("false"), nil, "false", 0, "CreateOIDCProvider=false; keeping it"},
+		{"flag decides", []string{provider}, nil, []string{"--create-oidc-provider=true"}, "true", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			iamc := &fakeIAM{arns: tc.providers}
+			args := append([]string{"--github-repository", "acme/models"}, tc.args...)
+			code, _, stderr, cf := runBootstrapWith(t, iamc, tc.seed, map[string]string{"AWS_REGION": "eu-west-1"}, args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if got := cf.params[len(cf.params)-1]["CreateOIDCProvider"]; got != tc.want {
+				t.Errorf("CreateOIDCProvider = %q, want %q", got, tc.want)
+			}
+			if iamc.calls != tc.listed {
+				t.Errorf("IAM listed providers %d times, want %d", iamc.calls, tc.listed)
+			}
+			if !strings.Contains(stderr, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,324 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The statuses a Results record can carry.
+const (
+	StatusSuccess    = "success"
+	StatusFailure    = "failure"
+	StatusRemoved    = "removed"
+	StatusInProgress = "in_progress"
+)
+
+// Statuses lists the valid Results.Status values.
+func Statuses() []string {
+	return []string{StatusSuccess, StatusFailure, StatusRemoved, StatusInProgress}
+}
+
+// MarkdownOptions holds what the markdown links to besides the results.
+type MarkdownOptions struct {
+	// RepoURL is the repository's web address (see RepoURL); when set the
+	// commit links to its page.
+	RepoURL string
+}
+
+// Markdown renders r for people: a status line that reads at a glance, the
+// URL, commit and image, the endpoint test table with latency percentiles,
+// failures with their reasons, timings and a link to the workflow run. A
+// removed preview renders as a short teardown note. Text that comes from
+// outside (failure reasons, response excerpts) is fenced, so it can neither
+// break the layout nor mention people.
+func (r *Results) Markdown(o MarkdownOptions) string {
+	var b strings.Builder
+	b.WriteString("### " + r.headline() + "\n\n")
+	if r.Status == StatusRemoved {
+		r.writeRemoved(&b, o)
+	} else {
+		r.writeDeployed(&b, o)
+	}
+	if r.RunURL != "" {
+		fmt.Fprintf(&b, "[View the workflow run](%s)\n", r.RunURL)
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// Effective is the status people should read: a run reported as a success
+// whose endpoint tests failed is a failure.
+func (r *Results) Effective() string {
+	if r.Status == StatusSuccess && !r.Passed() {
+		return StatusFailure
+	}
+	return r.Status
+}
+
+func (r *Results) headline() string {
+	subject := r.subject()
+	passed, total := r.counts()
+	switch r.Effective() {
+	case StatusSuccess:
+		switch {
+		case total == 1:
+			return fmt.Sprintf("✅ %s is up — the endpoint test passed", subject)
+		case total > 1:
+			return fmt.Sprintf("✅ %s is up — all %d endpoint tests passed", subject, total)
+		}
+		return fmt.Sprintf("✅ %s is up", subject)
+	case StatusFailure:
+		if passed < total {
+			return fmt.Sprintf("❌ %s: %d of %d endpoint %s failed", subject, total-passed, total, plural(total, "test", "tests"))
+		}
+		return fmt.Sprintf("❌ %s failed to deploy", subject)
+	case StatusInProgress:
+		return fmt.Sprintf("⏳ %s is deploying…", subject)
+	case StatusRemoved:
+		return fmt.Sprintf("🗑️ %s was removed", subject)
+	}
+	return fmt.Sprintf("❔ %s: status %q", subject, r.Status)
+}
+
+// subject names what was deployed: a preview by its stack ("Preview
+// `ep-b-pr-42`"), anything else by its environment ("Environment `ep-a`").
+func (r *Results) subject() string {
+	kind, name, alt := "Environment", r.Environment, r.Stack
+	if r.PR > 0 {
+		kind, name, alt = "Preview", r.Stack, r.Environment
+	}
+	if name == "" {
+		name = alt
+	}
+	if name == "" {
+		return kind
+	}
+	return kind + " " + code(name)
+}
+
+func (r *Results) counts() (passed, total int) {
+	for _, c := range r.Cases {
+		if c.Passed {
+			passed++
+		}
+	}
+	return passed, len(r.Cases)
+}
+
+func (r *Results) writeDeployed(b *strings.Builder, o MarkdownOptions) {
+	if r.Message != "" {
+		if r.Effective() == StatusFailure {
+			b.WriteString(fence(r.Message) + "\n")
+		} else {
+			b.WriteString(r.Message + "\n\n")
+		}
+	}
+	r.writeFacts(b, o, true)
+	r.writeCases(b)
+	r.writeTimings(b)
+	r.writeOutputs(b)
+}
+
+func (r *Results) writeRemoved(b *strings.Builder, o MarkdownOptions) {
+	if r.Message != "" {
+		b.WriteString(r.Message + "\n\n")
+	} else {
+		b.WriteString("Its stack and the resources in it were deleted; the URL no longer answers.\n\n")
+	}
+	r.writeFacts(b, o, false)
+	r.writeTimings(b)
+}
+
+// writeFacts writes the key/value table; a removed preview has no live URL.
+func (r *Results) writeFacts(b *strings.Builder, o MarkdownOptions, live bool) {
+	t := &Table{Header: []string{"", ""}}
+	if live && r.URL != "" {
+		t.AddRow("**URL**", r.URL)
+	}
+	if r.Environment != "" {
+		t.AddRow("**Environment**", code(r.Environment))
+	}
+	if r.Stack != "" {
+		t.AddRow("**Stack**", code(r.Stack))
+	}
+	if r.Commit != "" {
+		label := "**Commit**"
+		if !live {
+			label = "**Last commit**"
+		}
+		t.AddRow(label, commitLink(r.Commit, o.RepoURL))
+	}
+	if r.Image != "" {
+		t.AddRow("**Image**", code(r.Image))
+	}
+	if len(t.Rows) > 0 {
+		b.WriteString(t.Markdown() + "\n")
+	}
+}
+
+func (r *Results) writeCases(b *strings.Builder) {
+	if len(r.Cases) == 0 {
+		return
+	}
+	passed, total := r.counts()
+	fmt.Fprintf(b, "**Endpoint tests:** %d of %d passed\n\n", passed, total)
+	t := &Table{Header: []string{"Result", "Case", "Requests", "p50", "p95", "p99"}}
+	var failed []CaseResult
+	for _, c := range r.Cases {
+		result := "✅ pass"
+		if !c.Passed {
+			result = "❌ fail"
+			failed = append(failed, c)
+		}
+		reqs := fmt.Sprint(c.Requests)
+		if c.Failures > 0 {
+			reqs = fmt.Sprintf("%d (%d failed)", c.Requests, c.Failures)
+		}
+		t.AddRow(result, c.Name, reqs, Latency(c.P50), Latency(c.P95), Latency(c.P99))
+	}
+	b.WriteString(t.Markdown() + "\n")
+	for _, c := range failed {
+		fmt.Fprintf(b, "<details open><summary>❌ %s</summary>\n\n", htmlEscape(c.Name))
+		reason := c.Reason
+		if reason == "" {
+			reason = "no reason recorded"
+		}
+		b.WriteString(fence(reason) + "</details>\n\n")
+	}
+}
+
+func (r *Results) writeTimings(b *strings.Builder) {
+	if len(r.Timings) == 0 {
+		return
+	}
+	parts := make([]string, len(r.Timings))
+	for i, t := range r.Timings {
+		parts[i] = EscapeCell(t.Phase) + " " + Elapsed(t.Duration)
+	}
+	b.WriteString("**Timings:** " + strings.Join(parts, " · ") + "\n\n")
+}
+
+func (r *Results) writeOutputs(b *strings.Builder) {
+	if len(r.Outputs) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(r.Outputs))
+	for k := range r.Outputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := &Table{Header: []string{"Output", "Value"}}
+	for _, k := range keys {
+		t.AddRow(k, code(r.Outputs[k]))
+	}
+	b.WriteString("<details><summary>Stack outputs</summary>\n\n" + t.Markdown() + "\n</details>\n\n")
+}
+
+// Latency formats a request latency with the precision people compare at:
+// "0.42 ms", "4.2 ms", "42 ms", "1.24 s"; zero is "–" (not measured).
+func Latency(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case d <= 0:
+		return "–"
+	case ms < 1:
+		return fmt.Sprintf("%.2f ms", ms)
+	case ms < 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 1000:
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.2f s", ms/1000)
+}
+
+// Elapsed formats a phase duration to the second: "9s", "3m 4s", "1h 2m".
+func Elapsed(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm %ds", m, s)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// RepoURL is the repository's web address from the Actions environment
+// (GITHUB_SERVER_URL, GITHUB_REPOSITORY), or "" outside Actions.
+func RepoURL(getenv func(string) string) string {
+	repo := getenv("GITHUB_REPOSITORY")
+	if repo == "" {
+		return ""
+	}
+	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
+	if server == "" {
+		server = "https://github.com"
+	}
+	return server + "/" + repo
+}
+
+// RunURL links to the current workflow run (and attempt, when retried):
+// https://docs.github.com/en/actions/learn-github-actions/variables#default-environment-variables
+func RunURL(getenv func(string) string) string {
+	repo, id := RepoURL(getenv), getenv("GITHUB_RUN_ID")
+	if repo == "" || id == "" {
+		return ""
+	}
+	u := repo + "/actions/runs/" + id
+	if a := getenv("GITHUB_RUN_ATTEMPT"); a != "" && a != "1" {
+		u += "/attempts/" + a
+	}
+	return u
+}
+
+func commitLink(sha, repoURL string) string {
+	short := sha
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	if repoURL == "" {
+		return code(short)
+	}
+	return fmt.Sprintf("[%s](%s/commit/%s)", code(short), repoURL, sha)
+}
+
+// code wraps s in an inline code span long enough to hold its backticks.
+func code(s string) string {
+	ticks := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return ticks + " " + s + " " + ticks
+	}
+	return ticks + s + ticks
+}
+
+// fence wraps text in a fenced block longer than any backtick run inside it.
+func fence(s string) string {
+	ticks := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	return ticks + "text\n" + strings.TrimRight(s, "\n") + "\n" + ticks + "\n"
+}
+
+func longestRun(s string, c rune) int {
+	best, n := 0, 0
+	for _, r := range s {
+		if r == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\n", " ").Replace(s)
+}

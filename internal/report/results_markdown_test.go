@@ -1,0 +1,180 @@
+package report
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+const (
+	sha   = "0123abc4567def890123abc4567def890123abcd"
+	image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:pr-42-0123abc"
+	run   = "https://github.com/acme/models/actions/runs/987654321"
+	repo  = "https://github.com/acme/models"
+)
+
+func previewCases() []CaseResult {
+	return []CaseResult{
+		{Name: "ping", Passed: true, Requests: 1, P50: 2100 * time.Microsecond, P95: 2100 * time.Microsecond, P99: 2100 * time.Microsecond},
+		{Name: "predict iris setosa", Passed: true, Requests: 50, P50: 840 * time.Microsecond, P95: 14 * time.Millisecond, P99: 1240 * time.Millisecond},
+		{Name: "version", Passed: true, Requests: 1, P50: 3 * time.Millisecond, P95: 3 * time.Millisecond, P99: 3 * time.Millisecond},
+	}
+}
+
+func timings() []Timing {
+	return []Timing{{"build", 72 * time.Second}, {"deploy", 184 * time.Second}, {"test", 9400 * time.Millisecond}}
+}
+
+func TestResultsMarkdown(t *testing.T) {
+	t.Parallel()
+	failed := previewCases()
+	failed[1] = CaseResult{
+		Name: "predict iris setosa", Passed: false, Requests: 50, Failures: 2,
+		P50: 900 * time.Microsecond, P95: 20 * time.Millisecond, P99: 31 * time.Millisecond,
+		Reason: "request 17: expected status 200, got 503\nbody: {\"error\":\"weights not loaded | try later\"}\n```\n@someone <script>",
+	}
+	tests := []struct {
+		name string
+		r    Results
+	}{
+		{"preview-success", Results{
+			Status: StatusSuccess, Environment: "ep-b", Stack: "ep-b-pr-42", PR: 42,
+			URL: "https://pr-42.preview.example.com", Commit: sha, Image: image, RunURL: run,
+			Timings: timings(), Cases: previewCases(),
+		}},
+		{"preview-tests-failed", Results{
+			Status: StatusSuccess, Environment: "ep-b", Stack: "ep-b-pr-42", PR: 42,
+			URL: "https://pr-42.preview.example.com", Commit: sha, Image: image, RunURL: run,
+			Timings: timings(), Cases: failed,
+		}},
+		{"deploy-failed", Results{
+			Status: StatusFailure, Environment: "ep-a", Stack: "ecs-mlops-ep-a", Commit: sha, Image: image, RunURL: run,
+			Message: "stack ecs-mlops-ep-a: UPDATE_ROLLBACK_COMPLETE\nService (AWS::ECS::Service): ECS deployment circuit breaker: tasks failed to start.\nstopped task: CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+			Timings: []Timing{{"deploy", 11*time.Minute + 3*time.Second}},
+		}},
+		{"main-success-with-outputs", Results{
+			Status: StatusSuccess, Environment: "ep-a", Stack: "ecs-mlops-ep-a",
+			URL: "https://api.example.com", Commit: sha, Image: image, RunURL: run,
+			Outputs: map[string]string{"EndpointUrl": "https://api.example.com", "ServiceName": "ep-a"},
+			Cases:   previewCases()[:1],
+		}},
+		{"in-progress", Results{
+			Status: StatusInProgress, Environment: "ep-b", Stack: "ep-b-pr-42", PR: 42, Commit: sha, RunURL: run,
+			Message: "Building the image and deploying; this comment updates when the endpoint is tested.",
+		}},
+		{"removed", Results{
+			Status: StatusRemoved, Environment: "ep-b", Stack: "ep-b-pr-42", PR: 42, Commit: sha, RunURL: run,
+			Timings: []Timing{{"teardown", 2*time.Minute + 41*time.Second}},
+		}},
+		{"minimal", Results{Status: StatusSuccess}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			golden(t, filepath.Join("results", tt.name+".md"), tt.r.Markdown(MarkdownOptions{RepoURL: repo}))
+		})
+	}
+}
+
+// TestResultsJSONRoundTrip keeps the JSON file format stable: what mlops
+// test --json writes, mlops comment --from-results reads back unchanged.
+func TestResultsJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := Results{Status: StatusSuccess, PR: 42, Commit: sha, Cases: previewCases(), Timings: timings()}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Results
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, out); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestEffective(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		r    Results
+		want string
+	}{
+		{"success with passing cases", Results{Status: StatusSuccess, Cases: []CaseResult{{Passed: true}}}, StatusSuccess},
+		{"success with a failed case is a failure", Results{Status: StatusSuccess, Cases: []CaseResult{{Passed: true}, {Passed: false}}}, StatusFailure},
+		{"removed stays removed", Results{Status: StatusRemoved}, StatusRemoved},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Effective(); got != tt.want {
+			t.Errorf("%s: Effective() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	lat := map[time.Duration]string{
+		0: "–", 420 * time.Microsecond: "0.42 ms", 4200 * time.Microsecond: "4.2 ms",
+		42 * time.Millisecond: "42 ms", 1240 * time.Millisecond: "1.24 s",
+	}
+	for d, want := range lat {
+		if got := Latency(d); got != want {
+			t.Errorf("Latency(%v) = %q, want %q", d, got, want)
+		}
+	}
+	el := map[time.Duration]string{
+		9400 * time.Millisecond: "9s", 184 * time.Second: "3m 4s", 62*time.Minute + 5*time.Second: "1h 2m",
+	}
+	for d, want := range el {
+		if got := Elapsed(d); got != want {
+			t.Errorf("Elapsed(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestRunURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"first attempt", map[string]string{"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/models", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "1"}, "https://github.com/acme/models/actions/runs/99"},
+		{"re-run attempt", map[string]string{"GITHUB_SERVER_URL": "https://ghe.example.com/", "GITHUB_REPOSITORY": "acme/models", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "3"}, "https://ghe.example.com/acme/models/actions/runs/99/attempts/3"},
+		{"outside Actions", map[string]string{}, ""},
+	}
+	for _, tt := range tests {
+		if got := RunURL(func(k string) string { return tt.env[k] }); got != tt.want {
+			t.Errorf("%s: RunURL = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
