@@ -49,9 +49,9 @@ type fakeTask struct {
 	task    types.Task
 	script  TaskScript
 	command []string
-	polls  int
-	stream string
-	group  string
+	polls   int
+	stream  string
+	group   string
 }
 
 // NewECS returns a fake with one cluster; logs (may be nil) receives the
