@@ -39,6 +39,8 @@ func commands() []command {
 	return []command{
 		{"bootstrap", "deploy the OIDC trust, the roles, the image repository and the artifact bucket; prints the role ARNs", runBootstrap},
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
+		{"deploy", "deploy an environment's stack: change set, live events, ECS rollout, outputs", runDeploy},
+		{"plan", "show the change set a deploy would execute (table and markdown); nothing is executed", runPlan},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
@@ -108,8 +110,12 @@ func (e *Env) exit(err error) int {
 		return ExitInterrupted
 	}
 	for _, leaf := range leaves(err) {
-		loc := action.Location{}
 		var p *config.Problem
+		if errors.As(leaf, &p) && leaf == error(p) {
+			e.reportProblem(p)
+			continue
+		}
+		loc := action.Location{}
 		if errors.As(leaf, &p) {
 			loc = action.Location{File: p.File, Line: p.Line}
 		}
@@ -129,6 +135,17 @@ func (e *Env) exit(err error) int {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// reportProblem reports one located problem: in Actions as an annotation
+// on its file and line; on a terminal as its own text, which already
+// starts with the file. A flag ("--param") is never an annotation's file.
+func (e *Env) reportProblem(p *config.Problem) {
+	if !e.Action.InActions() || strings.HasPrefix(p.File, "--") {
+		e.Action.Errorf(action.Location{}, "%s", p.Error())
+		return
+	}
+	e.Action.Errorf(action.Location{File: p.File, Line: p.Line}, "%s", p.Error())
 }
 
 // leaves splits err into the errors joined inside it, looking through the

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
@@ -64,6 +66,12 @@ type Services struct {
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner runner.Runner
+	// TemplateUploader returns the S3 client that uploads large templates.
+	TemplateUploader func(aws.Config) stack.UploaderAPI
+	// RolloutECS returns the client that checks service rollouts after a deploy.
+	RolloutECS func(aws.Config) service.ECSAPI
+	// RolloutELB returns the client that checks target health after a deploy.
+	RolloutELB func(aws.Config) service.ELBAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -90,13 +98,16 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		ECR:            func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:         runner.Exec{},
-		CloudFormation: func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
-		S3:             defaultS3,
-		ECS:            func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
-		Logs:           func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
-		WeightsStack:   func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:           runner.Exec{},
+		S3:               defaultS3,
+		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
+		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
+		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
+		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 	}
 }
 

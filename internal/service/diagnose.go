@@ -99,19 +99,21 @@ func (c *Checker) stoppedLines(ctx context.Context, s ref, since time.Time) []st
 		if aws.ToTime(tk.StoppedAt).Before(since) {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("stopped task %s: %s%s", shortID(aws.ToString(tk.TaskArn)), aws.ToString(tk.StoppedReason), containerReasons(tk.Containers)))
+		lines = append(lines, fmt.Sprintf("stopped task %s: %s%s", shortID(aws.ToString(tk.TaskArn)), aws.ToString(tk.StoppedReason), containerReasons(tk.Containers, aws.ToString(tk.StoppedReason))))
 	}
 	return lines
 }
 
-func containerReasons(cs []ecstypes.Container) string {
+// containerReasons adds exit codes and container reasons that say more
+// than the task's stoppedReason.
+func containerReasons(cs []ecstypes.Container, stopped string) string {
 	var parts []string
 	for _, c := range cs {
 		var p []string
 		if c.ExitCode != nil {
 			p = append(p, fmt.Sprintf("exit code %d", *c.ExitCode))
 		}
-		if r := aws.ToString(c.Reason); r != "" {
+		if r := aws.ToString(c.Reason); r != "" && r != stopped {
 			p = append(p, r)
 		}
 		if len(p) > 0 {

@@ -106,9 +106,12 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 		return res, err
 	}
 	end = d.report().Phase("Deploy " + req.Stack)
-	err = d.execute(ctx, req, cs, res, deadline)
+	target, err := d.execute(ctx, req, cs, res, deadline)
 	end()
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	return res, d.finish(ctx, req, res, target)
 }
 
 func (d *Deployer) finishNoChanges(req Request, st *types.Stack, res *Result) {

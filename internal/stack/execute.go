@@ -17,40 +17,40 @@ import (
 const rollbackWait = 15 * time.Minute
 
 // execute runs the change set and follows it to the end: events streamed
-// live, a cancel at the deadline, the rollout checked, protection enabled
-// and the outputs read.
-func (d *Deployer) execute(ctx context.Context, req Request, ref changeSetRef, res *Result, deadline time.Time) error {
+// live and a cancel at the deadline. It returns the stack's resources.
+func (d *Deployer) execute(ctx context.Context, req Request, ref changeSetRef, res *Result, deadline time.Time) (Target, error) {
 	token := d.token("exec")
 	since := d.Clock.Now()
 	_, err := retry(ctx, d, "ExecuteChangeSet", func() (*cloudformation.ExecuteChangeSetOutput, error) {
 		return d.CFN.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), ClientRequestToken: aws.String(token)})
 	})
 	if err != nil {
-		return fmt.Errorf("execute change set %s of stack %q: %w", ref.name, req.Stack, err)
+		return Target{}, fmt.Errorf("execute change set %s of stack %q: %w", ref.name, req.Stack, err)
 	}
 	s := d.newStreamer(req.Stack, since, token)
 	status, err := d.waitStack(ctx, s, deadline)
 	res.Events = s.events
 	res.Status = string(status)
 	if errors.Is(err, errDeadline) {
-		return d.timedOut(ctx, req, s, res, since)
+		return Target{}, d.timedOut(ctx, req, s, res, since)
 	}
 	if err != nil {
-		return err
+		return Target{}, err
 	}
 	if !IsSuccess(status) {
-		return d.failure(ctx, req, s, res, since, "")
+		return Target{}, d.failure(ctx, req, s, res, since, "")
 	}
-	target, err := d.target(ctx, req, s, since, deadline)
-	if err != nil {
-		return err
-	}
+	return d.target(ctx, req, s, since, deadline)
+}
+
+// finish checks the rollout, enables protection and reads the outputs.
+func (d *Deployer) finish(ctx context.Context, req Request, res *Result, target Target) error {
 	if d.Verifier != nil {
 		end := d.report().Phase("Rollout " + req.Stack)
 		err := d.Verifier.Verify(ctx, target)
 		end()
 		if err != nil {
-			return d.explain(ctx, req, res, target, fmt.Sprintf("stack %s is %s but its service did not roll out: %v", req.Stack, status, err))
+			return d.explain(ctx, req, res, target, fmt.Sprintf("stack %s is %s but its service did not roll out: %v", req.Stack, res.Status, err))
 		}
 	}
 	if err := d.protect(ctx, req); err != nil {

@@ -135,7 +135,7 @@ func ParseOverride(s string) (key, value string, err error) {
 	key, value, ok := strings.Cut(s, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
-		return "", "", fmt.Errorf("--param %q is not Key=Value; write e.g. --param DesiredCount=2", s)
+		return "", "", fmt.Errorf("%q is not Key=Value; write e.g. --param DesiredCount=2", s)
 	}
 	return key, value, nil
 }
@@ -151,7 +151,7 @@ func CheckImageRef(ref string) error {
 	if digestRef.MatchString(ref) || tagRef.MatchString(ref) {
 		return nil
 	}
-	return fmt.Errorf("--image %q is not an image reference; give repo:tag or repo@sha256:<64 hex digits>, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/endpoint@sha256:...", ref)
+	return fmt.Errorf("%q is not an image reference; give repo:tag or repo@sha256:<64 hex digits>, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/endpoint@sha256:...", ref)
 }
 
 // sortedKeys returns the keys of m, sorted.

@@ -57,7 +57,7 @@ func ReadTemplate(path string) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: template not found; check the environment's template key in the config or the --template flag", path)
+			return nil, fmt.Errorf("%s: template not found; fix the environment's template key in the config (paths are relative to the repository root)", path)
 		}
 		return nil, fmt.Errorf("read template %s: %w", path, err)
 	}
@@ -68,7 +68,7 @@ func ReadTemplate(path string) (*Template, error) {
 func ParseTemplate(path string, data []byte) (*Template, error) {
 	tree, err := decodeTree(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a valid YAML or JSON template: %w", path, err)
+		return nil, fmt.Errorf("%s: not a valid YAML or JSON template: %s", path, strings.TrimSpace(err.Error()))
 	}
 	root, ok := tree.(map[string]any)
 	if !ok {

@@ -71,10 +71,11 @@ func Resolve(in Inputs) (*Params, error) {
 	}
 	for _, o := range in.Overrides {
 		k, v, err := ParseOverride(o)
-		if err == nil {
-			err = checkKnown(t, "--param", k)
-		}
 		if err != nil {
+			probs = append(probs, &config.Problem{File: "--param", Msg: err.Error()})
+			continue
+		}
+		if err := checkKnown(t, "--param", k); err != nil {
 			probs = append(probs, err)
 			continue
 		}
@@ -176,7 +177,11 @@ func checkValue(t *Template, spec ParamSpec, p *Params, f *ParamFile) error {
 			if spec.ConstraintDescription != "" {
 				msg += " (" + spec.ConstraintDescription + ")"
 			}
-			return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; change the value in %s", shown, msg, file)}
+			fix := "change the value in " + file
+			if file == "--param" || file == "--image" {
+				fix = "pass a valid " + file
+			}
+			return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
 		}
 	}
 	return nil

@@ -244,11 +244,12 @@ func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 		case or.Type != nr.Type:
 			add(types.ChangeActionModify, id, nr.Type, "True")
 		case !sameJSON(or, nr) || usesChanged(nr, st.params, cs.params) || tagsChanged:
-			repl := f.Replacement[id]
-			if repl == "" {
-				repl = "False"
-			}
-			add(types.ChangeActionModify, id, nr.Type, repl)
+			add(types.ChangeActionModify, id, nr.Type, f.replacement(id, nr.Type))
+		}
+	}
+	for deps := dependents(cs.template, out); old != nil && len(deps) > 0; deps = dependents(cs.template, out) {
+		for _, id := range deps {
+			add(types.ChangeActionModify, id, cs.template.Resources[id].Type, f.replacement(id, cs.template.Resources[id].Type))
 		}
 	}
 	if old != nil && st.status != types.StackStatusReviewInProgress {
@@ -259,6 +260,45 @@ func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 		}
 	}
 	return out
+}
+
+// replacement is how a Modify of the resource is carried out: as the test
+// says, else True for immutable task definitions, else False.
+func (f *Fake) replacement(id, typ string) string {
+	if r := f.Replacement[id]; r != "" {
+		return r
+	}
+	if typ == "AWS::ECS::TaskDefinition" {
+		return "True"
+	}
+	return "False"
+}
+
+// dependents returns the unchanged resources that refer to a replaced
+// one: its new physical id changes their properties.
+func dependents(t *stack.Template, out []types.Change) []string {
+	changed, replaced := map[string]bool{}, []string{}
+	for _, c := range out {
+		id := aws.ToString(c.ResourceChange.LogicalResourceId)
+		changed[id] = true
+		if c.ResourceChange.Replacement == types.ReplacementTrue {
+			replaced = append(replaced, id)
+		}
+	}
+	var deps []string
+	for _, id := range t.ResourceIDs() {
+		if changed[id] {
+			continue
+		}
+		body, _ := json.Marshal(t.Resources[id].Properties)
+		for _, ref := range replaced {
+			if strings.Contains(string(body), `"Ref":"`+ref+`"`) || strings.Contains(string(body), `"Fn::GetAtt":["`+ref+`"`) {
+				deps = append(deps, id)
+				break
+			}
+		}
+	}
+	return deps
 }
 
 func sameJSON(a, b stack.Resource) bool {

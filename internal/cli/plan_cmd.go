@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+func runPlan(ctx context.Context, e *Env, args []string) error {
+	var params listFlag
+	fs := e.flags("plan", "--env NAME [--image REF] [--param K=V ...] [--offline] [--markdown FILE]")
+	stackFlags(fs, &params)
+	fs.Bool("offline", false, "only validate parameters against the template and print them; no AWS call")
+	fs.String("markdown", "", "also write the plan as markdown to FILE (for a pull-request comment)")
+	if err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	j, err := e.stackJob(ctx, "plan", fs, params)
+	if err != nil {
+		return err
+	}
+	offline, err := strconv.ParseBool(e.resolve(fs, "offline", "", "false"))
+	if err != nil {
+		return fault.Usagef("mlops plan: offline must be true or false: %v", err)
+	}
+	mdPath := e.resolve(fs, "markdown", "", "")
+	if offline {
+		return e.offlinePlan(j, mdPath)
+	}
+	d, err := e.deployer(ctx, j)
+	if err != nil {
+		return err
+	}
+	d.Verifier = nil
+	res, err := d.Plan(ctx, j.req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Stdout, planText(res))
+	md := stack.PlanMarkdown(j.name, res)
+	e.Action.SetOutput("stack-name", res.Stack)
+	e.Action.SetOutput("change-set-type", res.ChangeSetType)
+	e.Action.SetOutput("changes", strconv.Itoa(len(res.Changes)))
+	e.Action.SetOutput("has-changes", strconv.FormatBool(!res.NoChanges && len(res.Changes) > 0))
+	e.Action.SetOutput("destructive", strconv.FormatBool(len(stack.Destructive(res.Changes)) > 0))
+	e.Action.Summary(md)
+	return writeMarkdown(mdPath, md)
+}
+
+func planText(res *stack.Result) string {
+	if res.NoChanges {
+		return fmt.Sprintf("stack %s: no changes", res.Stack)
+	}
+	var b strings.Builder
+	for _, r := range res.Recovered {
+		b.WriteString(r + "\n")
+	}
+	fmt.Fprintf(&b, "stack %s: %d change(s) (%s change set)\n", res.Stack, len(res.Changes), res.ChangeSetType)
+	b.WriteString(stack.ChangesTable(res.Changes))
+	return b.String()
+}
+
+// offlinePlan prints the resolved parameters and the template's resources.
+func (e *Env) offlinePlan(j *stackJob, mdPath string) error {
+	pt := paramTable(j.req.Params)
+	fmt.Fprintf(e.Stdout, "%s: parameters valid against %s\n\n%s", j.name, j.req.Template.Path, pt.Text())
+	md := fmt.Sprintf("### Offline plan for `%s` (stack `%s`)\n\nParameters validated against `%s`; no AWS call was made.\n\n%s", j.name, j.req.Stack, j.req.Template.Path, pt.Markdown())
+	e.Action.Summary(md)
+	return writeMarkdown(mdPath, md)
+}
+
+func writeMarkdown(path, md string) error {
+	if path == "" {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+		return fmt.Errorf("write markdown %s: %w", path, err)
+	}
+	return nil
+}

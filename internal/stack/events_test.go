@@ -1,0 +1,86 @@
+package stack_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+var eventLine = regexp.MustCompile(`^\s+\+(\S+)\s+([A-Z_]+)\s+(\S+)\s+(AWS::\S+)\s*(.*)$`)
+
+// TestEventsStreamedInOrder pages events three at a time (DescribeStackEvents
+// answers newest first) and checks the log shows each event of this deploy
+// once, oldest first, with elapsed time, resource, type, status and reason,
+// while polls back off from 1s to 5s when nothing happens.
+func TestEventsStreamedInOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.cf.PageSize = 3
+	seed(t, w, types.StackStatusUpdateComplete)
+	w.cf.Durations["Service"] = 3 * time.Minute
+	res, err := w.d.Deploy(context.Background(), request(t, "DesiredCount=2", "ProjectName=other"))
+	if err != nil {
+		t.Fatalf("Deploy: %v\n%s", err, w.log)
+	}
+	var lines []string
+	var last time.Duration
+	seen := map[string]bool{}
+	for _, l := range strings.Split(w.log.String(), "\n") {
+		m := eventLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		d, err := time.ParseDuration(m[1])
+		if err != nil {
+			t.Fatalf("elapsed %q: %v", m[1], err)
+		}
+		if d < last {
+			t.Errorf("event out of order: %q after +%s", l, last)
+		}
+		last = d
+		if seen[l] {
+			t.Errorf("duplicate event line %q", l)
+		}
+		seen[l] = true
+		lines = append(lines, l)
+	}
+	if len(lines) != len(res.Events) {
+		t.Errorf("%d event lines, %d events", len(lines), len(res.Events))
+	}
+	first, final := res.Events[0], res.Events[len(res.Events)-1]
+	if first.Status != "UPDATE_IN_PROGRESS" || first.Reason != "User Initiated" || final.Status != "UPDATE_COMPLETE" || final.LogicalID != "ep-a" {
+		t.Errorf("first %+v last %+v", first, final)
+	}
+	for _, e := range res.Events {
+		if e.Status == "UPDATE_ROLLBACK_COMPLETE" || e.Status == "CREATE_COMPLETE" && e.LogicalID == "ep-a" {
+			t.Errorf("event of an earlier operation shown: %+v", e)
+		}
+	}
+	var quiet []time.Duration
+	for _, d := range w.clk.Slept() {
+		if d < time.Second || d > 5*time.Second {
+			t.Errorf("poll interval %s outside 1s..5s", d)
+		}
+		quiet = append(quiet, d)
+	}
+	if !containsRun(quiet, []time.Duration{time.Second, 1500 * time.Millisecond, 2250 * time.Millisecond}) || !containsRun(quiet, []time.Duration{5 * time.Second, 5 * time.Second}) {
+		t.Errorf("no backoff 1s → 1.5s → 2.25s … 5s in %v", quiet)
+	}
+}
+
+func containsRun(xs, run []time.Duration) bool {
+	for i := 0; i+len(run) <= len(xs); i++ {
+		ok := true
+		for j := range run {
+			ok = ok && xs[i+j] == run[j]
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,70 @@
+package stack_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+func TestPlanExecutesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	seed(t, w, types.StackStatusUpdateComplete)
+	w.cf.Replacement["FileSystem"] = "True"
+	res, err := w.d.Plan(context.Background(), request(t, "ProjectName=renamed"))
+	if err != nil {
+		t.Fatalf("Plan: %v\n%s", err, w.log)
+	}
+	if got := w.cf.StackWrites(); len(got) != 0 {
+		t.Errorf("plan wrote to the stack: %v", got)
+	}
+	if count(w.cf.Calls(), "DeleteChangeSet") != 1 {
+		t.Errorf("change set not deleted: %v", w.cf.Calls())
+	}
+	golden(t, "plan.md.golden", stack.PlanMarkdown("ep-a", res))
+}
+
+func TestPlanOfNewStackLeavesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	res, err := w.d.Plan(context.Background(), request(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ChangeSetType != "CREATE" || len(res.Changes) != 6 {
+		t.Errorf("type %s, %d changes", res.ChangeSetType, len(res.Changes))
+	}
+	w.clk.Advance(5 * time.Second) // deleting an empty stack takes a moment
+	if got := w.cf.Status("ep-a"); got != "" {
+		t.Errorf("plan left stack in %s, want none (the REVIEW_IN_PROGRESS stack is deleted)", got)
+	}
+	golden(t, "plan-create.md.golden", stack.PlanMarkdown("ep-a", res))
+}
+
+func TestPlanOfFailedCreate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	seed(t, w, types.StackStatusRollbackComplete)
+	res, err := w.d.Plan(context.Background(), request(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recovered) != 1 || len(res.Changes) != 6 || len(w.cf.StackWrites()) != 0 || count(w.cf.Calls(), "CreateChangeSet") != 0 {
+		t.Errorf("recovered %v, changes %d, calls %v", res.Recovered, len(res.Changes), w.cf.Calls())
+	}
+}
+
+func TestPlanNoChanges(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	seed(t, w, types.StackStatusUpdateComplete)
+	res, err := w.d.Plan(context.Background(), request(t))
+	if err != nil || !res.NoChanges {
+		t.Fatalf("NoChanges %v, err %v", res.NoChanges, err)
+	}
+	golden(t, "plan-nochanges.md.golden", stack.PlanMarkdown("ep-a", res))
+}
