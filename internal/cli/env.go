@@ -23,6 +23,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -72,6 +73,9 @@ type Services struct {
 	RolloutECS func(aws.Config) service.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
 	RolloutELB func(aws.Config) service.ELBAPI
+	// StackDescriber returns the CloudFormation client `mlops test --env`
+	// reads the endpoint URL output with.
+	StackDescriber func(aws.Config) probe.StackAPI
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -108,6 +112,7 @@ func defaultServices() *Services {
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
 		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 	}
 }
 

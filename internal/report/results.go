@@ -37,6 +37,10 @@ type CaseResult struct {
 	P95      time.Duration `json:"p95_ns"`
 	P99      time.Duration `json:"p99_ns"`
 	Reason   string        `json:"reason,omitempty"` // expected vs got, with a body excerpt
+	File     string        `json:"file,omitempty"`   // the case file the case came from
+	Method   string        `json:"method,omitempty"`
+	Path     string        `json:"path,omitempty"`
+	Duration time.Duration `json:"duration_ns,omitempty"` // wall time of all the case's requests
 }
 
 // Passed reports whether every case passed.

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+)
+
+// defaultCases is where endpoint test cases live when neither a flag nor the
+// environment's tests setting names them.
+const defaultCases = "tests/endpoint/*.yaml"
+
+// testRun is everything `mlops test` resolved before it sends a request.
+type testRun struct {
+	env    *config.Environment
+	stack  string
+	pr     int
+	url    string
+	host   string
+	suites []*probe.Suite
+	json   string
+	junit  string
+}
+
+func runTest(ctx context.Context, e *Env, args []string) error {
+	fs := e.flags("test", "(--env NAME [--pr N] | --url URL) [--host H] [--cases FILE]... [--json FILE] [--junit FILE]")
+	fs.String("env", "", "environment whose stack output (url_output) holds the endpoint URL")
+	fs.String("url", "", "endpoint base URL to test instead of an environment's")
+	fs.String("host", "", "Host header to send, e.g. to test through the load balancer's DNS name before DNS exists")
+	fs.String("pr", "", "pull request number, for a preview environment")
+	var cases listFlag
+	fs.Var(&cases, "cases", "case file or glob; repeatable (default: the environment's tests, else "+defaultCases+")")
+	fs.String("json", "", "write the results as JSON to this file")
+	fs.String("junit", "", "write the results as JUnit XML to this file")
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	if err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	tr, err := e.resolveTest(ctx, fs, cases)
+	if err != nil {
+		return err
+	}
+	return e.executeTest(ctx, tr)
+}
+
+// resolveTest checks every input; any problem is a usage error, found before
+// a request is sent to the endpoint.
+func (e *Env) resolveTest(ctx context.Context, fs *flag.FlagSet, cases listFlag) (*testRun, error) {
+	tr := &testRun{
+		url:   e.resolve(fs, "url", "", ""),
+		host:  e.resolve(fs, "host", "", ""),
+		json:  e.resolve(fs, "json", "", ""),
+		junit: e.resolve(fs, "junit", "", ""),
+	}
+	envName := e.resolve(fs, "env", "", "", "MLOPS_ENV")
+	if (envName == "") == (tr.url == "") {
+		return nil, fault.Usagef("mlops test: give exactly one of --env NAME (test a deployed environment) or --url URL")
+	}
+	var cfg *config.Config
+	if envName != "" {
+		var err error
+		if cfg, err = e.loadConfig(fs); err != nil {
+			return nil, err
+		}
+		if err := tr.resolveEnv(cfg, envName, e.resolve(fs, "pr", "", "")); err != nil {
+			return nil, err
+		}
+	}
+	files, err := caseFiles(e.caseArgs(fs, cases), tr.env)
+	if err != nil {
+		return nil, err
+	}
+	if tr.suites, err = probe.LoadFiles(files); err != nil {
+		return nil, fault.Usage(err)
+	}
+	if tr.url != "" {
+		if _, err := probe.ParseTarget(tr.url, tr.host); err != nil {
+			return nil, fault.Usagef("mlops test: %w", err)
+		}
+	} else if _, err := probe.ParseTarget("http://example.com", tr.host); err != nil {
+		return nil, fault.Usagef("mlops test: %w", err)
+	}
+	if envName != "" {
+		if err := e.stackURL(ctx, cfg, tr); err != nil {
+			return nil, err
+		}
+	}
+	return tr, nil
+}
+
+func (tr *testRun) resolveEnv(cfg *config.Config, name, pr string) error {
+	env, err := cfg.Env(name)
+	if err != nil {
+		return fault.Usage(err)
+	}
+	tr.env = env
+	if env.URLOutput == "" {
+		return fault.Usage(&config.Problem{File: cfg.Path, Key: "environments." + name + ".url_output",
+			Msg: "is not set, so mlops test cannot find the endpoint URL; name the stack output that holds it, or pass --url"})
+	}
+	if env.Preview == nil {
+		if pr != "" {
+			return fault.Usagef("mlops test: environment %q is not a preview; drop --pr", name)
+		}
+		tr.stack = env.StackFor(0)
+		return nil
+	}
+	n, err := strconv.Atoi(pr)
+	if err != nil || n < 1 {
+		return fault.Usagef("mlops test: environment %q is a preview; pass --pr with the pull request number (got %q)", name, pr)
+	}
+	tr.pr, tr.stack = n, env.StackFor(n)
+	return nil
+}
+
+// caseArgs returns the case files or globs from the flag, else the action
+// input "cases" (whitespace-separated).
+func (e *Env) caseArgs(fs *flag.FlagSet, cases listFlag) []string {
+	if isSet(fs, "cases") {
+		return cases
+	}
+	return strings.Fields(e.Action.Input("cases"))
+}
+
+// caseFiles expands globs; a pattern that matches nothing is an error, since
+// a test run that silently tests nothing would pass.
+func caseFiles(patterns []string, env *config.Environment) ([]string, error) {
+	if len(patterns) == 0 && env != nil {
+		patterns = env.Tests
+	}
+	if len(patterns) == 0 {
+		patterns = []string{defaultCases}
+	}
+	seen := map[string]bool{}
+	var files []string
+	for _, p := range patterns {
+		m, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fault.Usagef("mlops test: case pattern %q: %w", p, err)
+		}
+		if len(m) == 0 {
+			return nil, fault.Usagef("mlops test: no case file matches %q; pass --cases FILE or add files under tests/endpoint/", p)
+		}
+		sort.Strings(m)
+		for _, f := range m {
+			if !seen[f] {
+				seen[f] = true
+				files = append(files, f)
+			}
+		}
+	}
+	return files, nil
+}
+
+func (e *Env) stackURL(ctx context.Context, cfg *config.Config, tr *testRun) error {
+	awsCfg, err := e.Services.AWSConfig(ctx, cfg, tr.env.RoleFor())
+	if err != nil {
+		return fmt.Errorf("aws credentials for %s: %w", tr.env.RoleFor(), err)
+	}
+	u, err := probe.StackOutput(ctx, e.Services.StackDescriber(awsCfg), tr.stack, tr.env.URLOutput)
+	if err != nil {
+		return err
+	}
+	if _, err := probe.ParseTarget(u, tr.host); err != nil {
+		return fmt.Errorf("output %s of stack %q: %w", tr.env.URLOutput, tr.stack, err)
+	}
+	tr.url = u
+	return nil
+}
+
+func (e *Env) executeTest(ctx context.Context, tr *testRun) error {
+	target, _ := probe.ParseTarget(tr.url, tr.host) // checked in resolveTest
+	end := e.Action.Group("endpoint tests: " + tr.url)
+	runner := &probe.Runner{Client: probe.NewClient(), Clock: e.Clock, Logf: e.Action.Logf}
+	res := runner.Run(ctx, target, tr.suites)
+	end()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fmt.Fprint(e.Stdout, res.Text())
+	e.Action.Summary(res.Markdown())
+	e.Action.SetOutput("url", tr.url)
+	e.Action.SetOutput("passed", strconv.FormatBool(res.Failed() == 0))
+	e.Action.SetOutput("failed", strconv.Itoa(res.Failed()))
+	if err := e.writeTestFiles(tr, res); err != nil {
+		return err
+	}
+	if n := res.Failed(); n > 0 {
+		return fmt.Errorf("%d of %d endpoint test cases failed against %s", n, len(res.Cases), tr.url)
+	}
+	return nil
+}
+
+func (e *Env) writeTestFiles(tr *testRun, res *probe.Result) error {
+	if tr.json != "" {
+		b, err := json.MarshalIndent(e.testResults(tr, res), "", "  ")
+		if err == nil {
+			err = os.WriteFile(tr.json, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("write results JSON %s: %w", tr.json, err)
+		}
+	}
+	if tr.junit != "" {
+		b, err := res.JUnit()
+		if err == nil {
+			err = os.WriteFile(tr.junit, b, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("write JUnit XML %s: %w", tr.junit, err)
+		}
+	}
+	return nil
+}
+
+// testResults is the shared results record for `mlops comment` and previews.
+func (e *Env) testResults(tr *testRun, res *probe.Result) *report.Results {
+	out := &report.Results{Status: "success", Stack: tr.stack, PR: tr.pr, URL: tr.url, Cases: res.Cases,
+		Commit: e.Getenv("GITHUB_SHA"), Timings: []report.Timing{{Phase: "test", Duration: res.Duration}}}
+	if tr.env != nil {
+		out.Environment = tr.env.Name
+	}
+	if f := res.Failed(); f > 0 {
+		out.Status = "failure"
+		out.Message = fmt.Sprintf("%d of %d endpoint test cases failed", f, len(res.Cases))
+	}
+	if srv, repo, run := e.Getenv("GITHUB_SERVER_URL"), e.Getenv("GITHUB_REPOSITORY"), e.Getenv("GITHUB_RUN_ID"); srv != "" && repo != "" && run != "" {
+		out.RunURL = fmt.Sprintf("%s/%s/actions/runs/%s", srv, repo, run)
+	}
+	return out
+}
