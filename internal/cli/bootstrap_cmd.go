@@ -20,11 +20,11 @@ import (
 // bootstrapStack is the default name of the bootstrap stack.
 const bootstrapStack = "ecs-mlops-bootstrap"
 
-// paramList collects repeated --param Key=Value flags.
-type paramList []string
+// multiFlag collects a repeatable flag such as --param Key=Value.
+type multiFlag []string
 
-func (p *paramList) String() string     { return strings.Join(*p, ",") }
-func (p *paramList) Set(v string) error { *p = append(*p, v); return nil }
+func (p *multiFlag) String() string     { return strings.Join(*p, ",") }
+func (p *multiFlag) Set(v string) error { *p = append(*p, v); return nil }
 
 func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	fs := e.flags("bootstrap", "--github-repository OWNER/NAME [--branch B] [--environment NAME] [--create-oidc-provider=false] [--stack NAME] [--region R] [--param Key=Value ...]")
@@ -34,7 +34,7 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	fs.String("create-oidc-provider", "", "create GitHub's IAM OIDC provider; false when the account already has one (default true)")
 	fs.String("stack", "", "bootstrap stack name (default "+bootstrapStack+")")
 	fs.String("region", "", "AWS region (default AWS_REGION, else region in the config)")
-	var params paramList
+	var params multiFlag
 	fs.Var(&params, "param", "extra template parameter Key=Value (repeatable), e.g. ProjectName=ml")
 	fs.String("config", "", "config file whose names are used as defaults (default .github/mlops.yml when present)")
 	if err := e.parse(fs, args, false); err != nil {

@@ -105,6 +105,7 @@ artifacts:
 	if diff := cmp.Diff(wantOut, stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
+	goldenFile(t, "bootstrap/stderr.log", stderr)
 	if !cf.Protected("ecs-mlops-bootstrap") {
 		t.Error("bootstrap stack without termination protection; it holds the roles every workflow needs")
 	}
@@ -116,15 +117,22 @@ func TestBootstrapBadInputMakesNoCall(t *testing.T) {
 		name string
 		args []string
 		want string
+		env  map[string]string
 	}{
-		{"no repository", nil, "no repository; pass --github-repository"},
-		{"wildcard repository", []string{"--github-repository", "acme/*"}, "GitHubRepository"},
-		{"wildcard branch", []string{"--github-repository", "acme/models", "--branch", "release/*"}, "DefaultBranch"},
-		{"bad provider flag", []string{"--github-repository", "acme/models", "--create-oidc-provider", "maybe"}, `create-oidc-provider "maybe" must be true or false`},
+		{"no repository", nil, "no repository; pass --github-repository", nil},
+		{"wildcard repository", []string{"--github-repository", "acme/*"}, "GitHubRepository", nil},
+		{"wildcard branch", []string{"--github-repository", "acme/models", "--branch", "release/*"}, "DefaultBranch", nil},
+		{"bad provider flag", []string{"--github-repository", "acme/models", "--create-oidc-provider", "maybe"}, `create-oidc-provider "maybe" must be true or false`, nil},
+		{"missing region", []string{"--github-repository", "acme/models"}, "no AWS region", map[string]string{}},
+		{"malformed role", []string{"--github-repository", "acme/models"}, `MLOPS_ROLE_ARN: "admin" is not an IAM role ARN`, map[string]string{"AWS_REGION": "eu-west-1", "MLOPS_ROLE_ARN": "admin"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, _, stderr, cf := runBootstrapTest(t, map[string]string{"AWS_REGION": "eu-west-1"}, tc.args...)
+			env := tc.env
+			if env == nil {
+				env = map[string]string{"AWS_REGION": "eu-west-1"}
+			}
+			code, _, stderr, cf := runBootstrapTest(t, env, tc.args...)
 			if code != ExitUsage {
 				t.Fatalf("exit %d, want %d\n%s", code, ExitUsage, stderr)
 			}

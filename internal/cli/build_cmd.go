@@ -17,7 +17,7 @@ import (
 )
 
 func runBuild(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("build", "[--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--config FILE]")
+	fs := e.flags("build", "[--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--build-arg K=V] [--config FILE]")
 	fs.String("tag", "", "image tag (default: the commit SHA, pr-<N>-<sha> for a pull request)")
 	fs.Bool("push", false, "push to ECR (creating the repository when missing); without it the image is only built locally")
 	fs.String("platform", "", "target platform, e.g. linux/amd64 (default image.platform)")
@@ -26,6 +26,8 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 	fs.String("repository", "", "ECR repository name (default image.repository)")
 	fs.String("context", "", "build context directory (default image.context)")
 	fs.String("dockerfile", "", "Dockerfile (default image.dockerfile, else <context>/Dockerfile)")
+	var buildArgs multiFlag
+	fs.Var(&buildArgs, "build-arg", "build argument KEY=VALUE (repeatable; action input build-args, one per line)")
 	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
 	if err := e.parse(fs, args, false); err != nil {
 		return err
@@ -36,6 +38,9 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 	}
 	req, pr, err := e.buildRequest(ctx, fs, cfg)
 	if err != nil {
+		return err
+	}
+	if req.BuildArgs, err = e.buildArgs(buildArgs); err != nil {
 		return err
 	}
 	b := &image.Builder{Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}
@@ -93,6 +98,24 @@ func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Co
 		return req, 0, fault.Usagef("mlops build: %w; pass --sha or --tag", err)
 	}
 	return req, pr, nil
+}
+
+// buildArgs are the --build-arg flags, else the build-args input (one per line).
+func (e *Env) buildArgs(flags []string) ([]string, error) {
+	args := flags
+	if len(args) == 0 {
+		for _, l := range strings.Split(e.Action.Input("build-args"), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				args = append(args, l)
+			}
+		}
+	}
+	for _, a := range args {
+		if k, _, ok := strings.Cut(a, "="); !ok || k == "" {
+			return nil, fault.Usagef("mlops build: build argument %q is not KEY=VALUE", a)
+		}
+	}
+	return args, nil
 }
 
 // prNumber is --pr, else the number of a pull_request event.

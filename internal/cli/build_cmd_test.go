@@ -118,10 +118,10 @@ func must(t *testing.T, err error) {
 func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, sub, event, path, tag string
+		name, sub, event, path, tag, golden string
 	}{
-		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"},
-		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821"},
+		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "build/push"},
+		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "build/pull_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,6 +137,8 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if got := j.file(t, "output"); !strings.Contains(got, ref) || !strings.Contains(got, tc.tag) {
 				t.Errorf("outputs file lacks image-uri %s or tag %s:\n%s", ref, tc.tag, got)
 			}
+			goldenFile(t, tc.golden+".summary.md", j.file(t, "summary"))
+			goldenFile(t, tc.golden+".log", withoutMaskCommands(j.stderr.String()))
 			issued := j.sts.Issued()
 			if len(issued) != 1 || len(j.usedKeys) != 1 || j.usedKeys[0] != issued[0].AccessKeyID {
 				t.Fatalf("ECR client used keys %v; STS issued %+v", j.usedKeys, issued)
@@ -223,6 +225,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"token endpoint down", []string{"build", "--push"}, func(j *actionsJob) { j.tokens.FailWith(500) }, "request a GitHub OIDC token"},
 		{"bad tag", []string{"build", "--tag", "-latest"}, nil, `tag "-latest" is not a valid image tag`},
 		{"bad pr", []string{"build", "--pr", "x"}, nil, `pr "x" is not a pull request number`},
+		{"bad build argument", []string{"build", "--build-arg", "=x"}, nil, `build argument "=x" is not KEY=VALUE`},
 		{"no commit", []string{"build"}, func(j *actionsJob) { delete(j.env, "GITHUB_SHA") }, "no commit to tag the image with"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +256,7 @@ func TestBuildLocalUsesGitHead(t *testing.T) {
 		delete(j.env, k)
 	}
 	j.docker.GitHead = "1111111111111111111111111111111111111111"
+	j.env["INPUT_BUILD_ARGS"] = "VERSION=1111111\n\nCOMMENT=two words\n"
 	if code := j.run(t, "build"); code != ExitOK {
 		t.Fatalf("exit %d\nstderr:\n%s", code, j.stderr.String())
 	}
@@ -265,5 +269,9 @@ func TestBuildLocalUsesGitHead(t *testing.T) {
 	calls := j.docker.Calls()
 	if got := strings.Join(calls[len(calls)-1].Argv, " "); !strings.Contains(got, "--tag ecs-mlops/endpoint:1111111111111111111111111111111111111111 ") {
 		t.Errorf("build argv %q does not tag the HEAD commit", got)
+	}
+	argv := calls[len(calls)-1].Argv
+	if diff := cmp.Diff([]string{"--build-arg", "VERSION=1111111", "--build-arg", "COMMENT=two words", "--load", "endpoint"}, argv[len(argv)-6:]); diff != "" {
+		t.Errorf("build arguments from the build-args input (-want +got):\n%s", diff)
 	}
 }

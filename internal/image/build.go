@@ -32,10 +32,11 @@ type Builder struct {
 type Request struct {
 	Repository string // ECR repository name, e.g. ecs-mlops/endpoint
 	Tag        string
-	Context    string // build context directory
-	Dockerfile string // "" means <Context>/Dockerfile
-	Platform   string // e.g. linux/amd64; "" builds for the runner's platform
-	Push       bool   // false builds locally only and touches no AWS resource
+	Context    string   // build context directory
+	Dockerfile string   // "" means <Context>/Dockerfile
+	Platform   string   // e.g. linux/amd64; "" builds for the runner's platform
+	BuildArgs  []string // KEY=VALUE, passed as --build-arg
+	Push       bool     // false builds locally only and touches no AWS resource
 }
 
 // Result is the image a request produced or found.
@@ -141,6 +142,9 @@ func (b *Builder) buildx(ctx context.Context, req Request, ref string, extra ...
 	// --provenance=false keeps one manifest per image: an attestation index
 	// would leave untagged children that the lifecycle's untagged rule expires.
 	args = append(args, "--file", dockerfile, "--tag", ref, "--provenance=false", "--metadata-file", meta)
+	for _, a := range req.BuildArgs {
+		args = append(args, "--build-arg", a)
+	}
 	args = append(args, extra...)
 	args = append(args, req.Context)
 	tail := &tailBuffer{max: 4096}
@@ -153,6 +157,12 @@ func (b *Builder) buildx(ctx context.Context, req Request, ref string, extra ...
 	data, err := os.ReadFile(meta)
 	if err != nil {
 		return "", fmt.Errorf("docker buildx build %s: read metadata file: %w", ref, err)
+	}
+	if !req.Push {
+		// A local image has no registry digest to deploy by; the docker
+		// driver may not write one at all, and the tag names the image.
+		d, _ := ParseMetadata(data)
+		return d, nil
 	}
 	return ParseMetadata(data)
 }

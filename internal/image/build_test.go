@@ -154,7 +154,9 @@ func TestBuildTagTakenDuringPush(t *testing.T) {
 func TestBuildLocalTouchesNoAWS(t *testing.T) {
 	t.Parallel()
 	b, reg, d, _ := newBuilder(t)
-	res, err := b.Build(context.Background(), request(false))
+	req := request(false)
+	req.BuildArgs = []string{"VERSION=" + sha}
+	res, err := b.Build(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -163,7 +165,7 @@ func TestBuildLocalTouchesNoAWS(t *testing.T) {
 	}
 	want := [][]string{
 		{"docker", "buildx", "version"},
-		{"docker", "buildx", "build", "--platform", "linux/amd64", "--file", "endpoint/Dockerfile", "--tag", repoName + ":" + sha, "--provenance=false", "--metadata-file", "<metadata.json>", "--load", "endpoint"},
+		{"docker", "buildx", "build", "--platform", "linux/amd64", "--file", "endpoint/Dockerfile", "--tag", repoName + ":" + sha, "--provenance=false", "--metadata-file", "<metadata.json>", "--build-arg", "VERSION=" + sha, "--load", "endpoint"},
 	}
 	if diff := cmp.Diff(want, argv(t, d)); diff != "" {
 		t.Errorf("docker commands (-want +got):\n%s", diff)
