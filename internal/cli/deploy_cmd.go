@@ -69,6 +69,8 @@ func (e *Env) reportDeploy(j *stackJob, res *stack.Result, err error) {
 		fmt.Fprintf(e.Stdout, "%s=%s\n", o.Key, o.Value)
 		e.Action.SetOutput(o.Key, o.Value)
 	}
+	all, _ := json.Marshal(res.OutputMap())
+	e.Action.SetOutput("outputs-json", string(all))
 	e.Action.SetOutput("stack-name", res.Stack)
 	e.Action.SetOutput("stack-id", res.StackID)
 	e.Action.SetOutput("stack-status", res.Status)

@@ -66,6 +66,10 @@ func (e *Env) stackJob(ctx context.Context, cmd string, fs *flag.FlagSet, params
 		return nil, fault.Usage(err)
 	}
 	in := stack.Inputs{Template: tpl, ImageParam: j.env.ImageParameter, Image: e.resolve(fs, "image", "", "", "MLOPS_IMAGE"), Overrides: e.overrides(params)}
+	if p := j.env.Preview; p != nil && p.HostParameter != "" {
+		// The preview's host is derived from the PR; an explicit --param still wins.
+		in.Overrides = append([]string{p.HostParameter + "=" + j.env.HostFor(j.pr)}, in.Overrides...)
+	}
 	if j.env.Parameters != "" {
 		if in.File, err = stack.ReadParamFile(j.env.Parameters); err != nil {
 			return nil, fault.Usage(err)

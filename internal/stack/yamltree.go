@@ -5,8 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+	"gopkg.in/yaml.v3"
 )
 
 // decodeTree parses YAML or JSON into plain Go values (map[string]any,
@@ -14,44 +13,48 @@ import (
 // intrinsics (!Ref, !Sub, !GetAtt ...) become their long form
 // ({"Ref": ...}, {"Fn::Sub": ...}), as CloudFormation itself reads them:
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+// gopkg.in/yaml.v3 reads flow mappings such as {"aws:SourceAccount": !Ref
+// AWS::AccountId} as CloudFormation does, which not every YAML parser does.
 func decodeTree(data []byte) (any, error) {
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
 	}
-	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
+	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	return nodeValue(f.Docs[0].Body)
+	return nodeValue(doc.Content[0])
 }
 
-func nodeValue(n ast.Node) (any, error) {
-	switch v := n.(type) {
-	case *ast.DocumentNode:
-		return nodeValue(v.Body)
-	case *ast.NullNode:
-		return nil, nil
-	case *ast.StringNode:
-		return v.Value, nil
-	case *ast.LiteralNode:
-		return v.Value.Value, nil
-	case *ast.IntegerNode:
-		return toFloat(v.Value), nil
-	case *ast.FloatNode:
-		return v.Value, nil
-	case *ast.BoolNode:
-		return v.Value, nil
-	case *ast.AnchorNode:
-		return nodeValue(v.Value)
-	case *ast.TagNode:
-		return tagValue(v)
-	case *ast.MappingValueNode:
-		return mappingValue([]*ast.MappingValueNode{v})
-	case *ast.MappingNode:
-		return mappingValue(v.Values)
-	case *ast.SequenceNode:
-		out := make([]any, 0, len(v.Values))
-		for _, e := range v.Values {
+func nodeValue(n *yaml.Node) (any, error) {
+	if n.Tag != "" && !strings.HasPrefix(n.Tag, "!!") {
+		return tagValue(n)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(n.Content[0])
+	case yaml.AliasNode:
+		return nodeValue(n.Alias)
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				return nil, fmt.Errorf("line %d: YAML merge keys (<<) are not supported in templates", k.Line)
+			}
+			x, err := nodeValue(v)
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = x
+		}
+		return out, nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, e := range n.Content {
 			x, err := nodeValue(e)
 			if err != nil {
 				return nil, err
@@ -60,75 +63,56 @@ func nodeValue(n ast.Node) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("line %d: unsupported YAML node %s", line(n), n.Type())
+	return scalarValue(n), nil
 }
 
-func mappingValue(values []*ast.MappingValueNode) (any, error) {
-	out := make(map[string]any, len(values))
-	for _, mv := range values {
-		k, err := nodeValue(mv.Key)
-		if err != nil {
-			return nil, err
+func scalarValue(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		return b
+	case "!!int", "!!float":
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return f
 		}
-		ks, ok := k.(string)
-		if !ok {
-			ks = scalarString(k)
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+			return float64(i)
 		}
-		x, err := nodeValue(mv.Value)
-		if err != nil {
-			return nil, err
-		}
-		out[ks] = x
 	}
-	return out, nil
-}
-
-func toFloat(v any) float64 {
-	switch n := v.(type) {
-	case int64:
-		return float64(n)
-	case uint64:
-		return float64(n)
-	}
-	f, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
-	return f
+	return n.Value
 }
 
 // tagValue expands a short-form intrinsic. !GetAtt takes "A.B" as well as a
 // list; every other tag is "Fn::<Name>" except !Ref and !Condition.
-func tagValue(t *ast.TagNode) (any, error) {
-	tag := t.Start.Value
-	inner, err := nodeValue(t.Value)
+func tagValue(n *yaml.Node) (any, error) {
+	tag := n.Tag
+	inner := *n
+	inner.Tag = ""
+	if n.Kind == yaml.ScalarNode {
+		inner.Tag = "!!str"
+	}
+	v, err := nodeValue(&inner)
 	if err != nil {
 		return nil, err
 	}
 	switch tag {
-	case "!!str":
-		return scalarString(inner), nil
-	case "!!int", "!!float":
-		return inner, nil
 	case "!Ref":
-		return map[string]any{"Ref": inner}, nil
+		return map[string]any{"Ref": v}, nil
 	case "!Condition":
-		return map[string]any{"Condition": inner}, nil
+		return map[string]any{"Condition": v}, nil
 	case "!GetAtt":
-		if s, ok := inner.(string); ok {
+		if s, ok := v.(string); ok {
 			res, attr, _ := strings.Cut(s, ".")
 			return map[string]any{"Fn::GetAtt": []any{res, attr}}, nil
 		}
-		return map[string]any{"Fn::GetAtt": inner}, nil
+		return map[string]any{"Fn::GetAtt": v}, nil
 	}
-	if !strings.HasPrefix(tag, "!") || strings.HasPrefix(tag, "!!") {
-		return nil, fmt.Errorf("line %d: unknown YAML tag %s", line(t), tag)
+	if !strings.HasPrefix(tag, "!") {
+		return nil, fmt.Errorf("line %d: unknown YAML tag %s", n.Line, tag)
 	}
-	return map[string]any{"Fn::" + strings.TrimPrefix(tag, "!"): inner}, nil
-}
-
-func line(n ast.Node) int {
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		return tk.Position.Line
-	}
-	return 0
+	return map[string]any{"Fn::" + strings.TrimPrefix(tag, "!"): v}, nil
 }
 
 // scalarString renders a decoded scalar the way CloudFormation passes
