@@ -1,7 +1,9 @@
 package cfntemplate
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -138,6 +140,29 @@ func TestWeightsPathMatchesConfig(t *testing.T) {
 		}
 		if d.values["WeightsSourceBucket"] != bucket || d.values["WeightsSourcePrefix"] != prefix {
 			t.Errorf("%s: weights source s3://%s/%s, config weights.source = %q", d.env.Parameters, d.values["WeightsSourceBucket"], d.values["WeightsSourcePrefix"], cfg.Weights.Source)
+		}
+	}
+}
+
+// TestNamesFitBootstrapScopes keeps the generated names inside what the
+// roles of bootstrap.yaml may touch: iam:PassRole on role/<stack>-* (so no
+// RoleName and no Path) and ecs:RunTask on task-definition/<stack>*.
+func TestNamesFitBootstrapScopes(t *testing.T) {
+	t.Parallel()
+	for _, d := range loadEnvs(t, loadConfig(t)) {
+		for _, name := range sortedKeys(d.tmpl.section("Resources")) {
+			r := d.tmpl.resource(name)
+			props, _ := r["Properties"].(map[string]any)
+			switch str(r["Type"]) {
+			case "AWS::IAM::Role":
+				if props["RoleName"] != nil || props["Path"] != nil {
+					t.Errorf("%s: role %s sets RoleName or Path; its ARN would leave role/<stack>-*", d.env.Template, name)
+				}
+			case "AWS::ECS::TaskDefinition":
+				if fam := props["Family"]; fam != nil && !strings.HasPrefix(fmt.Sprint(fam), "map[Fn::Sub:${AWS::StackName}-") {
+					t.Errorf("%s: task definition %s family %v does not start with the stack name", d.env.Template, name, fam)
+				}
+			}
 		}
 	}
 }

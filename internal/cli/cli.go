@@ -41,6 +41,7 @@ func commands() []command {
 		{"build", "build the endpoint image and push it to ECR, once per commit; prints the image reference", runBuild},
 		{"deploy", "deploy an environment's stack: change set, live events, ECS rollout, outputs", runDeploy},
 		{"plan", "show the change set a deploy would execute (table and markdown); nothing is executed", runPlan},
+		{"doctor", "check a deployed environment (EFS access, health path, targets, listener rules, image) and say how to fix it", runDoctor},
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},

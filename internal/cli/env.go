@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
@@ -76,6 +78,12 @@ type Services struct {
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
+	// Doctor returns the read-only clients mlops doctor examines an
+	// environment with.
+	Doctor func(aws.Config) doctor.Clients
+	// HTTP is the client whose transport requests to deployed endpoints
+	// use; nil means http.DefaultClient.
+	HTTP *http.Client
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
@@ -113,6 +121,7 @@ func defaultServices() *Services {
 		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
+		Doctor:           defaultDoctorClients,
 	}
 }
 

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+)
+
+// defaultDoctorClients builds the read-only clients doctor uses.
+func defaultDoctorClients(c aws.Config) doctor.Clients {
+	return doctor.Clients{
+		CloudFormation: cloudformation.NewFromConfig(c),
+		EFS:            efs.NewFromConfig(c),
+		EC2:            ec2.NewFromConfig(c),
+		ELB:            elb.NewFromConfig(c),
+		ECS:            ecs.NewFromConfig(c),
+		ECR:            ecr.NewFromConfig(c),
+	}
+}
+
+func runDoctor(ctx context.Context, e *Env, args []string) error {
+	fs := e.flags("doctor", "--env NAME [--pr N] [--json] [--config FILE]")
+	fs.String("env", "", "environment to examine, as named in the config (env MLOPS_ENV)")
+	fs.String("pr", "", "pull request number, for a preview environment")
+	fs.Bool("json", false, "print the findings as JSON on stdout")
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	if err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(fs)
+	if err != nil {
+		return err
+	}
+	name := e.resolve(fs, "env", "", "", "MLOPS_ENV")
+	if name == "" {
+		return fault.Usagef("mlops doctor: --env is required; one of: %s", strings.Join(cfg.EnvNames(), ", "))
+	}
+	env, err := cfg.Env(name)
+	if err != nil {
+		return fault.Usage(err)
+	}
+	target := doctor.Target{Environment: name, Stack: env.Stack, URLOutput: env.URLOutput}
+	if env.Preview != nil {
+		pr, err := strconv.Atoi(e.resolve(fs, "pr", "", ""))
+		if err != nil || pr <= 0 {
+			return fault.Usagef("mlops doctor: %s is a preview environment; pass --pr with the pull request number", name)
+		}
+		target.Stack, target.Host = env.StackFor(pr), env.HostFor(pr)
+	}
+	awsCfg, err := e.Services.AWSConfig(ctx, cfg, env.RoleFor())
+	if err != nil {
+		return err
+	}
+	d := &doctor.Doctor{Clients: e.Services.Doctor(awsCfg), HTTP: e.Services.HTTP}
+	r, err := d.Examine(ctx, target)
+	if errors.Is(err, doctor.ErrStackNotFound) {
+		return fault.Usage(fault.WithHint(fmt.Errorf("mlops doctor: environment %s: %w", name, err),
+			fmt.Sprintf("deploy it first (mlops deploy --env %s) or check region %s", name, cfg.Region)))
+	}
+	if err != nil {
+		return err
+	}
+	if err := e.printDoctor(r, e.resolve(fs, "json", "", "false") == "true"); err != nil {
+		return err
+	}
+	if n := r.Errors(); n > 0 {
+		return fmt.Errorf("mlops doctor: %d problem(s) in %s (stack %s); each has a fix above", n, name, r.Stack)
+	}
+	return nil
+}
+
+func (e *Env) printDoctor(r *doctor.Report, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	t := doctorTable(r)
+	fmt.Fprintf(e.Stdout, "%s (stack %s)\n%s", r.Environment, r.Stack, t.Text())
+	for _, f := range r.Findings {
+		if f.Status != doctor.StatusOK {
+			fmt.Fprintf(e.Stdout, "\n%s %s: %s\n  fix: %s\n", f.Status, f.Check, f.Resource, f.Fix)
+		}
+	}
+	if e.Action.InActions() {
+		t.Header = append(t.Header, "fix")
+		for i, f := range r.Findings {
+			t.Rows[i] = append(t.Rows[i], f.Fix)
+		}
+		e.Action.Summary(fmt.Sprintf("### mlops doctor: %s (stack `%s`)\n\n%s", r.Environment, r.Stack, t.Markdown()))
+	}
+	return nil
+}
+
+func doctorTable(r *doctor.Report) *report.Table {
+	t := &report.Table{Header: []string{"status", "check", "resource", "finding"}}
+	for _, f := range r.Findings {
+		t.AddRow(f.Status, f.Check, f.Resource, f.Message)
+	}
+	return t
+}

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
+	"github.com/ecs-mlops/ecs-mlops/internal/doctor/doctortest"
+)
+
+const doctorConfig = `version: 1
+region: eu-west-1
+environments:
+  ep-a:
+    stack: ecs-mlops-ep-a
+    template: cf_templates/create-ep-a.yaml
+    url_output: EndpointUrl
+  ep-b:
+    template: cf_templates/add-ep-b.yaml
+    url_output: EndpointUrl
+    preview:
+      stack: ep-b-pr-{pr}
+      host: pr-{pr}.preview.example.com
+      label: deploy-preview
+      priority_parameter: ListenerRulePriority
+`
+
+// runDoctorCmd runs mlops doctor against the fake account and an HTTPS
+// server standing in for the load balancer.
+func runDoctorCmd(t *testing.T, f *doctortest.Fake, srv *httptest.Server, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "mlops.yml")
+	must(t, os.WriteFile(cfgPath, []byte(doctorConfig), 0o644))
+	var out, errb bytes.Buffer
+	e := NewTestEnv(&out, &errb, map[string]string{"MLOPS_CONFIG": cfgPath})
+	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) {
+		return aws.Config{Region: "eu-west-1"}, nil
+	}
+	e.Services.Doctor = func(aws.Config) doctor.Clients {
+		return doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}
+	}
+	e.Services.HTTP = srv.Client()
+	code = RunEnv(context.Background(), append([]string{"doctor"}, args...), e)
+	return code, out.String(), errb.String()
+}
+
+func pingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != doctortest.Host || r.URL.Path != "/ping" {
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDoctorReport(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		break_   func(f *doctortest.Fake)
+		wantCode int
+	}{
+		{"healthy", func(*doctortest.Fake) {}, ExitOK},
+		{"efs-closed", func(f *doctortest.Fake) { f.MountTargetGroups["fsmt-1"] = []string{"sg-other"} }, ExitFailure},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := pingServer(t)
+			f := doctortest.Healthy(srv.Listener.Addr().String())
+			tc.break_(f)
+			code, stdout, stderr := runDoctorCmd(t, f, srv, "--env", "ep-a")
+			if code != tc.wantCode {
+				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tc.wantCode, stderr)
+			}
+			golden(t, "doctor-"+tc.name+".txt", stdout)
+		})
+	}
+}
+
+func TestDoctorJSON(t *testing.T) {
+	t.Parallel()
+	srv := pingServer(t)
+	f := doctortest.Healthy(srv.Listener.Addr().String())
+	delete(f.Images, "ecs-mlops/endpoint")
+	code, stdout, _ := runDoctorCmd(t, f, srv, "--env=ep-a", "--json")
+	if code != ExitFailure {
+		t.Errorf("exit code = %d, want %d", code, ExitFailure)
+	}
+	var r doctor.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, stdout)
+	}
+	var failed []string
+	for _, fd := range r.Findings {
+		if fd.Status == doctor.StatusError {
+			failed = append(failed, fd.Check+": "+fd.Message)
+		}
+	}
+	want := []string{"image: the ECR repository ecs-mlops/endpoint does not exist"}
+	if diff := cmp.Diff(want, failed); diff != "" {
+		t.Errorf("error findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestDoctorBadInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"unknown environment", []string{"--env", "ep-z"}, `unknown environment "ep-z"; known environments: ep-a, ep-b`},
+		{"no environment", nil, "--env is required; one of: ep-a, ep-b"},
+		{"preview without pr", []string{"--env", "ep-b"}, "ep-b is a preview environment; pass --pr"},
+		{"missing preview stack", []string{"--env", "ep-b", "--pr", "9"}, `environment ep-b: stack "ep-b-pr-9": stack does not exist`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := pingServer(t)
+			code, stdout, stderr := runDoctorCmd(t, doctortest.Healthy(srv.Listener.Addr().String()), srv, tc.args...)
+			if code != ExitUsage {
+				t.Errorf("exit code = %d, want %d", code, ExitUsage)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+}
