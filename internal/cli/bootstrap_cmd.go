@@ -31,7 +31,7 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	fs.String("github-repository", "", "repository whose workflows may assume the roles (default $GITHUB_REPOSITORY)")
 	fs.String("branch", "", "branch whose pushes deploy (default main)")
 	fs.String("environment", "", "GitHub environment the deploy and weights jobs name (their token sub then names it)")
-	fs.String("create-oidc-provider", "", "create GitHub's IAM OIDC provider; false when the account already has one (default true)")
+	fs.String("create-oidc-provider", "", "create GitHub's IAM OIDC provider (default: detected; an existing stack keeps its choice, else created unless the account has one)")
 	fs.String("stack", "", "bootstrap stack name (default "+bootstrapStack+")")
 	fs.String("region", "", "AWS region (default AWS_REGION, else region in the config)")
 	var params multiFlag
@@ -60,8 +60,17 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Region: awsCfg.Region, Report: phaseReporter{e.Action}}
+	cfn := e.Services.CloudFormation(awsCfg)
 	name := e.resolve(fs, "stack", "", bootstrapStack, "MLOPS_BOOTSTRAP_STACK")
+	if e.resolve(fs, "create-oidc-provider", "", "") == "" {
+		create, why, err := detectProvider(ctx, cfn, e.Services.IAM(awsCfg), name)
+		if err != nil {
+			return err
+		}
+		e.Action.Logf("OIDC provider: %s", why)
+		p.Values["CreateOIDCProvider"], p.Source["CreateOIDCProvider"] = strconv.FormatBool(create), "detected"
+	}
+	d := &stack.Deployer{CFN: cfn, Clock: e.Clock, Region: awsCfg.Region, Report: phaseReporter{e.Action}}
 	res, err := d.Deploy(ctx, stack.Request{Stack: name, Template: tmpl, Params: p, Protect: true, Tags: map[string]string{"mlops:purpose": "bootstrap"}})
 	if err != nil {
 		return explainBootstrap(err)

@@ -12,8 +12,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 
+	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -48,8 +52,33 @@ var bootstrapOutputs = map[string]string{
 
 func runBootstrapTest(t *testing.T, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
 	t.Helper()
+	return runBootstrapWith(t, &fakeIAM{}, nil, env, args...)
+}
+
+// fakeIAM lists the account's OIDC providers.
+type fakeIAM struct {
+	arns  []string
+	calls int
+}
+
+func (f *fakeIAM) ListOpenIDConnectProviders(context.Context, *iam.ListOpenIDConnectProvidersInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error) {
+	f.calls++
+	out := &iam.ListOpenIDConnectProvidersOutput{}
+	for _, a := range f.arns {
+		out.OpenIDConnectProviderList = append(out.OpenIDConnectProviderList, iamtypes.OpenIDConnectProviderListEntry{Arn: aws.String(a)})
+	}
+	return out, nil
+}
+
+var _ IAMAPI = (*fakeIAM)(nil)
+
+func runBootstrapWith(t *testing.T, iamc *fakeIAM, seed *stacktest.Seed, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
+	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	cf := &recordingCFN{Fake: stacktest.New(clk)}
+	if seed != nil {
+		cf.Put(*seed)
+	}
 	for k, v := range bootstrapOutputs {
 		cf.OutputValues[k] = v
 	}
@@ -57,6 +86,7 @@ func runBootstrapTest(t *testing.T, env map[string]string, args ...string) (int,
 	e := NewTestEnv(&stdout, &stderr, env)
 	e.Clock = clk
 	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return cf }
+	e.Services.IAM = func(aws.Config) IAMAPI { return iamc }
 	code := RunEnv(context.Background(), append([]string{"bootstrap"}, args...), e)
 	return code, stdout.String(), stderr.String(), cf
 }
@@ -141,6 +171,51 @@ func TestBootstrapBadInputMakesNoCall(t *testing.T) {
 			}
 			if calls := cf.Calls(); len(calls) != 0 {
 				t.Errorf("CloudFormation called after bad input: %v", calls)
+			}
+		})
+	}
+}
+
+func TestBootstrapDetectsOIDCProvider(t *testing.T) {
+	t.Parallel()
+	const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+	tmpl, err := stack.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	must(t, err)
+	deployed := func(create string) *stacktest.Seed {
+		return &stacktest.Seed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusCreateComplete, Template: tmpl,
+			Params: map[string]string{"GitHubRepository": "acme/models", "CreateOIDCProvider": create}}
+	}
+	for _, tc := range []struct {
+		name      string
+		providers []string
+		seed      *stacktest.Seed
+		args      []string
+		want      string
+		listed    int
+		log       string
+	}{
+		{"new account", nil, nil, nil, "true", 1, "OIDC provider: the account has no GitHub OIDC provider; creating it"},
+		{"account has one", []string{"arn:aws:iam::123456789012:oidc-provider/other.example.com", provider}, nil, nil, "false", 1, "OIDC provider: the account already has GitHub's OIDC provider " + provider},
+		{"stack made the provider earlier", []string{provider}, deployed("true"), nil, "true", 0, "OIDC provider: stack ecs-mlops-bootstrap was deployed with CreateOIDCProvider=true; keeping it"},
+		{"stack trusted an existing provider", nil, deployed("false"), nil, "false", 0, "CreateOIDCProvider=false; keeping it"},
+		{"flag decides", []string{provider}, nil, []string{"--create-oidc-provider=true"}, "true", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			iamc := &fakeIAM{arns: tc.providers}
+			args := append([]string{"--github-repository", "acme/models"}, tc.args...)
+			code, _, stderr, cf := runBootstrapWith(t, iamc, tc.seed, map[string]string{"AWS_REGION": "eu-west-1"}, args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if got := cf.params[len(cf.params)-1]["CreateOIDCProvider"]; got != tc.want {
+				t.Errorf("CreateOIDCProvider = %q, want %q", got, tc.want)
+			}
+			if iamc.calls != tc.listed {
+				t.Errorf("IAM listed providers %d times, want %d", iamc.calls, tc.listed)
+			}
+			if !strings.Contains(stderr, tc.log) {
+				t.Errorf("log lacks %q:\n%s", tc.log, stderr)
 			}
 		})
 	}

@@ -45,6 +45,7 @@ func commands() []command {
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
+		{"preview", "pull request previews: up, down, or gc to remove those of closed pull requests", runPreview},
 		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
 		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},

@@ -40,11 +40,17 @@ environments:
 // server standing in for the load balancer.
 func runDoctorCmd(t *testing.T, f *doctortest.Fake, srv *httptest.Server, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runDoctorEnv(t, f, srv, map[string]string{}, args...)
+}
+
+func runDoctorEnv(t *testing.T, f *doctortest.Fake, srv *httptest.Server, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(doctorConfig), 0o644))
 	var out, errb bytes.Buffer
-	e := NewTestEnv(&out, &errb, map[string]string{"MLOPS_CONFIG": cfgPath})
+	env["MLOPS_CONFIG"] = cfgPath
+	e := NewTestEnv(&out, &errb, env)
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) {
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
@@ -145,4 +151,25 @@ func TestDoctorBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDoctorInActions writes the findings with their fixes to the job
+// summary and the error as an annotation.
+func TestDoctorInActions(t *testing.T) {
+	t.Parallel()
+	srv := pingServer(t)
+	f := doctortest.Healthy(srv.Listener.Addr().String())
+	f.MountTargetGroups["fsmt-1"] = []string{"sg-other"}
+	summary := filepath.Join(t.TempDir(), "summary")
+	must(t, os.WriteFile(summary, nil, 0o644))
+	code, _, stderr := runDoctorEnv(t, f, srv, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}, "--env", "ep-a")
+	if code != ExitFailure {
+		t.Errorf("exit code = %d, want %d", code, ExitFailure)
+	}
+	if want := "::error::mlops doctor: 1 problem(s) in ep-a (stack ecs-mlops-ep-a); each has a fix above"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want the annotation %q", stderr, want)
+	}
+	b, err := os.ReadFile(summary)
+	must(t, err)
+	golden(t, "doctor-efs-closed.summary.md", string(b))
 }

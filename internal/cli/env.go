@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-github/v60/github"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
@@ -65,6 +67,8 @@ type Services struct {
 	WeightsStack func(aws.Config) weights.StackAPI
 	// CloudFormation returns the stack client the deploy engine uses.
 	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// IAM returns the client bootstrap looks for GitHub's OIDC provider with.
+	IAM func(aws.Config) IAMAPI
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
@@ -75,6 +79,10 @@ type Services struct {
 	RolloutECS func(aws.Config) service.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
 	RolloutELB func(aws.Config) service.ELBAPI
+	// ListenerRules returns the client previews read listener-rule priorities with.
+	ListenerRules func(aws.Config) preview.ELBAPI
+	// ECRImages returns the client preview teardown deletes the PR's images with.
+	ECRImages func(aws.Config) preview.ECRAPI
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
@@ -112,6 +120,7 @@ func defaultServices() *Services {
 	return &Services{
 		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
 		Runner:           runner.Exec{},
+		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
 		S3:               defaultS3,
 		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
 		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
@@ -120,6 +129,8 @@ func defaultServices() *Services {
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
 		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 		Doctor:           defaultDoctorClients,
 	}

@@ -94,6 +94,32 @@ type Preview struct {
 	Label             string `yaml:"label"`              // PR label that requests a preview
 	PriorityParameter string `yaml:"priority_parameter"` // template parameter for the listener-rule priority
 	HostParameter     string `yaml:"host_parameter"`     // template parameter for the host header
+	// Base is the environment whose stack previews join (its listener);
+	// default: the protected environment, else the first other one.
+	Base string `yaml:"base"`
+	// ListenerOutput is the base stack's output holding the ARN of the
+	// listener previews add their rules to; default HttpsListenerArn.
+	ListenerOutput string `yaml:"listener_output"`
+}
+
+// BaseEnv returns the environment previews join: preview.base, else the
+// protected environment, else the first non-preview one (nil when none).
+func (c *Config) BaseEnv() *Environment {
+	if p := c.PreviewEnv(); p != nil && p.Preview.Base != "" {
+		return c.Environments[p.Preview.Base]
+	}
+	var first *Environment
+	for _, n := range c.EnvNames() {
+		e := c.Environments[n]
+		switch {
+		case e.Preview != nil:
+		case e.Protected:
+			return e
+		case first == nil:
+			first = e
+		}
+	}
+	return first
 }
 
 // Weights says where model weights come from and where they go.

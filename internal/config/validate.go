@@ -96,6 +96,11 @@ func (cfg *Config) validateEnv(c *checker, name string, e *Environment) {
 			c.add(k+".protected", "a preview environment cannot be protected; previews are torn down when the PR closes")
 		}
 		validatePreview(c, k+".preview", e.Preview)
+		if b := e.Preview.Base; b != "" {
+			if be, ok := cfg.Environments[b]; !ok || be.Preview != nil {
+				c.add(k+".preview.base", "%q is not a non-preview environment; name the environment whose stack previews join, e.g. ep-a", b)
+			}
+		}
 	}
 }
 
@@ -115,6 +120,7 @@ func validatePreview(c *checker, k string, p *Preview) {
 		c.match(k+".priority_parameter", p.PriorityParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
 	}
 	c.match(k+".host_parameter", p.HostParameter, paramKeyRe, "a CloudFormation parameter name (letters and digits)")
+	c.match(k+".listener_output", p.ListenerOutput, paramKeyRe, "a CloudFormation output name (letters and digits)")
 }
 
 func (cfg *Config) validateWeights(c *checker) {

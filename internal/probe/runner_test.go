@@ -24,7 +24,7 @@ var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 // startEndpoint serves the real example endpoint with the repository's
 // example weights.
-func startEndpoint(t *testing.T) *httptest.Server {
+func startEndpoint(t testing.TB) *httptest.Server {
 	t.Helper()
 	store := server.NewStore(filepath.Join("..", "..", "endpoint", "example-weights"), clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := store.Check(); err != nil {

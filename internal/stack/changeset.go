@@ -25,6 +25,7 @@ type Change struct {
 // changeSetRef names a created change set.
 type changeSetRef struct {
 	name, id string
+	created  time.Time // just before CreateChangeSet: events stream from here
 }
 
 // emptyReasons are the two wordings CloudFormation uses for a change set
@@ -58,6 +59,7 @@ func (d *Deployer) changeSet(ctx context.Context, req Request, st *types.Stack, 
 	}
 	name := d.changeSetName(req)
 	res.ChangeSet = name
+	created := d.Clock.Now()
 	out, err := retry(ctx, d, "CreateChangeSet", func() (*cloudformation.CreateChangeSetOutput, error) {
 		return d.CFN.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{
 			StackName:     aws.String(req.Stack),
@@ -75,7 +77,7 @@ func (d *Deployer) changeSet(ctx context.Context, req Request, st *types.Stack, 
 	if err != nil {
 		return changeSetRef{}, fmt.Errorf("create change set for stack %q: %w", req.Stack, err)
 	}
-	ref := changeSetRef{name: name, id: aws.ToString(out.Id)}
+	ref := changeSetRef{name: name, id: aws.ToString(out.Id), created: created}
 	res.StackID = aws.ToString(out.StackId)
 	d.report().Printf("created %s change set %s", typ, name)
 	status, reason, err := d.waitChangeSet(ctx, req, ref, res)

@@ -20,7 +20,7 @@ const rollbackWait = 15 * time.Minute
 // live and a cancel at the deadline. It returns the stack's resources.
 func (d *Deployer) execute(ctx context.Context, req Request, ref changeSetRef, res *Result, deadline time.Time) (Target, error) {
 	token := d.token("exec")
-	since := d.Clock.Now()
+	since := ref.created
 	_, err := retry(ctx, d, "ExecuteChangeSet", func() (*cloudformation.ExecuteChangeSetOutput, error) {
 		return d.CFN.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), ClientRequestToken: aws.String(token)})
 	})

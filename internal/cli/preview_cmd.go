@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/event"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+)
+
+const previewUsage = `Usage: mlops preview up|down|gc [flags]
+
+Subcommands:
+  up     deploy (or update) the pull request's preview, test it, comment and record a deployment
+  down   remove the pull request's preview stack, listener rule, images and deployments
+  gc     remove the previews of closed pull requests
+
+Inside GitHub Actions the pull request, commit and decision come from the
+triggering event; elsewhere pass --pr (and --sha for up).
+`
+
+// previewRun is one preview command resolved from flags, inputs and config.
+type previewRun struct {
+	cfg  *config.Config
+	env  *config.Environment
+	gh   *preview.GitHub
+	life *preview.Lifecycle
+	trig *preview.Trigger // nil for gc and for --pr runs
+	pr   int
+	sha  string
+}
+
+func runPreview(ctx context.Context, e *Env, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(e.Stdout, previewUsage)
+		return nil
+	}
+	sub := args[0]
+	if sub != "up" && sub != "down" && sub != "gc" {
+		return fault.Usagef("mlops preview: unknown subcommand %q; use up, down or gc", sub)
+	}
+	fs := e.flags("preview "+sub, "[--pr N] [--sha SHA] [--image REF] [--repo OWNER/NAME] [--config FILE]")
+	fs.String("pr", "", "pull request number (default: from the pull_request event)")
+	fs.String("sha", "", "commit to deploy (default: the event's head commit)")
+	fs.String("image", "", "image already built for the commit (default: build and push pr-<N>-<sha>; env MLOPS_IMAGE)")
+	fs.String("repo", "", "repository OWNER/NAME (default $GITHUB_REPOSITORY)")
+	fs.String("event-name", "", "webhook event name (default $GITHUB_EVENT_NAME)")
+	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	if err := e.parse(fs, args[1:], false); err != nil {
+		return err
+	}
+	run, err := e.previewRun(sub, fs)
+	if err != nil || run == nil {
+		return err
+	}
+	switch sub {
+	case "up":
+		return e.previewUp(ctx, fs, run)
+	case "down":
+		return e.previewDown(ctx, run)
+	}
+	return e.previewGC(ctx, run)
+}
+
+// previewRun checks every input before any AWS or GitHub call. A config
+// without a preview environment is not an error: previews are off.
+func (e *Env) previewRun(sub string, fs *flag.FlagSet) (*previewRun, error) {
+	cfg, err := e.loadConfig(fs)
+	if err != nil {
+		return nil, err
+	}
+	run := &previewRun{cfg: cfg, env: cfg.PreviewEnv()}
+	if run.env == nil {
+		e.previewSkipped("no environment in " + cfg.Path + " has a preview section; previews are off")
+		return nil, nil
+	}
+	if base := cfg.BaseEnv(); base == nil {
+		return nil, fault.Usagef("%s: previews join the stack of another environment, but there is none; add one (e.g. ep-a) or set environments.%s.preview.base", cfg.Path, run.env.Name)
+	}
+	if run.gh, err = e.previewGitHub(fs); err != nil {
+		return nil, err
+	}
+	if sub != "gc" {
+		if err := e.previewTarget(sub, fs, run); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// previewTarget finds the PR and commit: --pr (a manual run), else the event.
+func (e *Env) previewTarget(sub string, fs *flag.FlagSet, run *previewRun) error {
+	if v := e.resolve(fs, "pr", "", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fault.Usagef("mlops preview %s: pr %q is not a pull request number", sub, v)
+		}
+		run.pr, run.sha = n, e.resolve(fs, "sha", "", "")
+		if sub == "up" && run.sha == "" {
+			return fault.Usagef("mlops preview up: --pr %d needs --sha, the commit to deploy", n)
+		}
+		return nil
+	}
+	name := e.resolve(fs, "event-name", "", "", "GITHUB_EVENT_NAME")
+	path := e.resolve(fs, "event-path", "", "", "GITHUB_EVENT_PATH")
+	if name == "" || path == "" {
+		return fault.Usagef("mlops preview %s: no pull request; pass --pr N or run on a pull_request event in GitHub Actions", sub)
+	}
+	t, err := preview.ReadTrigger(name, path, rulesFor(run.cfg))
+	if err != nil {
+		return fault.Usage(err)
+	}
+	run.trig, run.pr, run.sha = &t, t.Decision.PR, t.Decision.SHA
+	if v := e.resolve(fs, "sha", "", ""); v != "" {
+		run.sha = v
+	}
+	return nil
+}
+
+// previewGitHub builds the repository client from the token and GITHUB_REPOSITORY.
+func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
+	var errs []error
+	token := e.Action.Input("github-token")
+	if token == "" {
+		token = strings.TrimSpace(e.Getenv("GITHUB_TOKEN"))
+	}
+	if token == "" {
+		errs = append(errs, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or the action input github-token"))
+	}
+	repo := e.resolve(fs, "repo", "", "", "GITHUB_REPOSITORY")
+	owner, name, _ := strings.Cut(repo, "/")
+	switch {
+	case repo == "":
+		errs = append(errs, errors.New("no repository: pass --repo OWNER/NAME or run inside GitHub Actions (GITHUB_REPOSITORY)"))
+	case !repoPattern.MatchString(repo):
+		errs = append(errs, fmt.Errorf("--repo %q: want OWNER/NAME, e.g. acme/models", repo))
+	}
+	if len(errs) > 0 {
+		return nil, fault.Usage(fmt.Errorf("mlops preview: %w", errors.Join(errs...)))
+	}
+	e.Action.Mask(token)
+	client, err := e.Services.GitHub(e.Getenv, token)
+	if err != nil {
+		return nil, fmt.Errorf("github client: %w", err)
+	}
+	return &preview.GitHub{Client: client, Owner: owner, Repo: name}, nil
+}
+
+func (e *Env) previewUp(ctx context.Context, fs *flag.FlagSet, run *previewRun) error {
+	life := e.previewLifecycle(ctx, run)
+	if ok, err := e.previewGate(ctx, run, life, event.ActionPreviewUp); !ok || err != nil {
+		return err
+	}
+	image := e.resolve(fs, "image", "", "", "MLOPS_IMAGE")
+	check, err := e.checkPreviewDeploy(run, image)
+	if err != nil {
+		return err
+	}
+	if err := e.wirePreviewAWS(ctx, run, life, check); err != nil {
+		return err
+	}
+	// No log group around the whole run: the deploy engine opens one per
+	// phase, and Actions does not nest groups.
+	e.Action.Logf("preview up: pull request #%d at %s", run.pr, run.sha)
+	res, err := life.Up(ctx, preview.UpRequest{PR: run.pr, SHA: run.sha, Image: image})
+	if res != nil {
+		e.reportPreview(res)
+	}
+	return err
+}
+
+func (e *Env) previewDown(ctx context.Context, run *previewRun) error {
+	life := e.previewLifecycle(ctx, run)
+	ok, err := e.previewGate(ctx, run, life, event.ActionPreviewDown)
+	if !ok || err != nil {
+		return err
+	}
+	if err := e.wirePreviewAWS(ctx, run, life, nil); err != nil {
+		return err
+	}
+	reason := ""
+	if run.trig != nil {
+		reason = sentence(run.trig.Decision.Reason)
+	}
+	end := e.Action.Group(fmt.Sprintf("preview down: pull request #%d", run.pr))
+	res, err := life.Down(ctx, run.pr, reason)
+	end()
+	if res != nil {
+		fmt.Fprintln(e.Stdout, res.Summary())
+		e.Action.SetOutput("status", report.StatusRemoved)
+		e.Action.SetOutput("stack", res.Stack)
+		e.Action.Summary(fmt.Sprintf("### Preview of pull request #%d\n\n%s\n", run.pr, res.Summary()))
+	}
+	return err
+}
+
+func (e *Env) previewGC(ctx context.Context, run *previewRun) error {
+	life := e.previewLifecycle(ctx, run)
+	if err := e.wirePreviewAWS(ctx, run, life, nil); err != nil {
+		return err
+	}
+	end := e.Action.Group("preview gc")
+	entries, err := life.GC(ctx)
+	end()
+	t := preview.GCTable(entries)
+	if len(entries) == 0 {
+		fmt.Fprintln(e.Stdout, "no preview stacks; nothing to remove")
+		e.Action.Summary("### Preview gc\n\nNo preview stacks; nothing to remove.\n")
+		return err
+	}
+	fmt.Fprint(e.Stdout, t.Text())
+	e.Action.Summary("### Preview gc\n\n" + t.Markdown())
+	return err
+}
+
+// previewGate applies the event's decision; when the preview must not
+// change, it says why in one line and the step ends green.
+func (e *Env) previewGate(ctx context.Context, run *previewRun, life *preview.Lifecycle, want string) (bool, error) {
+	if run.trig == nil {
+		return true, nil
+	}
+	ok, reason, err := life.Gate(ctx, *run.trig, want)
+	if err != nil || ok {
+		return ok, err
+	}
+	e.previewSkipped(reason)
+	return false, nil
+}
+
+func (e *Env) previewSkipped(reason string) {
+	fmt.Fprintf(e.Stdout, "nothing to do: %s\n", reason)
+	e.Action.SetOutput("status", "skipped")
+	e.Action.SetOutput("reason", reason)
+}
+
+func (e *Env) reportPreview(res *report.Results) {
+	if res.URL != "" {
+		fmt.Fprintln(e.Stdout, res.URL)
+	}
+	e.Action.SetOutput("status", res.Effective())
+	e.Action.SetOutput("url", res.URL)
+	e.Action.SetOutput("stack", res.Stack)
+	e.Action.SetOutput("image", res.Image)
+	e.Action.Summary(res.Markdown(report.MarkdownOptions{RepoURL: report.RepoURL(e.Getenv)}))
+}
+
+// sentence capitalises a decision reason and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}

@@ -1,0 +1,353 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+// previewConfig is a repository with endpoint A and ep-b previews labelled
+// "bug", the label the webhook fixtures carry.
+func previewConfig(t *testing.T, params string) string {
+	t.Helper()
+	tpl, err := filepath.Abs("testdata/preview/ep-b.yaml")
+	must(t, err)
+	if params == "" {
+		params, err = filepath.Abs("testdata/preview/ep-b.json")
+		must(t, err)
+	}
+	return `version: 1
+region: eu-west-1
+image:
+  repository: ecs-mlops/endpoint
+roles:
+  preview: arn:aws:iam::123456789012:role/ecs-mlops-preview
+environments:
+  ep-a:
+    stack: ecs-mlops-ep-a
+    template: cf_templates/create-ep-a.yaml
+    protected: true
+  ep-b:
+    template: ` + tpl + `
+    parameters: ` + params + `
+    image_parameter: ImageUri
+    preview:
+      stack: ep-b-pr-{pr}
+      host: pr-{pr}.preview.example.com
+      label: bug
+      priority_parameter: ListenerRulePriority
+      host_parameter: HostHeaderApi
+`
+}
+
+// previewJob is a pull_request job with stand-ins for GitHub and AWS.
+type previewJob struct {
+	env            map[string]string
+	gh             *previewtest.GitHub
+	cfn            *previewtest.CFN
+	ecr            *previewtest.ECR
+	elb            *previewtest.ELB
+	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
+	clock          clock.Clock
+	purposes       []config.Purpose // roles AWS clients were built for
+	stdout, stderr bytes.Buffer
+}
+
+func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "mlops.yml")
+	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	j := &previewJob{gh: previewtest.NewGitHub(), cfn: previewtest.NewCFN(), ecr: previewtest.NewECR("ecs-mlops/endpoint"), elb: previewtest.NewELB()}
+	t.Cleanup(j.gh.Close)
+	j.env = map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",
+		"GITHUB_SERVER_URL":   "https://github.com",
+		"GITHUB_RUN_ID":       "1234567",
+		"GITHUB_EVENT_NAME":   eventName,
+		"GITHUB_EVENT_PATH":   filepath.Join("testdata", eventFile),
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"GITHUB_TOKEN":        "ghs_previewtoken",
+		"MLOPS_CONFIG":        cfgPath,
+	}
+	return j
+}
+
+func (j *previewJob) run(t *testing.T, args ...string) int {
+	t.Helper()
+	e := NewTestEnv(&j.stdout, &j.stderr, j.env)
+	e.Clock = j.clock
+	if e.Clock == nil {
+		e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	}
+	e.Services.GitHub = func(func(string) string, string) (*github.Client, error) { return j.gh.Client(), nil }
+	e.Services.AWSConfig = func(_ context.Context, _ *config.Config, p config.Purpose) (aws.Config, error) {
+		j.purposes = append(j.purposes, p)
+		return aws.Config{Region: "eu-west-1"}, nil
+	}
+	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI {
+		if j.stackAPI != nil {
+			return j.stackAPI
+		}
+		return previewCFN{CFN: j.cfn}
+	}
+	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
+	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI { return j.elb }
+	return RunEnv(context.Background(), args, e)
+}
+
+// previewCFN offers the stand-in's stack reads and deletes as the full
+// CloudFormation client; teardown and gc need no more.
+type previewCFN struct {
+	stack.CloudFormationAPI
+	CFN *previewtest.CFN
+}
+
+func (c previewCFN) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	return c.CFN.DescribeStacks(ctx, in, o...)
+}
+
+func (c previewCFN) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
+	return c.CFN.DeleteStack(ctx, in, o...)
+}
+
+func (j *previewJob) file(t *testing.T, key string) string {
+	t.Helper()
+	b, err := os.ReadFile(j.env[key])
+	if errors.Is(err, os.ErrNotExist) {
+		return ""
+	}
+	must(t, err)
+	return string(b)
+}
+
+// Events that do not change a preview end green with the reason, before
+// any AWS client exists and without a GitHub write.
+func TestPreviewNothingToDo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		args       []string
+		event      string
+		permission string
+		want       string
+	}{
+		{"up on an unlabel", []string{"preview", "up"}, "pull_request.unlabeled.json", "", `nothing to do: label "bug" was removed from pull request #2; its preview is removed`},
+		{"down on a label", []string{"preview", "down"}, "pull_request.labeled.json", "write", `nothing to do: label "bug" was added to pull request #2`},
+		{"label by a read-only user", []string{"preview", "up"}, "pull_request.labeled.json", "read", `nothing to do: the label was added by Codertocat, whose permission is "read"; a preview starts only when a user with write access adds the label`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			j := newPreviewJob(t, previewConfig(t, ""), "pull_request", tt.event)
+			if tt.permission != "" {
+				j.gh.Permissions["Codertocat"] = tt.permission
+			}
+			if code := j.run(t, tt.args...); code != ExitOK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, j.stderr.String())
+			}
+			if got := strings.TrimSpace(j.stdout.String()); got != tt.want {
+				t.Errorf("stdout = %q, want %q", got, tt.want)
+			}
+			if !strings.Contains(j.file(t, "GITHUB_OUTPUT"), "skipped") {
+				t.Errorf("step outputs lack status skipped:\n%s", j.file(t, "GITHUB_OUTPUT"))
+			}
+			for _, c := range j.gh.Calls() {
+				if c.Method != "GET" {
+					t.Errorf("GitHub write %s %s", c.Method, c.Path)
+				}
+			}
+			if len(j.purposes) != 0 {
+				t.Errorf("AWS clients built for %v", j.purposes)
+			}
+		})
+	}
+}
+
+func TestPreviewBadInput(t *testing.T) {
+	t.Parallel()
+	badParams := filepath.Join(t.TempDir(), "params.json")
+	must(t, os.WriteFile(badParams, []byte(`[{"ParameterKey": "ListenerPriority", "ParameterValue": "7"}]`), 0o644))
+	tests := []struct {
+		name  string
+		cfg   string
+		args  []string
+		unset string
+		code  int
+		want  string
+	}{
+		{"missing config", "", []string{"preview", "up"}, "", ExitUsage, "config file not found"},
+		{"no preview section", "region: eu-west-1\nenvironments:\n  ep-a:\n    stack: ep-a\n    template: a.yaml\n", []string{"preview", "down"}, "", ExitOK, ""},
+		{"no token", previewConfig(t, ""), []string{"preview", "up"}, "GITHUB_TOKEN", ExitUsage, "no GitHub token"},
+		{"bad pr", previewConfig(t, ""), []string{"preview", "down", "--pr", "x"}, "", ExitUsage, `mlops preview down: pr "x" is not a pull request number`},
+		{"up by pr without sha", previewConfig(t, ""), []string{"preview", "up", "--pr", "3"}, "", ExitUsage, "mlops preview up: --pr 3 needs --sha, the commit to deploy"},
+		{"unknown subcommand", previewConfig(t, ""), []string{"preview", "sideways"}, "", ExitUsage, `mlops preview: unknown subcommand "sideways"; use up, down or gc`},
+		{"parameter file with an unknown key", previewConfig(t, badParams), []string{"preview", "up"}, "", ExitUsage, "ListenerPriority"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			j := newPreviewJob(t, tt.cfg, "pull_request", "pull_request.labeled.json")
+			j.gh.Permissions["Codertocat"] = "write"
+			if tt.cfg == "" {
+				j.env["MLOPS_CONFIG"] = filepath.Join(t.TempDir(), "absent.yml")
+			}
+			delete(j.env, tt.unset)
+			code := j.run(t, tt.args...)
+			if code != tt.code || !strings.Contains(j.stderr.String()+j.stdout.String(), tt.want) {
+				t.Errorf("exit %d, want %d with %q; stdout:\n%s\nstderr:\n%s", code, tt.code, tt.want, j.stdout.String(), j.stderr.String())
+
+			}
+			for _, c := range j.gh.Calls() {
+				if c.Method != "GET" {
+					t.Errorf("GitHub write %s %s", c.Method, c.Path)
+				}
+			}
+		})
+	}
+}
+
+func TestPreviewDownCommand(t *testing.T) {
+	t.Parallel()
+	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
+	j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
+	j.ecr.Push("pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+	j.ecr.Push("pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+	if code := j.run(t, "preview", "down"); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	if got, want := strings.TrimSpace(j.stdout.String()), "Removed stack ep-b-pr-2, 1 image(s) and 0 deployment(s)."; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
+	}
+	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
+		t.Error("stack ep-b-pr-2 still exists")
+	}
+	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags()); diff != "" {
+		t.Errorf("images left (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]config.Purpose{config.PurposePreview}, j.purposes); diff != "" {
+		t.Errorf("roles assumed (-want +got):\n%s", diff)
+	}
+	// Again: already gone, still green.
+	j.stdout.Reset()
+	if code := j.run(t, "preview", "down"); code != ExitOK {
+		t.Fatalf("second run exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	if got, want := strings.TrimSpace(j.stdout.String()), "The preview ep-b-pr-2 was already gone; nothing to remove."; got != want {
+		t.Errorf("second run stdout = %q, want %q", got, want)
+	}
+}
+
+func TestPreviewGCCommand(t *testing.T) {
+	t.Parallel()
+	j := newPreviewJob(t, previewConfig(t, ""), "schedule", "push.0.json")
+	for _, n := range []string{"5", "6"} {
+		j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
+	}
+	j.gh.PRStates = map[int]string{5: "closed", 6: "open"}
+	if code := j.run(t, "preview", "gc"); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	want := "PR  Stack      Action   Reason\n#5  ep-b-pr-5  removed  pull request is closed\n#6  ep-b-pr-6  kept     pull request is open\n"
+	if diff := cmp.Diff(want, j.stdout.String()); diff != "" {
+		t.Errorf("stdout (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(j.file(t, "GITHUB_STEP_SUMMARY"), "| #5 | ep-b-pr-5 | removed | pull request is closed |") {
+		t.Errorf("summary:\n%s", j.file(t, "GITHUB_STEP_SUMMARY"))
+	}
+}
+
+// TestPreviewUpCommand runs preview up on a labelled pull request through
+// the real deploy engine (on the CloudFormation stand-in) and the real probe
+// runner against a live endpoint, and checks what a user sees.
+func TestPreviewUpCommand(t *testing.T) {
+	t.Parallel()
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	t.Cleanup(endpoint.Close)
+	cases, err := filepath.Abs("testdata/preview/ping.yaml")
+	must(t, err)
+	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
+	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
+	j.gh.Permissions["Codertocat"] = "write"
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfn := stacktest.New(clk)
+	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
+	cfn.OutputValues = map[string]string{"HttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
+	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
+	must(t, err)
+	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	j.elb.AddListener(listener)
+	for _, p := range []int{1, 2, 101} { // 101 is PR 2's first choice
+		if _, err := j.elb.CreateRule(listener, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.stackAPI = cfn
+	j.clock = clk
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
+	if code := j.run(t, "preview", "up", "--image", image); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	if got := strings.TrimSpace(j.stdout.String()); got != endpoint.URL {
+		t.Errorf("stdout = %q, want the preview URL %s", got, endpoint.URL)
+	}
+	st, err := cfn.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String("ep-b-pr-2")})
+	must(t, err)
+	got := map[string]string{}
+	for _, p := range st.Stacks[0].Parameters {
+		got[*p.ParameterKey] = *p.ParameterValue
+	}
+	for _, tg := range st.Stacks[0].Tags {
+		got["tag "+*tg.Key] = *tg.Value
+	}
+	want := map[string]string{
+		"BaseStackName": "ecs-mlops-ep-a", "HostHeaderApi": "pr-2.preview.example.com", "ListenerRulePriority": "102", "ImageUri": image,
+		"tag mlops:preview": "true", "tag mlops:pr": "2", "tag mlops:environment": "ep-b", "tag mlops:commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stack parameters and tags (-want +got):\n%s", diff)
+	}
+	var states []string
+	for _, c := range j.gh.Calls() {
+		if c.Method == "POST" && strings.HasSuffix(c.Path, "/statuses") {
+			states = append(states, fmt.Sprint(c.Body["state"], " ", c.Body["environment_url"]))
+		}
+	}
+	if diff := cmp.Diff([]string{"in_progress <nil>", "success " + endpoint.URL}, states); diff != "" {
+		t.Errorf("deployment statuses (-want +got):\n%s", diff)
+	}
+	out := j.file(t, "GITHUB_OUTPUT")
+	for _, w := range []string{"status<<", "success", "url<<", endpoint.URL, "stack<<", "ep-b-pr-2"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("step outputs lack %q:\n%s", w, out)
+		}
+	}
+	if s := j.file(t, "GITHUB_STEP_SUMMARY"); !strings.Contains(s, "### ✅ Preview `ep-b-pr-2` is up — the endpoint test passed") {
+		t.Errorf("summary:\n%s", s)
+	}
+}

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/prcomment"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+)
+
+// previewCommentKey marks the one preview comment per pull request.
+const previewCommentKey = "preview"
+
+// previewLifecycle wires the GitHub side; AWS comes later (wirePreviewAWS),
+// only once the event has been found to change the preview.
+func (e *Env) previewLifecycle(_ context.Context, run *previewRun) *preview.Lifecycle {
+	p := run.env.Preview
+	run.life = &preview.Lifecycle{
+		Env:            run.env,
+		GitHub:         run.gh,
+		Commenter:      &prCommenter{gh: run.gh, token: e.previewToken(), link: report.RunURL(e.Getenv), logf: e.Action.Logf},
+		Clock:          e.Clock,
+		Log:            e.Action.Logf,
+		ListenerStack:  run.cfg.BaseEnv().Stack,
+		ListenerOutput: p.ListenerOutput,
+		RunURL:         report.RunURL(e.Getenv),
+		RepoURL:        report.RepoURL(e.Getenv),
+	}
+	return run.life
+}
+
+func (e *Env) previewToken() string {
+	if t := e.Action.Input("github-token"); t != "" {
+		return t
+	}
+	return e.Getenv("GITHUB_TOKEN")
+}
+
+// previewCheck is the preview environment's template and parameter file,
+// validated offline with the values a preview derives.
+type previewCheck struct {
+	tpl    *stack.Template
+	file   *stack.ParamFile
+	suites []*probe.Suite // endpoint test cases
+}
+
+// checkPreviewDeploy reads and checks the template and parameter file before
+// any write, with the priority, host and image a preview will pass.
+func (e *Env) checkPreviewDeploy(run *previewRun, img string) (*previewCheck, error) {
+	env := run.env
+	tpl, err := stack.ReadTemplate(env.Template)
+	if err != nil {
+		return nil, fault.Usage(err)
+	}
+	c := &previewCheck{tpl: tpl}
+	if env.Parameters != "" {
+		if c.file, err = stack.ReadParamFile(env.Parameters); err != nil {
+			return nil, fault.Usage(err)
+		}
+	}
+	names, err := preview.NamesFor(env, run.pr)
+	if err != nil {
+		return nil, fault.Usage(err)
+	}
+	if img == "" {
+		img = run.cfg.Image.Repository + ":" + names.ImageTag(run.sha)
+	}
+	params := map[string]string{env.Preview.PriorityParameter: strconv.Itoa(preview.DefaultPriorityBase)}
+	if env.Preview.HostParameter != "" {
+		params[env.Preview.HostParameter] = names.Host
+	}
+	if _, err := c.resolve(env, img, params); err != nil {
+		return nil, fault.Usage(err)
+	}
+	files, err := caseFiles(nil, env)
+	if err != nil {
+		return nil, err
+	}
+	if c.suites, err = probe.LoadFiles(files); err != nil {
+		return nil, fault.Usage(err)
+	}
+	return c, nil
+}
+
+func (c *previewCheck) resolve(env *config.Environment, img string, params map[string]string) (*stack.Params, error) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	overrides := make([]string, 0, len(keys))
+	for _, k := range keys {
+		overrides = append(overrides, k+"="+params[k])
+	}
+	return stack.Resolve(stack.Inputs{Template: c.tpl, File: c.file, Image: img, ImageParam: env.ImageParameter, Overrides: overrides})
+}
+
+// wirePreviewAWS gives the lifecycle its AWS clients, with the role the
+// preview environment deploys with. check is nil for teardown and gc.
+func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview.Lifecycle, check *previewCheck) error {
+	awsCfg, err := e.Services.AWSConfig(ctx, run.cfg, run.env.RoleFor())
+	if err != nil {
+		return err
+	}
+	life.Stacks = &preview.Stacks{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock}
+	life.Allocator = &preview.Allocator{ELB: e.Services.ListenerRules(awsCfg)}
+	if repo := run.cfg.Image.Repository; repo != "" {
+		life.Images = &preview.Images{ECR: e.Services.ECRImages(awsCfg), Repository: repo}
+	}
+	if check == nil {
+		return nil
+	}
+	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
+		Bucket: run.cfg.Artifacts.Bucket, Prefix: run.cfg.Artifacts.Prefix, Region: awsCfg.Region}
+	if len(check.tpl.Body) > stack.MaxTemplateBody {
+		d.S3 = e.Services.TemplateUploader(awsCfg)
+	}
+	// Success means the preview's ECS service rolled out and its targets
+	// are healthy, as for any deploy.
+	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
+	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: probe.NewClient(), Clock: e.Clock, Logf: e.Action.Logf}}
+	life.Builder = &imageBuilder{cfg: run.cfg, b: &image.Builder{ECR: e.Services.ECR(awsCfg), Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}}
+	return nil
+}
+
+// stackDeployer deploys a preview stack with the change-set engine.
+type stackDeployer struct {
+	d     *stack.Deployer
+	check *previewCheck
+	env   *config.Environment
+	sha   string
+}
+
+func (s *stackDeployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[string]string, error) {
+	p, err := s.check.resolve(s.env, req.Image, req.Parameters)
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{"mlops:environment": req.Environment, "mlops:commit": s.sha}
+	for k, v := range req.Tags {
+		tags[k] = v
+	}
+	res, err := s.d.Deploy(ctx, stack.Request{Stack: req.Stack, Template: s.check.tpl, Params: p, Tags: tags, Commit: s.sha})
+	if err != nil {
+		return nil, err
+	}
+	return res.OutputMap(), nil
+}
+
+// probeTester runs the environment's endpoint test cases against a preview.
+type probeTester struct {
+	suites []*probe.Suite
+	runner *probe.Runner
+}
+
+func (p *probeTester) Test(ctx context.Context, t preview.TestTarget) ([]report.CaseResult, error) {
+	target, err := probe.ParseTarget(t.URL, "")
+	if err != nil {
+		return nil, err
+	}
+	return p.runner.Run(ctx, target, p.suites).Cases, nil
+}
+
+// imageBuilder builds and pushes the preview's image.
+type imageBuilder struct {
+	cfg *config.Config
+	b   *image.Builder
+}
+
+func (ib *imageBuilder) Build(ctx context.Context, tag string) (string, error) {
+	ctxDir := ib.cfg.Image.Context
+	if ctxDir == "" {
+		ctxDir = "."
+	}
+	res, err := ib.b.Build(ctx, image.Request{Repository: ib.cfg.Image.Repository, Tag: tag, Context: ctxDir,
+		Dockerfile: ib.cfg.Image.Dockerfile, Platform: ib.cfg.Image.Platform, Push: true})
+	if err != nil {
+		return "", err
+	}
+	return res.Ref(), nil
+}
+
+// prCommenter upserts the preview's sticky comment.
+type prCommenter struct {
+	gh    *preview.GitHub
+	token string
+	link  string
+	logf  func(string, ...any)
+
+	once   sync.Once
+	author prcomment.Author
+	err    error
+}
+
+func (c *prCommenter) Comment(ctx context.Context, pr int, body string) error {
+	c.once.Do(func() { c.author, c.err = prcomment.ResolveAuthor(ctx, c.gh.Client, c.token, "") })
+	if c.err != nil {
+		return c.err
+	}
+	_, err := prcomment.Upsert(ctx, c.gh.Client, prcomment.Target{Owner: c.gh.Owner, Repo: c.gh.Repo, PR: pr}, previewCommentKey, body,
+		prcomment.Options{Author: c.author, Link: c.link, Logf: c.logf})
+	return err
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const previewConfig = `region: eu-west-1
+environments:
+  ep-a:
+    stack: ecs-mlops-ep-a
+    template: a.yaml
+    protected: true
+  ep-c:
+    stack: ecs-mlops-ep-c
+    template: c.yaml
+  ep-b:
+    template: b.yaml
+    preview:
+      stack: ep-b-pr-{pr}
+      host: pr-{pr}.preview.example.com
+      label: deploy-preview
+      priority_parameter: ListenerRulePriority
+`
+
+func TestPreviewBase(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		extra string
+		want  string
+	}{
+		{"protected environment by default", "", "ep-a"},
+		{"named base", "      base: ep-c\n", "ep-c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse("mlops.yml", []byte(previewConfig+tt.extra))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.BaseEnv(); got == nil || got.Name != tt.want {
+				t.Errorf("BaseEnv = %+v, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPreviewBaseProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		extra string
+		want  string
+	}{
+		{"unknown base", "      base: ep-z\n", `mlops.yml:17: environments.ep-b.preview.base: "ep-z" is not a non-preview environment; name the environment whose stack previews join, e.g. ep-a`},
+		{"base is the preview itself", "      base: ep-b\n", `mlops.yml:17: environments.ep-b.preview.base: "ep-b" is not a non-preview environment; name the environment whose stack previews join, e.g. ep-a`},
+		{"bad output name", "      listener_output: Https-Listener\n", `mlops.yml:17: environments.ep-b.preview.listener_output: "Https-Listener" is not a CloudFormation output name (letters and digits)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("mlops.yml", []byte(previewConfig+tt.extra))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,125 @@
+package preview_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/report"
+)
+
+const (
+	listenerARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
+	runURL      = "https://github.com/octo/models/actions/runs/42"
+	sha         = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+	registry    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+)
+
+// rig is one repository with endpoint A deployed and every stand-in wired
+// into a Lifecycle.
+type rig struct {
+	cfn       *previewtest.CFN
+	elb       *previewtest.ELB
+	ecr       *previewtest.ECR
+	gh        *previewtest.GitHub
+	deployer  *previewtest.Deployer
+	commenter *previewtest.Commenter
+	tester    *previewtest.Tester
+	life      *preview.Lifecycle
+	logs      []string
+}
+
+func previewEnv() *config.Environment {
+	return &config.Environment{
+		Name:           "ep-b",
+		Template:       "cf_templates/add-ep-b.yaml",
+		ImageParameter: "ImageUri",
+		Preview: &config.Preview{
+			Stack:             "ep-b-pr-{pr}",
+			Host:              "pr-{pr}.preview.example.com",
+			Label:             "deploy-preview",
+			PriorityParameter: "ListenerRulePriority",
+			HostParameter:     "HostHeaderApi",
+		},
+	}
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{
+		cfn:       previewtest.NewCFN(),
+		elb:       previewtest.NewELB(),
+		ecr:       previewtest.NewECR("ecs-mlops"),
+		gh:        previewtest.NewGitHub(),
+		commenter: &previewtest.Commenter{},
+		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
+	}
+	t.Cleanup(r.gh.Close)
+	r.cfn.Put(previewtest.StackSpec{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
+	r.elb.AddListener(listenerARN)
+	// Endpoint A's and B's own rules.
+	for _, p := range []int{1, 2} {
+		if _, err := r.elb.CreateRule(listenerARN, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.deployer = &previewtest.Deployer{CFN: r.cfn, ELB: r.elb, Listener: listenerARN, PriorityParameter: "ListenerRulePriority"}
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	r.life = &preview.Lifecycle{
+		Env:            previewEnv(),
+		Stacks:         &preview.Stacks{CFN: r.cfn, Clock: clk},
+		Allocator:      &preview.Allocator{ELB: r.elb},
+		Images:         &preview.Images{ECR: r.ecr, Repository: "ecs-mlops"},
+		GitHub:         &preview.GitHub{Client: r.gh.Client(), Owner: "octo", Repo: "models"},
+		Deployer:       r.deployer,
+		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry},
+		Tester:         r.tester,
+		Commenter:      r.commenter,
+		Clock:          clk,
+		Log:            func(f string, a ...any) { t.Logf(f, a...) },
+		ListenerStack:  "ep-a",
+		ListenerOutput: "HttpsListenerArn",
+		RunURL:         runURL,
+		RepoURL:        "https://github.com/octo/models",
+	}
+	return r
+}
+
+// writes returns the recorded GitHub calls that changed something.
+func (r *rig) writes() []previewtest.Call {
+	var out []previewtest.Call
+	for _, c := range r.gh.Calls() {
+		if c.Method != "GET" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v; run go test -update to create it", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}

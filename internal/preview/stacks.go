@@ -1,0 +1,139 @@
+package preview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+)
+
+// CloudFormationAPI is the part of CloudFormation the preview lifecycle reads and deletes with.
+type CloudFormationAPI interface {
+	DescribeStacks(ctx context.Context, params *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	DeleteStack(ctx context.Context, params *cloudformation.DeleteStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+}
+
+// Stack is what the lifecycle needs to know about one stack.
+type Stack struct {
+	Name       string
+	Status     string
+	Tags       map[string]string
+	Parameters map[string]string
+	Outputs    map[string]string
+}
+
+// Stacks reads, lists and deletes preview stacks.
+type Stacks struct {
+	CFN   CloudFormationAPI
+	Clock clock.Clock
+	// DeleteTimeout bounds the wait for a stack deletion (default 30 min).
+	DeleteTimeout time.Duration
+}
+
+// Get returns the stack, or nil when it does not exist.
+func (s *Stacks) Get(ctx context.Context, name string) (*Stack, error) {
+	out, err := s.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if isNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe stack %q: %w", name, err)
+	}
+	if len(out.Stacks) == 0 || out.Stacks[0].StackStatus == types.StackStatusDeleteComplete {
+		return nil, nil
+	}
+	return toStack(out.Stacks[0]), nil
+}
+
+// Previews lists every live stack tagged mlops:preview=true, keyed by its
+// mlops:pr number, with the SDK's paginator.
+func (s *Stacks) Previews(ctx context.Context) (map[int]*Stack, error) {
+	found := map[int]*Stack{}
+	p := cloudformation.NewDescribeStacksPaginator(s.CFN, &cloudformation.DescribeStacksInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list stacks: %w", err)
+		}
+		for _, st := range page.Stacks {
+			if st.StackStatus == types.StackStatusDeleteComplete {
+				continue
+			}
+			stk := toStack(st)
+			n, err := strconv.Atoi(stk.Tags[TagPR])
+			if stk.Tags[TagPreview] != "true" || err != nil || n <= 0 {
+				continue
+			}
+			found[n] = stk
+		}
+	}
+	return found, nil
+}
+
+// Delete deletes the stack and waits until it is gone. A stack that is
+// already gone is not an error.
+func (s *Stacks) Delete(ctx context.Context, name string) error {
+	if _, err := s.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)}); err != nil && !isNotExist(err) {
+		return fmt.Errorf("delete stack %q: %w", name, err)
+	}
+	timeout := s.DeleteTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Minute
+	}
+	deadline := s.Clock.Now().Add(timeout)
+	wait := time.Second
+	for {
+		st, err := s.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case st == nil:
+			return nil
+		case st.Status == string(types.StackStatusDeleteFailed):
+			return fmt.Errorf("delete stack %q: DELETE_FAILED; see its events in the CloudFormation console, then run mlops preview down again", name)
+		case !s.Clock.Now().Before(deadline):
+			return fmt.Errorf("delete stack %q: still %s after %s", name, st.Status, timeout)
+		}
+		if err := s.Clock.Sleep(ctx, wait); err != nil {
+			return fmt.Errorf("delete stack %q: %w", name, err)
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func toStack(st types.Stack) *Stack {
+	s := &Stack{
+		Name:       aws.ToString(st.StackName),
+		Status:     string(st.StackStatus),
+		Tags:       map[string]string{},
+		Parameters: map[string]string{},
+		Outputs:    map[string]string{},
+	}
+	for _, t := range st.Tags {
+		s.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	for _, p := range st.Parameters {
+		s.Parameters[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	for _, o := range st.Outputs {
+		s.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return s
+}
+
+// isNotExist matches CloudFormation's answer for an absent stack:
+// ValidationError "Stack with id <name> does not exist".
+func isNotExist(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "ValidationError" && strings.Contains(api.ErrorMessage(), "does not exist")
+}
