@@ -71,8 +71,8 @@ func newRig(t *testing.T) *rig {
 			t.Fatal(err)
 		}
 	}
-	r.deployer = &previewtest.Deployer{CFN: r.cfn, ELB: r.elb, Listener: listenerARN, PriorityParameter: "ListenerRulePriority"}
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	r.deployer = &previewtest.Deployer{CFN: r.cfn, ELB: r.elb, Listener: listenerARN, PriorityParameter: "ListenerRulePriority", Clock: clk, Took: 3*time.Minute + 12*time.Second}
 	r.life = &preview.Lifecycle{
 		Env:            previewEnv(),
 		Stacks:         &preview.Stacks{CFN: r.cfn, Clock: clk},
@@ -80,7 +80,7 @@ func newRig(t *testing.T) *rig {
 		Images:         &preview.Images{ECR: r.ecr, Repository: "ecs-mlops"},
 		GitHub:         &preview.GitHub{Client: r.gh.Client(), Owner: "octo", Repo: "models"},
 		Deployer:       r.deployer,
-		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry},
+		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Clock: clk, Took: 48 * time.Second},
 		Tester:         r.tester,
 		Commenter:      r.commenter,
 		Clock:          clk,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -47,7 +48,7 @@ func TestUpCreatesPreview(t *testing.T) {
 		Commit: sha, Image: image, RunURL: runURL,
 		Outputs: map[string]string{"ServiceName": "ep-b-pr-2", "ListenerRuleArn": listenerARN + "/rule/3"},
 		Cases:   r.tester.Cases,
-		Timings: []report.Timing{{Phase: "build"}, {Phase: "deploy"}, {Phase: "test"}},
+		Timings: []report.Timing{{Phase: "build", Duration: 48 * time.Second}, {Phase: "deploy", Duration: 3*time.Minute + 12*time.Second}, {Phase: "test"}},
 	}
 	if diff := cmp.Diff(wantResult, *res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)

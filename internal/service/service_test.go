@@ -117,3 +117,12 @@ func TestVerifyWithoutServices(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestVerifySurvivesThrottling(t *testing.T) {
+	t.Parallel()
+	f := newFixture(servicetest.Rollout{After: 20 * time.Second}, servicetest.Health{After: 5 * time.Second})
+	f.ecs.Throttle(10)
+	if err := f.c.Verify(context.Background(), target(10*time.Minute)); err != nil {
+		t.Fatalf("Verify after 10 throttles: %v", err)
+	}
+}

@@ -30,6 +30,17 @@ func (e Event) String() string {
 	return strings.TrimRight(fmt.Sprintf("%7s  %-36s %-24s %-42s %s", "+"+e.Elapsed.Round(time.Second).String(), e.Status, e.LogicalID, e.Type, e.Reason), " ")
 }
 
+// clockSkew is how far the runner's clock may be ahead of CloudFormation's:
+// events are read back this far before the operation's start, so a fast
+// local clock cannot hide the first events. Which of them belong to this
+// operation is then decided by client request token.
+const clockSkew = 5 * time.Minute
+
+// statusCheck is how long the event stream may stay quiet before the
+// stack's status is read directly, in case the last event is late or was
+// missed; it costs about two calls a minute during a long wait.
+const statusCheck = 30 * time.Second
+
 // errDeadline is returned by waitStack when the deadline passes first.
 var errDeadline = errors.New("deadline passed")
 
@@ -71,7 +82,7 @@ func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err erro
 			return nil, false, fmt.Errorf("read events of stack %q: %w", s.stack, err)
 		}
 		for _, e := range out.StackEvents {
-			if s.seen[aws.ToString(e.EventId)] || aws.ToTime(e.Timestamp).Before(s.since) {
+			if s.seen[aws.ToString(e.EventId)] || aws.ToTime(e.Timestamp).Before(s.since.Add(-clockSkew)) {
 				done = true
 				break
 			}
@@ -83,11 +94,11 @@ func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err erro
 	slices.Reverse(page)
 	for _, e := range page {
 		s.seen[aws.ToString(e.EventId)] = true
-		if !s.ours(aws.ToString(e.ClientRequestToken)) {
+		if !s.ours(aws.ToString(e.ClientRequestToken), aws.ToTime(e.Timestamp)) {
 			continue
 		}
 		ev := Event{
-			ID: aws.ToString(e.EventId), Time: aws.ToTime(e.Timestamp), Elapsed: aws.ToTime(e.Timestamp).Sub(s.since),
+			ID: aws.ToString(e.EventId), Time: aws.ToTime(e.Timestamp), Elapsed: max(aws.ToTime(e.Timestamp).Sub(s.since), 0),
 			LogicalID: aws.ToString(e.LogicalResourceId), PhysicalID: aws.ToString(e.PhysicalResourceId),
 			Type: aws.ToString(e.ResourceType), Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason),
 		}
@@ -97,8 +108,14 @@ func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err erro
 	return fresh, false, nil
 }
 
-func (s *streamer) ours(token string) bool {
-	return len(s.tokens) == 0 || token == "" || slices.Contains(s.tokens, token)
+// ours tells this operation's events from others': by client request
+// token where the event has one (so the runner's clock does not matter),
+// else by time.
+func (s *streamer) ours(token string, at time.Time) bool {
+	if token != "" && len(s.tokens) > 0 {
+		return slices.Contains(s.tokens, token)
+	}
+	return !at.Before(s.since)
 }
 
 // stackStatus returns the stack's status if ev is the stack's own event.
@@ -127,7 +144,7 @@ func IsSuccess(s types.StackStatus) bool {
 // disappears: DELETE_COMPLETE) and returns it. At the deadline it returns
 // errDeadline with the status so far.
 func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Time) (types.StackStatus, error) {
-	interval := pollMin
+	interval, quietSince := pollMin, d.Clock.Now()
 	last := types.StackStatus("")
 	for {
 		fresh, gone, err := s.poll(ctx)
@@ -147,9 +164,21 @@ func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Tim
 			return last, nil
 		}
 		if len(fresh) > 0 {
-			interval = pollMin
+			interval, quietSince = pollMin, d.Clock.Now()
 		} else {
 			interval = nextPoll(interval)
+		}
+		if d.Clock.Now().Sub(quietSince) >= statusCheck {
+			quietSince = d.Clock.Now()
+			if st, err := d.describe(ctx, s.stack); err != nil {
+				return last, err
+			} else if st == nil {
+				return types.StackStatusDeleteComplete, nil
+			} else if last != "" && IsTerminal(st.StackStatus) {
+				// This operation's start was seen, so a terminal status now is its end.
+				d.report().Printf("stack %s is %s (read from the stack; its last event was not seen)", s.stack, st.StackStatus)
+				return st.StackStatus, nil
+			}
 		}
 		if !d.Clock.Now().Before(deadline) {
 			return last, errDeadline

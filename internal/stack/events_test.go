@@ -84,3 +84,36 @@ func containsRun(xs, run []time.Duration) bool {
 	}
 	return false
 }
+
+// TestEventsWithFastRunnerClock: the runner's clock 90 s ahead of
+// CloudFormation's must not hide this deploy's first events.
+func TestEventsWithFastRunnerClock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.cf.Skew = 90 * time.Second
+	seed(t, w, types.StackStatusUpdateComplete)
+	res, err := w.d.Deploy(context.Background(), request(t, "DesiredCount=2"))
+	if err != nil {
+		t.Fatalf("Deploy: %v\n%s", err, w.log)
+	}
+	if len(res.Events) == 0 || res.Events[0].Reason != "User Initiated" || res.Events[0].Status != "UPDATE_IN_PROGRESS" {
+		t.Errorf("first event %+v, want the stack's UPDATE_IN_PROGRESS User Initiated", res.Events)
+	}
+}
+
+// TestMissedFinalEvent: when the stack's last event never shows, its status
+// is read from the stack after a quiet half minute.
+func TestMissedFinalEvent(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.cf.LoseFinalEvent = true
+	seed(t, w, types.StackStatusUpdateComplete)
+	res, err := w.d.Deploy(context.Background(), request(t, "DesiredCount=2"))
+	if err != nil {
+		t.Fatalf("Deploy: %v\n%s", err, w.log)
+	}
+	if res.Status != "UPDATE_COMPLETE" {
+		t.Errorf("status %s", res.Status)
+	}
+	mustContain(t, "log", w.log.String(), "stack ep-a is UPDATE_COMPLETE (read from the stack; its last event was not seen)")
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -67,4 +68,24 @@ func TestPlanNoChanges(t *testing.T) {
 		t.Fatalf("NoChanges %v, err %v", res.NoChanges, err)
 	}
 	golden(t, "plan-nochanges.md.golden", stack.PlanMarkdown("ep-a", res))
+}
+
+func TestDestructiveChanges(t *testing.T) {
+	t.Parallel()
+	changes := []stack.Change{
+		{Action: "Modify", LogicalID: "Repo", Type: "AWS::ECR::Repository", Replacement: "True"},
+		{Action: "Remove", LogicalID: "Bucket", Type: "AWS::S3::Bucket"},
+		{Action: "Modify", LogicalID: "Weights", Type: "AWS::EFS::FileSystem", Replacement: "Conditional"},
+		{Action: "Modify", LogicalID: "Logs", Type: "AWS::S3::Bucket", Replacement: "False"},
+		{Action: "Modify", LogicalID: "Task", Type: "AWS::ECS::TaskDefinition", Replacement: "True"},
+		{Action: "Remove", LogicalID: "Rule", Type: "AWS::ElasticLoadBalancingV2::ListenerRule"},
+		{Action: "Add", LogicalID: "NewBucket", Type: "AWS::S3::Bucket"},
+	}
+	var got []string
+	for _, c := range stack.Destructive(changes) {
+		got = append(got, c.LogicalID)
+	}
+	if diff := cmp.Diff([]string{"Repo", "Bucket", "Weights"}, got); diff != "" {
+		t.Errorf("Destructive (-want +got):\n%s", diff)
+	}
 }

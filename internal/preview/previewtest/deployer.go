@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
 
@@ -23,6 +25,9 @@ type Deployer struct {
 	PriorityParameter string
 	// Fail makes every deploy fail with this error.
 	Fail error
+	// Clock and Took make each deploy take time, as timings show it.
+	Clock clock.Clock
+	Took  time.Duration
 
 	mu       sync.Mutex
 	rules    map[string]string // stack → rule ARN
@@ -32,7 +37,12 @@ type Deployer struct {
 var _ preview.Deployer = (*Deployer)(nil)
 
 // Deploy creates or updates the stack and its listener rule.
-func (d *Deployer) Deploy(_ context.Context, req preview.DeployRequest) (map[string]string, error) {
+func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[string]string, error) {
+	if d.Clock != nil {
+		if err := d.Clock.Sleep(ctx, d.Took); err != nil {
+			return nil, err
+		}
+	}
 	d.mu.Lock()
 	d.Requests = append(d.Requests, req)
 	if d.rules == nil {

@@ -3,7 +3,9 @@ package previewtest
 import (
 	"context"
 	"sync"
+	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
@@ -54,12 +56,20 @@ func (t *Tester) Test(_ context.Context, target preview.TestTarget) ([]report.Ca
 type Builder struct {
 	ECR      *ECR
 	Registry string // e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+	// Clock and Took make each build take time.
+	Clock clock.Clock
+	Took  time.Duration
 }
 
 var _ preview.Builder = (*Builder)(nil)
 
 // Build pushes tag and returns the image URI.
-func (b *Builder) Build(_ context.Context, tag string) (string, error) {
+func (b *Builder) Build(ctx context.Context, tag string) (string, error) {
+	if b.Clock != nil {
+		if err := b.Clock.Sleep(ctx, b.Took); err != nil {
+			return "", err
+		}
+	}
 	b.ECR.Push(tag)
 	return b.Registry + "/" + b.ECR.Repo + ":" + tag, nil
 }

@@ -37,9 +37,27 @@ type ECS struct {
 	Default Rollout            // for services without an entry in Rollouts
 	Rollout map[string]Rollout // by service name
 
-	mu       sync.Mutex
-	services map[string]*fakeService // by ARN
-	calls    []string
+	mu        sync.Mutex
+	services  map[string]*fakeService // by ARN
+	calls     []string
+	throttles int
+}
+
+// Throttle makes the next n calls fail with ThrottlingException: Rate exceeded.
+func (e *ECS) Throttle(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttles = n
+}
+
+// call records op and applies throttling; the caller holds the lock.
+func (e *ECS) call(op string) error {
+	e.calls = append(e.calls, op)
+	if e.throttles > 0 {
+		e.throttles--
+		return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded", Fault: smithy.FaultClient}
+	}
+	return nil
 }
 
 type fakeService struct {
@@ -132,7 +150,9 @@ func (s *fakeService) view(now time.Time) ecstypes.Service {
 func (e *ECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.calls = append(e.calls, "DescribeServices")
+	if err := e.call("DescribeServices"); err != nil {
+		return nil, err
+	}
 	if len(in.Services) > 10 {
 		return nil, &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "services can have at most 10 items."}
 	}
@@ -164,7 +184,9 @@ func (e *ECS) find(nameOrARN string) *fakeService {
 func (e *ECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.calls = append(e.calls, "ListTasks")
+	if err := e.call("ListTasks"); err != nil {
+		return nil, err
+	}
 	s := e.find(aws.ToString(in.ServiceName))
 	out := &ecs.ListTasksOutput{}
 	if s == nil || in.DesiredStatus != ecstypes.DesiredStatusStopped {
@@ -184,7 +206,9 @@ func (s *fakeService) taskARN(i int) string {
 func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.calls = append(e.calls, "DescribeTasks")
+	if err := e.call("DescribeTasks"); err != nil {
+		return nil, err
+	}
 	out := &ecs.DescribeTasksOutput{}
 	for _, s := range e.services {
 		for i, reason := range s.rollout.Stops {

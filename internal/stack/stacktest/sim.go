@@ -65,6 +65,9 @@ func (f *Fake) now() time.Time {
 
 func (f *Fake) stackEvent(st *fakeStack, status types.StackStatus, reason, token string) {
 	st.status, st.reason = status, reason
+	if f.LoseFinalEvent && stack.IsTerminal(status) && status != types.StackStatusReviewInProgress {
+		return
+	}
 	f.event(st, st.name, st.id, "AWS::CloudFormation::Stack", string(status), reason, token)
 	if status == types.StackStatusDeleteComplete {
 		delete(f.stacks, st.name)
@@ -75,7 +78,7 @@ func (f *Fake) event(st *fakeStack, logical, physical, typ, status, reason, toke
 	e := types.StackEvent{
 		EventId: aws.String(uuid(f.nextSeq())), StackId: aws.String(st.id), StackName: aws.String(st.name),
 		LogicalResourceId: aws.String(logical), PhysicalResourceId: aws.String(physical), ResourceType: aws.String(typ),
-		ResourceStatus: types.ResourceStatus(status), Timestamp: aws.Time(f.now()),
+		ResourceStatus: types.ResourceStatus(status), Timestamp: aws.Time(f.now().Add(-f.Skew)),
 	}
 	if reason != "" {
 		e.ResourceStatusReason = aws.String(reason)
