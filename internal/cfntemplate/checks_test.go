@@ -123,6 +123,20 @@ Resources:
 			want: []string{`t.yaml:6: Resources.Svc.Properties: properties do not match AWS::ECS::Service in the resource specification: json: cannot unmarshal object into Go struct field Properties.Properties.DesiredCount of type int`},
 		},
 		{
+			name: "a list whose entries all vanish with AWS::NoValue is not a dropped property",
+			src: `
+Conditions:
+  C: !Equals [a, b]
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: d
+      SecurityGroupIngress:
+        - !If [C, {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}, !Ref AWS::NoValue]
+`,
+		},
+		{
 			name: "required properties and unknown type",
 			src: `
 Resources:

@@ -232,7 +232,9 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
-// dropped lists the key paths of in that are absent from out.
+// dropped lists the key paths of in that are absent from out. An empty
+// list or mapping (e.g. every entry removed by AWS::NoValue) carries no
+// property, and omitempty rightly leaves it out.
 func dropped(in, out any, p string) []string {
 	switch in := in.(type) {
 	case map[string]any:
@@ -241,7 +243,9 @@ func dropped(in, out any, p string) []string {
 		for _, k := range sortedKeys(in) {
 			x, ok := o[k]
 			if !ok {
-				ds = append(ds, join(p, k))
+				if !empty(in[k]) {
+					ds = append(ds, join(p, k))
+				}
 				continue
 			}
 			ds = append(ds, dropped(in[k], x, join(p, k))...)
@@ -258,6 +262,16 @@ func dropped(in, out any, p string) []string {
 		return ds
 	}
 	return nil
+}
+
+func empty(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // missingRequired lists the paths of required fields of t absent in v: in
