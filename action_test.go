@@ -98,7 +98,7 @@ func TestRootActionBuildsOnceAndRuns(t *testing.T) {
 	goBin := filepath.Join(runtime.GOROOT(), "bin")
 	if _, stderr, code := bash(t, src, step(t, "action.yml", "Build mlops"), map[string]string{
 		"BIN": first["bin"], "HASH": first["hash"], "VERSION": "", "PATH": goBin + ":" + os.Getenv("PATH"),
-		"GOCACHE": goEnv(t, "GOCACHE"), "GOMODCACHE": goEnv(t, "GOMODCACHE"), "GOFLAGS": "-mod=mod",
+		"GOCACHE": goEnv(t, "GOCACHE"), "GOMODCACHE": goEnv(t, "GOMODCACHE"),
 	}); code != 0 {
 		t.Fatalf("build: exit %d: %s", code, stderr)
 	}
