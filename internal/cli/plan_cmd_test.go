@@ -87,5 +87,8 @@ func TestPlanOffline(t *testing.T) {
 	if strings.Contains(out, "s3cret-value") || strings.Contains(j.file(t, "summary"), "s3cret-value") {
 		t.Error("NoEcho value printed")
 	}
+	if !strings.Contains(j.stderr.String(), "::add-mask::s3cret-value") {
+		t.Errorf("NoEcho value not masked for the rest of the job:\n%s", j.stderr.String())
+	}
 	goldenFile(t, "plan-offline.golden", out)
 }

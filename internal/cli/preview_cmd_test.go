@@ -241,6 +241,9 @@ func TestPreviewDownCommand(t *testing.T) {
 	if got, want := strings.TrimSpace(j.stdout.String()), "Removed stack ep-b-pr-2, 1 image(s) and 0 deployment(s)."; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
+	if c := j.gh.Comments(2); len(c) != 1 || !strings.HasPrefix(c[0], "<!-- mlops:preview -->\n### 🗑️ Preview `ep-b-pr-2` was removed") {
+		t.Errorf("comments = %q, want the removal note", c)
+	}
 	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
@@ -349,5 +352,70 @@ func TestPreviewUpCommand(t *testing.T) {
 	}
 	if s := j.file(t, "GITHUB_STEP_SUMMARY"); !strings.Contains(s, "### ✅ Preview `ep-b-pr-2` is up — the endpoint test passed") {
 		t.Errorf("summary:\n%s", s)
+	}
+	// One sticky comment, edited from "deploying" to the result.
+	comments := j.gh.Comments(2)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments on the pull request, want 1: %q", len(comments), comments)
+	}
+	golden(t, "preview/up-comment.md.golden", strings.ReplaceAll(comments[0], endpoint.URL, "http://endpoint.test"))
+}
+
+// The repository's own preview environment passes the offline checks with
+// the parameters a preview derives: template, parameter file, the priority,
+// host and image parameters, and the endpoint test cases.
+func TestPreviewRepositoryConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../../.github/mlops.yml")
+	must(t, err)
+	env := *cfg.PreviewEnv()
+	env.Template = filepath.Join("../..", env.Template)
+	env.Parameters = filepath.Join("../..", env.Parameters)
+	var tests []string
+	for _, p := range env.Tests {
+		tests = append(tests, filepath.Join("../..", p))
+	}
+	env.Tests = tests
+	run := &previewRun{cfg: cfg, env: &env, pr: 42, sha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821"}
+	e := NewTestEnv(&bytes.Buffer{}, &bytes.Buffer{}, nil)
+	c, err := e.checkPreviewDeploy(run, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.resolve(&env, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:pr-42-ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+		map[string]string{env.Preview.PriorityParameter: "141", env.Preview.HostParameter: env.HostFor(42)})
+	must(t, err)
+	for k, want := range map[string]string{"ListenerRulePriority": "141", "HostHeaderApi": "pr-42.preview.example.com"} {
+		if got := p.Values[k]; got != want {
+			t.Errorf("parameter %s = %q, want %q", k, got, want)
+		}
+	}
+	if len(c.suites) == 0 {
+		t.Error("no endpoint test cases loaded")
+	}
+}
+
+// A fork's pull request gets the reason as a comment, and nothing else.
+func TestPreviewForkCommand(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/pull_request.labeled.json")
+	must(t, err)
+	fork := strings.Replace(string(data), `"full_name": "Codertocat/Hello-World"`, `"full_name": "forker/Hello-World"`, 1)
+	if fork == string(data) {
+		t.Fatal("fixture has no head repository full_name to replace")
+	}
+	path := filepath.Join(t.TempDir(), "fork.json")
+	must(t, os.WriteFile(path, []byte(fork), 0o644))
+	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "")
+	j.env["GITHUB_EVENT_PATH"] = path
+	if code := j.run(t, "preview", "up"); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	c := j.gh.Comments(2)
+	if len(c) != 1 || !strings.Contains(c[0], "### ⏭️ No preview for this pull request") || !strings.Contains(c[0], "comes from the fork forker/Hello-World") {
+		t.Errorf("comments = %q, want the fork notice", c)
+	}
+	if len(j.purposes) != 0 {
+		t.Errorf("AWS clients built for %v", j.purposes)
 	}
 }

@@ -79,6 +79,9 @@ func (e *Env) stackJob(ctx context.Context, cmd string, fs *flag.FlagSet, params
 	if err != nil {
 		return nil, fault.Usage(err)
 	}
+	for _, v := range p.Secrets() {
+		e.Action.Mask(v) // NoEcho values stay out of the whole job's log
+	}
 	if len(tpl.Body) > stack.MaxTemplateBody && cfg.Artifacts.Bucket == "" {
 		return nil, fault.Usagef("%s: template is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in %s so it can be uploaded", tpl.Path, len(tpl.Body), stack.MaxTemplateBody, cfg.Path)
 	}

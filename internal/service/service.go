@@ -150,9 +150,8 @@ func rolloutPending(svc ecstypes.Service) string {
 		if d.RolloutState != ecstypes.DeploymentRolloutStateCompleted || d.RunningCount < d.DesiredCount {
 			return fmt.Sprintf("rollout %s (%d/%d running)", d.RolloutState, d.RunningCount, d.DesiredCount)
 		}
-		if n := len(svc.Deployments); n > 1 {
-			return fmt.Sprintf("rollout COMPLETED, %d older deployment(s) draining", n-1)
-		}
+		// COMPLETED means ECS reached a steady state with the new tasks; older
+		// deployments still listed are draining connections, not serving.
 		return ""
 	}
 	return "no PRIMARY deployment"

@@ -258,31 +258,6 @@ func TestStatefulRemovalRefused(t *testing.T) {
 	}
 }
 
-func TestLargeTemplateGoesThroughS3(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	req := request(t)
-	big := string(req.Template.Body) + "\n# " + strings.Repeat("padding ", stack.MaxTemplateBody/8) + "\n"
-	tpl, err := stack.ParseTemplate("big.yaml", []byte(big))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Template = tpl
-	if _, err := w.d.Deploy(context.Background(), req); err != nil {
-		t.Fatalf("Deploy: %v\n%s", err, w.log)
-	}
-	keys := w.s3.Keys()
-	if len(keys) != 1 || !strings.HasPrefix(keys[0], "artifacts/templates/ep-a/") {
-		t.Errorf("uploaded %v", keys)
-	}
-	w.d.S3 = nil
-	w2 := newWorld(t)
-	w2.d.Bucket = ""
-	if _, err := w2.d.Deploy(context.Background(), req); err == nil || !strings.Contains(err.Error(), "artifacts.bucket") {
-		t.Errorf("without a bucket: %v", err)
-	}
-}
-
 func TestTenThrottlesSurvived(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

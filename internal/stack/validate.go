@@ -39,6 +39,17 @@ func (p *Params) Display(key string) string {
 	return p.Values[key]
 }
 
+// Secrets returns the values of NoEcho parameters, for log masking.
+func (p *Params) Secrets() []string {
+	var out []string
+	for _, k := range p.Keys() {
+		if p.noEcho[k] && p.Values[k] != "" {
+			out = append(out, p.Values[k])
+		}
+	}
+	return out
+}
+
 // Keys returns the parameter names, sorted.
 func (p *Params) Keys() []string { return sortedKeys(p.Values) }
 

@@ -34,7 +34,15 @@ type GitHub struct {
 	// PRStates maps a PR number to "open" or "closed"; absent → 404.
 	PRStates map[int]string
 	// PerPage caps list pages, so tests see Link-header paging.
-	PerPage int
+	PerPage  int
+	comments []*comment
+}
+
+// comment is an issue comment, written by the Actions bot.
+type comment struct {
+	ID    int64  `json:"id"`
+	Body  string `json:"body"`
+	Issue int    `json:"-"`
 }
 
 type deployment struct {
@@ -97,6 +105,8 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(w, http.StatusOK, map[string]any{"permission": p, "user": map[string]string{"login": rest[1]}})
+	case len(rest) >= 3 && rest[0] == "issues":
+		g.serveComments(w, r, parts[1]+"/"+parts[2], rest[1:], body)
 	case r.Method == http.MethodGet && len(rest) == 2 && rest[0] == "pulls":
 		n, _ := strconv.Atoi(rest[1])
 		s, ok := g.PRStates[n]
@@ -171,4 +181,63 @@ func reply(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// serveComments answers the issue-comment endpoints the sticky comment uses:
+// list (paged), create, edit and delete.
+func (g *GitHub) serveComments(w http.ResponseWriter, r *http.Request, repo string, rest []string, body map[string]any) {
+	if rest[0] == "comments" && len(rest) == 2 {
+		id, _ := strconv.ParseInt(rest[1], 10, 64)
+		for i, c := range g.comments {
+			if c.ID != id {
+				continue
+			}
+			if r.Method == http.MethodDelete {
+				g.comments = append(g.comments[:i], g.comments[i+1:]...)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			c.Body = fmt.Sprint(body["body"])
+			reply(w, http.StatusOK, g.commentJSON(repo, c))
+			return
+		}
+		reply(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	n, _ := strconv.Atoi(rest[0])
+	if r.Method == http.MethodPost {
+		c := &comment{ID: int64(1000 + len(g.calls)), Body: fmt.Sprint(body["body"]), Issue: n}
+		g.comments = append(g.comments, c)
+		reply(w, http.StatusCreated, g.commentJSON(repo, c))
+		return
+	}
+	var out []map[string]any
+	for _, c := range g.comments {
+		if c.Issue == n {
+			out = append(out, g.commentJSON(repo, c))
+		}
+	}
+	reply(w, http.StatusOK, out)
+}
+
+func (g *GitHub) commentJSON(repo string, c *comment) map[string]any {
+	return map[string]any{
+		"id":       c.ID,
+		"body":     c.Body,
+		"html_url": fmt.Sprintf("https://github.com/%s/pull/%d#issuecomment-%d", repo, c.Issue, c.ID),
+		"user":     map[string]any{"login": "github-actions[bot]", "type": "Bot"},
+	}
+}
+
+// Comments returns the bodies of the comments on issue or pull request n.
+func (g *GitHub) Comments(n int) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, c := range g.comments {
+		if c.Issue == n {
+			out = append(out, c.Body)
+		}
+	}
+	return out
 }

@@ -92,11 +92,16 @@ func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, er
 		}
 		return []byte(*in.TemplateBody), nil
 	}
-	body, ok := f.Objects[aws.ToString(in.TemplateURL)]
-	if !ok {
-		return nil, validation("TemplateURL must be a supported URL.")
+	url := aws.ToString(in.TemplateURL)
+	if body, ok := f.Objects[url]; ok {
+		return body, nil
 	}
-	return body, nil
+	if f.FetchTemplate != nil {
+		if body, err := f.FetchTemplate(url); err == nil {
+			return body, nil
+		}
+	}
+	return nil, validation("TemplateURL must be a supported URL.")
 }
 
 func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {

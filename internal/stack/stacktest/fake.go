@@ -42,9 +42,12 @@ type Fake struct {
 	Hang           map[string]bool          // logical id stays in progress until the update is cancelled
 	Replacement    map[string]string        // logical id → Replacement of a Modify (default False)
 	OutputValues   map[string]string        // output key → value, instead of a derived one
-	Objects        map[string][]byte        // TemplateURL → body (see S3.Objects)
-	Skew           time.Duration            // how far CloudFormation's clock is behind the caller's
-	LoseFinalEvent bool                     // the stack's terminal status changes without an event
+	Objects        map[string][]byte        // TemplateURL → body (see S3)
+	// FetchTemplate reads a TemplateURL not in Objects, e.g. from an S3
+	// server the deployer uploaded to; nil means such URLs are invalid.
+	FetchTemplate  func(url string) ([]byte, error)
+	Skew           time.Duration // how far CloudFormation's clock is behind the caller's
+	LoseFinalEvent bool          // the stack's terminal status changes without an event
 	// OnResource is called (without the lock) when a resource completes a
 	// create or update; servicetest uses it to register ECS services.
 	OnResource func(stackName string, r types.StackResource)
