@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,7 +110,7 @@ func assume(ctx context.Context, o Options, opts []func(*awsconfig.LoadOptions) 
 		w.RoleSessionName = SessionName(o.Getenv)
 		w.Duration = o.Duration
 	})
-	p := &provider{inner: web, tokens: tokens, role: o.RoleARN, roleFrom: o.RoleFrom, purpose: o.Purpose, mask: o.Mask}
+	p := &provider{inner: web, tokens: tokens, role: o.RoleARN, roleFrom: o.RoleFrom, purpose: o.Purpose, mask: o.Mask, warnf: o.Warnf}
 	cfg.Credentials = aws.NewCredentialsCache(p, func(c *aws.CredentialsCacheOptions) {
 		c.ExpiryWindow = refreshWindow
 	})
@@ -134,14 +135,44 @@ type provider struct {
 	roleFrom string
 	purpose  string
 	mask     func(string)
+
+	// assumed is set after the first success: a later refresh that fails
+	// comes after the command may have written, so it is no longer bad
+	// setup (exit 2) but a failure.
+	assumed atomic.Bool
+	// last holds the newest credentials with their real expiry (the cache
+	// keeps them with the refresh window taken off).
+	last  atomic.Pointer[aws.Credentials]
+	warnf func(format string, args ...any)
+}
+
+// minRemaining is how long credentials must still be valid to be used again
+// when a refresh fails.
+const minRemaining = time.Minute
+
+// HandleFailToRefresh implements aws.HandleFailRefreshCredentialsCacheStrategy:
+// when a refresh fails (GitHub's token endpoint briefly down) while the
+// current credentials are still valid for a while, they are used again; the
+// cache tries to refresh on its next use.
+func (p *provider) HandleFailToRefresh(_ context.Context, _ aws.Credentials, err error) (aws.Credentials, error) {
+	last := p.last.Load()
+	if last == nil || time.Until(last.Expires) < minRemaining {
+		return aws.Credentials{}, err
+	}
+	if p.warnf != nil {
+		p.warnf("refreshing the credentials of %s failed; using the current ones, valid until %s: %v", p.role, last.Expires.UTC().Format(time.RFC3339), err)
+	}
+	return *last, nil
 }
 
 // Retrieve fetches a fresh token and assumes the role with it.
 func (p *provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := p.inner.Retrieve(ctx)
 	if err != nil {
-		return aws.Credentials{}, p.explain(err)
+		return aws.Credentials{}, p.explain(err, !p.assumed.Load())
 	}
+	p.assumed.Store(true)
+	p.last.Store(&c)
 	if p.mask != nil {
 		p.mask(c.SecretAccessKey)
 		p.mask(c.SessionToken)

@@ -283,3 +283,57 @@ func TestParseClaims(t *testing.T) {
 		t.Error("ParseClaims accepted a string without three parts")
 	}
 }
+
+func TestRefreshFailureIsNotBadInput(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, mainSub)
+	w.sts.SetLifetime(40 * time.Second) // too short to be used again when the refresh fails
+	ctx := context.Background()
+	cfg, err := awsauth.Load(ctx, w.options())
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	w.tokens.FailWith(http.StatusServiceUnavailable)
+	_, err = cfg.Credentials.Retrieve(ctx)
+	if err == nil {
+		t.Fatal("refresh succeeded without a token")
+	}
+	if !strings.Contains(err.Error(), "request a GitHub OIDC token") {
+		t.Errorf("error %q does not name the token request", err)
+	}
+	if fault.IsUsage(err) {
+		t.Errorf("a refresh failing mid-command is reported as bad input (exit 2), but the command may already have written: %v", err)
+	}
+}
+
+func TestRefreshFailureKeepsValidCredentials(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, mainSub)
+	w.sts.SetLifetime(4 * time.Minute) // inside the refresh window, but still valid for minutes
+	var warned []string
+	o := w.options()
+	o.Warnf = func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) }
+	ctx := context.Background()
+	cfg, err := awsauth.Load(ctx, o)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	w.tokens.FailWith(http.StatusServiceUnavailable)
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatalf("a failed refresh with credentials valid for minutes: %v", err)
+	}
+	if c.AccessKeyID != w.sts.Issued()[0].AccessKeyID {
+		t.Errorf("credentials in use = %s, want the first ones", c.AccessKeyID)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "refreshing the credentials of "+role+" failed") {
+		t.Errorf("warnings = %q", warned)
+	}
+	w.tokens.FailWith(0)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		t.Fatalf("refresh after the endpoint recovered: %v", err)
+	}
+	if n := len(w.sts.Issued()); n != 2 {
+		t.Errorf("STS issued %d credential sets, want a refresh once the endpoint answers again", n)
+	}
+}

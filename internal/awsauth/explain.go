@@ -66,12 +66,19 @@ func (e *DeniedError) hint() string {
 }
 
 // explain turns a failure to assume the role into an error that names the
-// role and what to check. Token and trust failures are bad setup, not a
-// failed operation: nothing was written, so they are usage errors (exit 2).
-func (p *provider) explain(err error) error {
+// role and what to check. On the first assumption, token and trust failures
+// are bad setup, not a failed operation: nothing was written yet, so they
+// are usage errors (exit 2). A failed refresh later is a failure.
+func (p *provider) explain(err error, first bool) error {
+	usage := func(err error) error {
+		if first {
+			return fault.Usage(err)
+		}
+		return err
+	}
 	var te *TokenError
 	if errors.As(err, &te) {
-		return fault.Usage(fault.WithHint(fmt.Errorf("assume role %s (%s): %w", p.role, p.roleFrom, te),
+		return usage(fault.WithHint(fmt.Errorf("assume role %s (%s): %w", p.role, p.roleFrom, te),
 			"the job needs `permissions: id-token: write`, and the token endpoint must answer; rerun the job if GitHub had an outage"))
 	}
 	var ae smithy.APIError
@@ -81,7 +88,7 @@ func (p *provider) explain(err error) error {
 	d := &DeniedError{Role: p.role, RoleFrom: p.roleFrom, Purpose: p.purpose, Code: ae.ErrorCode(), Message: ae.ErrorMessage(), Claims: p.tokens.claims(), Err: err}
 	switch d.Code {
 	case "AccessDenied", "InvalidIdentityToken", "ExpiredTokenException", "IDPRejectedClaim":
-		return fault.Usage(fault.WithHint(d, d.hint()))
+		return usage(fault.WithHint(d, d.hint()))
 	}
 	return fault.WithHint(d, d.hint())
 }

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+// TestPreviewUpCommand runs preview up on a labelled pull request through
+// the real deploy engine (on the CloudFormation stand-in) and the real probe
+// runner against a live endpoint, and checks what a user sees.
+func TestPreviewUpCommand(t *testing.T) {
+	t.Parallel()
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	t.Cleanup(endpoint.Close)
+	cases, err := filepath.Abs("testdata/preview/ping.yaml")
+	must(t, err)
+	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
+	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
+	j.gh.Permissions["Codertocat"] = "write"
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfn := stacktest.New(clk)
+	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
+	cfn.OutputValues = map[string]string{"HttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
+	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
+	must(t, err)
+	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	j.elb.AddListener(listener)
+	for _, p := range []int{1, 2, 101} { // 101 is PR 2's first choice
+		if _, err := j.elb.CreateRule(listener, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.stackAPI = cfn
+	j.clock = clk
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
+	if code := j.run(t, "preview", "up", "--image", image); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	if got := strings.TrimSpace(j.stdout.String()); got != endpoint.URL {
+		t.Errorf("stdout = %q, want the preview URL %s", got, endpoint.URL)
+	}
+	st, err := cfn.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String("ep-b-pr-2")})
+	must(t, err)
+	got := map[string]string{}
+	for _, p := range st.Stacks[0].Parameters {
+		got[*p.ParameterKey] = *p.ParameterValue
+	}
+	for _, tg := range st.Stacks[0].Tags {
+		got["tag "+*tg.Key] = *tg.Value
+	}
+	want := map[string]string{
+		"BaseStackName": "ecs-mlops-ep-a", "HostHeaderApi": "pr-2.preview.example.com", "ListenerRulePriority": "102", "ImageUri": image,
+		"tag mlops:preview": "true", "tag mlops:pr": "2", "tag mlops:environment": "ep-b", "tag mlops:commit": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stack parameters and tags (-want +got):\n%s", diff)
+	}
+	var states []string
+	for _, c := range j.gh.Calls() {
+		if c.Method == "POST" && strings.HasSuffix(c.Path, "/statuses") {
+			states = append(states, fmt.Sprint(c.Body["state"], " ", c.Body["environment_url"]))
+		}
+	}
+	if diff := cmp.Diff([]string{"in_progress <nil>", "success " + endpoint.URL}, states); diff != "" {
+		t.Errorf("deployment statuses (-want +got):\n%s", diff)
+	}
+	out := j.file(t, "GITHUB_OUTPUT")
+	for _, w := range []string{"status<<", "success", "url<<", endpoint.URL, "stack<<", "ep-b-pr-2"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("step outputs lack %q:\n%s", w, out)
+		}
+	}
+	if s := j.file(t, "GITHUB_STEP_SUMMARY"); !strings.Contains(s, "### ✅ Preview `ep-b-pr-2` is up — the endpoint test passed") {
+		t.Errorf("summary:\n%s", s)
+	}
+	// One sticky comment, edited from "deploying" to the result.
+	comments := j.gh.Comments(2)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments on the pull request, want 1: %q", len(comments), comments)
+	}
+	golden(t, "preview/up-comment.md.golden", strings.ReplaceAll(comments[0], endpoint.URL, "http://endpoint.test"))
+}
+
+// A fork's pull request gets the reason as a comment, and nothing else.
+func TestPreviewForkCommand(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/pull_request.labeled.json")
+	must(t, err)
+	fork := strings.Replace(string(data), `"full_name": "Codertocat/Hello-World"`, `"full_name": "forker/Hello-World"`, 1)
+	if fork == string(data) {
+		t.Fatal("fixture has no head repository full_name to replace")
+	}
+	path := filepath.Join(t.TempDir(), "fork.json")
+	must(t, os.WriteFile(path, []byte(fork), 0o644))
+	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "")
+	j.env["GITHUB_EVENT_PATH"] = path
+	if code := j.run(t, "preview", "up"); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	c := j.gh.Comments(2)
+	if len(c) != 1 || !strings.Contains(c[0], "### ⏭️ No preview for this pull request") || !strings.Contains(c[0], "comes from the fork forker/Hello-World") {
+		t.Errorf("comments = %q, want the fork notice", c)
+	}
+	if len(j.purposes) != 0 {
+		t.Errorf("AWS clients built for %v", j.purposes)
+	}
+}
