@@ -246,6 +246,9 @@ func TestPreviewRoleCannotTouchEndpointA(t *testing.T) {
 		{"DeployRole", "cloudformation:ExecuteChangeSet", epAStack, true},
 		{"DeployRole", "cloudformation:DeleteStack", prStack, true},
 		{"DeployRole", "cloudformation:ExecuteChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/other-team/1", false},
+		{"DeployRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", true},
+		{"PreviewRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", false},
+		{"DeployRole", "iam:CreateRole", "arn:aws:iam::123456789012:role/admin", false},
 		{"WeightsRole", "cloudformation:ExecuteChangeSet", epAStack, false},
 		{"WeightsRole", "ecs:RunTask", "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-ep-a-WeightsSync:3", true},
 	} {

@@ -346,3 +346,20 @@ func TestTagsAndTerminationProtection(t *testing.T) {
 		t.Error("unprotected environment got termination protection")
 	}
 }
+
+func TestFailedChangeSetIsReportedAndRemoved(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.cf.ChangeSetFail = "Requires capabilities : [CAPABILITY_IAM]"
+	_, err := w.d.Deploy(context.Background(), request(t))
+	if err == nil || !strings.Contains(err.Error(), `change set for stack "ep-a" failed: Requires capabilities : [CAPABILITY_IAM]`) {
+		t.Fatalf("err = %v", err)
+	}
+	if fault.Hint(err) == "" || count(w.cf.Calls(), "ExecuteChangeSet") != 0 {
+		t.Errorf("hint %q, calls %v", fault.Hint(err), w.cf.Calls())
+	}
+	w.clk.Advance(5 * time.Second)
+	if got := w.cf.Status("ep-a"); got != "" {
+		t.Errorf("failed CREATE change set left the stack in %s", got)
+	}
+}

@@ -106,6 +106,10 @@ func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, er
 
 func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
 	cs.changes = f.diff(st, cs)
+	if f.ChangeSetFail != "" {
+		cs.status, cs.reason = types.ChangeSetStatusFailed, f.ChangeSetFail
+		return
+	}
 	if len(cs.changes) == 0 {
 		cs.status = types.ChangeSetStatusFailed
 		cs.reason = f.EmptyReason

@@ -46,6 +46,7 @@ type Fake struct {
 	// FetchTemplate reads a TemplateURL not in Objects, e.g. from an S3
 	// server the deployer uploaded to; nil means such URLs are invalid.
 	FetchTemplate  func(url string) ([]byte, error)
+	ChangeSetFail  string        // StatusReason of every change set, which then FAILs
 	Skew           time.Duration // how far CloudFormation's clock is behind the caller's
 	LoseFinalEvent bool          // the stack's terminal status changes without an event
 	// OnResource is called (without the lock) when a resource completes a
