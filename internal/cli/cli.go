@@ -48,6 +48,7 @@ func commands() []command {
 		{"preview", "pull request previews: up, down, or gc to remove those of closed pull requests", runPreview},
 		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
+		{"demo", "play a push, a preview and a weight sync end to end against in-process AWS and GitHub stand-ins", runDemo},
 		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
 	}
 }

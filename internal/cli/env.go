@@ -86,6 +86,10 @@ type Services struct {
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
+	// Demo runs the local end-to-end run (internal/demo). That package
+	// drives this one through RunEnv, so it cannot be imported here; the
+	// binary's main wires it, and it is nil in an Env built by NewTestEnv.
+	Demo func(ctx context.Context, e *Env, o DemoOptions) error
 	// Doctor returns the read-only clients mlops doctor examines an
 	// environment with.
 	Doctor func(aws.Config) doctor.Clients
@@ -107,6 +111,13 @@ func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) strin
 	e.Services.AWSConfig = e.awsConfig
 	e.Services.GitHub = e.gitHub
 	return e
+}
+
+// NewEnv returns an Env on the given streams whose environment is getenv
+// alone, with no terminal and a real clock: one GitHub Actions step as a
+// runner would start it. Callers replace the clock and services they need.
+func NewEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string) *Env {
+	return newEnv(stdout, stderr, stdin, getenv, false)
 }
 
 // NewTestEnv returns an Env for tests: the given environment map only, no

@@ -74,6 +74,14 @@ type Server struct {
 
 // New starts a fake closed when the test ends.
 func New(t testing.TB) *Server {
+	s := Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake outside a test (the in-process demo); call Close
+// when done.
+func Start() *Server {
 	s := &Server{users: map[string]User{}, issues: map[string][]*Comment{}, nextID: 1000}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+APIPrefix+"/user", s.getUser)
@@ -82,9 +90,11 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("PATCH "+APIPrefix+"/repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	mux.HandleFunc("DELETE "+APIPrefix+"/repos/{owner}/{repo}/issues/comments/{id}", s.deleteComment)
 	s.srv = httptest.NewServer(s.record(mux))
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
 
 // APIURL is the value for GITHUB_API_URL.
 func (s *Server) APIURL() string { return s.srv.URL + APIPrefix }

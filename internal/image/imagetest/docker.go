@@ -40,6 +40,10 @@ type Docker struct {
 	GitHead    string // what git rev-parse HEAD prints; "" means git fails
 	// BeforeBuild runs when a build starts (e.g. another job pushing first).
 	BeforeBuild func()
+	// Digest, when set, gives the image digest of a build of ref
+	// (registry/name:tag), so different commits get different digests;
+	// nil gives every build MetadataDigest.
+	Digest func(ref string) string
 
 	mu       sync.Mutex
 	calls    []Call
@@ -146,7 +150,7 @@ func (d *Docker) build(args []string, out, errw io.Writer) error {
 			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: unexpected status from HEAD request to https://%s/v2/%s/blobs/sha256:2937: 401 Unauthorized\n", ref, host, name)
 			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
 		}
-		digest, _ := image.ParseMetadata([]byte(Metadata))
+		digest, _ := image.ParseMetadata([]byte(d.metadata(ref)))
 		if err := d.ECR.Push(name, tag, digest); err != nil {
 			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: %v\n", ref, err)
 			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
@@ -159,12 +163,20 @@ func (d *Docker) build(args []string, out, errw io.Writer) error {
 		}
 	}
 	if meta := flagValue(args, "--metadata-file"); meta != "" {
-		if err := os.WriteFile(meta, []byte(Metadata), 0o644); err != nil {
+		if err := os.WriteFile(meta, []byte(d.metadata(ref)), 0o644); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(errw, "#12 DONE 1.2s\n")
 	return nil
+}
+
+// metadata is the buildx metadata file of a build of ref.
+func (d *Docker) metadata(ref string) string {
+	if d.Digest == nil {
+		return Metadata
+	}
+	return strings.ReplaceAll(Metadata, MetadataDigest, d.Digest(ref))
 }
 
 func flagValue(args []string, name string) string {

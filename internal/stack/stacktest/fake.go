@@ -49,6 +49,10 @@ type Fake struct {
 	ChangeSetFail  string        // StatusReason of every change set, which then FAILs
 	Skew           time.Duration // how far CloudFormation's clock is behind the caller's
 	LoseFinalEvent bool          // the stack's terminal status changes without an event
+	// StackOutputValues holds output values for one stack (stack name →
+	// output key → value); they win over OutputValues, so two stacks of the
+	// same template can point at different endpoints.
+	StackOutputValues map[string]map[string]string
 	// OnResource is called (without the lock) when a resource completes a
 	// create or update; servicetest uses it to register ECS services.
 	OnResource func(stackName string, r types.StackResource)
@@ -67,7 +71,8 @@ type Fake struct {
 func New(clk clock.Clock) *Fake {
 	return &Fake{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
 		Durations: map[string]time.Duration{}, Fail: map[string]string{}, Hang: map[string]bool{},
-		Replacement: map[string]string{}, OutputValues: map[string]string{}, Objects: map[string][]byte{}}
+		Replacement: map[string]string{}, OutputValues: map[string]string{}, StackOutputValues: map[string]map[string]string{},
+		Objects: map[string][]byte{}}
 }
 
 var _ stack.CloudFormationAPI = (*Fake)(nil)

@@ -64,7 +64,7 @@ func trim(s string, n int) string {
 }
 
 // evalOutputs derives the stack's outputs from the template's Outputs:
-// OutputValues first, else the expression evaluated with fake values.
+// StackOutputValues, then OutputValues, else the expression evaluated with fake values.
 func (f *Fake) evalOutputs(st *fakeStack) []types.Output {
 	if st.template == nil {
 		return nil
@@ -76,7 +76,10 @@ func (f *Fake) evalOutputs(st *fakeStack) []types.Output {
 	sort.Strings(keys)
 	out := make([]types.Output, 0, len(keys))
 	for _, k := range keys {
-		v, ok := f.OutputValues[k]
+		v, ok := f.StackOutputValues[st.name][k]
+		if !ok {
+			v, ok = f.OutputValues[k]
+		}
 		if !ok {
 			v = f.eval(st, st.template.Outputs[k].Value)
 		}

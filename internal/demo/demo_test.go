@@ -1,0 +1,182 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// registry is where the image stand-in keeps the suite's repository.
+const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint"
+
+// pushSHA and prSHA are the commits of the recorded push and pull request.
+const (
+	pushSHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+	prSHA   = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+)
+
+// TestDemo runs the whole demo against the repository's own config,
+// templates, test cases and example weights, and checks each effect a user
+// would look for: what was deployed with which parameters, what the pull
+// request shows, what the endpoint serves, and that the preview is gone.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Options{Root: filepath.Join("..", ".."), Out: &out})
+	if err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	}
+	for _, s := range res.Steps {
+		if s.Code != 0 {
+			t.Errorf("step %s / %s / %s exited %d", s.Workflow, s.Job, s.Step, s.Code)
+		}
+	}
+	t.Run("push deploys ep-a with the image it built", func(t *testing.T) { checkPush(t, res) })
+	t.Run("weight sync reaches the endpoint", func(t *testing.T) { checkWeights(t, res) })
+	t.Run("job summaries", func(t *testing.T) {
+		golden(t, "summaries.md.golden", normalize(joinSummaries(res.Summaries)))
+	})
+}
+
+func checkPush(t *testing.T, res *Result) {
+	wantImage := registry + "@" + digestOf(registry+":"+pushSHA)
+	if res.Image != wantImage {
+		t.Errorf("built image = %q, want %q", res.Image, wantImage)
+	}
+	st, ok := res.Stacks["ecs-mlops-ep-a"]
+	if !ok {
+		t.Fatalf("no stack ecs-mlops-ep-a was deployed; stacks: %v", res.Stacks)
+	}
+	got := map[string]string{"status": st.Status, "ImageUri": st.Params["ImageUri"], "HostHeaderApi": st.Params["HostHeaderApi"],
+		"mlops:commit": st.Tags["mlops:commit"], "mlops:environment": st.Tags["mlops:environment"]}
+	want := map[string]string{"status": "CREATE_COMPLETE", "ImageUri": wantImage, "HostHeaderApi": "api.example.com",
+		"mlops:commit": pushSHA, "mlops:environment": "ep-a"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stack ecs-mlops-ep-a (-want +got):\n%s", diff)
+	}
+	if u := st.Outputs["EndpointUrl"]; !strings.HasPrefix(u, "http://127.0.0.1:") {
+		t.Errorf("EndpointUrl = %q, want the example endpoint on a loopback port", u)
+	}
+}
+
+var versionRe = regexp.MustCompile(`^20260302T\d{6}Z-[0-9a-f]{12}$`)
+
+func checkWeights(t *testing.T, res *Result) {
+	if !versionRe.MatchString(res.WeightsVersion) {
+		t.Errorf("synced weights version = %q, want a new version id like 20260302T090442Z-7fc08353a953", res.WeightsVersion)
+	}
+	if res.EndpointWeights != res.WeightsVersion {
+		t.Errorf("endpoint A reports weights %q, want the synced %q", res.EndpointWeights, res.WeightsVersion)
+	}
+}
+
+func joinSummaries(ss []JobSummary) string {
+	var b strings.Builder
+	for _, s := range ss {
+		b.WriteString("<!-- " + s.Workflow + " / " + s.Job + " -->\n" + s.Markdown + "\n")
+	}
+	return b.String()
+}
+
+var volatile = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://127.0.0.1:PORT"},
+	{regexp.MustCompile(`/[^\s` + "`" + `|]*/mlops-demo-\d+`), "$WORK"},
+	{regexp.MustCompile(`20260302T\d{6}Z-[0-9a-f]{12}`), "$VERSION"},
+	{regexp.MustCompile(`mlops-20260302-\d{6}-`), "mlops-20260302-$TIME-"},
+	// Latencies and transfer rates are measured on the wall clock.
+	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms)\b`), "$DUR"},
+	// AWS waits run on the fake clock, but the wall time of the work between
+	// them is added, which can tip a rounded duration either way.
+	{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+s\b`), "$DUR"},
+	{regexp.MustCompile(`\b\d+(\.\d+)? [KMG]?i?B/s\b`), "$RATE"},
+}
+
+// normalize replaces what differs between runs: ports, temporary
+// directories, version ids that carry a time, wall-clock durations.
+func normalize(s string) string {
+	for _, v := range volatile {
+		s = v.re.ReplaceAllLiteralString(s, v.with)
+	}
+	return s
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/demo -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestDemoStopsAtAFailingStep runs the demo on a checkout whose endpoint
+// cases cannot pass: the run fails, names the step, runs nothing after it,
+// and still removes its workspace and stops its servers.
+func TestDemoStopsAtAFailingStep(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	repo := filepath.Join("..", "..")
+	for _, dir := range []string{".github", "cf_templates", "endpoint/example-weights"} {
+		if err := os.CopyFS(filepath.Join(root, dir), os.DirFS(filepath.Join(repo, dir))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failing := "cases:\n  - name: the endpoint is a teapot\n    path: /ping\n    expect:\n      status: 418\n"
+	if err := os.MkdirAll(filepath.Join(root, "tests", "endpoint"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "tests", "endpoint", "teapot.yaml"), []byte(failing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Root: root})
+	wantErr := `workflow deploy, job "build, deploy and test ep-a", step "Test the endpoint": mlops test exited 1`
+	if err == nil || err.Error() != wantErr {
+		t.Fatalf("Run error = %v, want %q", err, wantErr)
+	}
+	last := res.Steps[len(res.Steps)-1]
+	if got := strings.Join(last.Args, " "); got != "test --env ep-a" || last.Code != 1 {
+		t.Errorf("last step ran %q and exited %d, want the failed test --env ep-a (exit 1)", got, last.Code)
+	}
+	if _, err := os.Stat(res.Workspace); !os.IsNotExist(err) {
+		t.Errorf("workspace %s still exists after the run (stat: %v)", res.Workspace, err)
+	}
+	for _, u := range res.EndpointURLs {
+		if resp, err := http.Get(u + "/ping"); err == nil {
+			resp.Body.Close()
+			t.Errorf("endpoint %s still answers after the run", u)
+		}
+	}
+}
+
+// TestDemoBadRoot is bad input: no config in the checkout, exit 2.
+func TestDemoBadRoot(t *testing.T) {
+	t.Parallel()
+	_, err := Run(context.Background(), Options{Root: t.TempDir()})
+	if !fault.IsUsage(err) || !strings.Contains(err.Error(), "has no .github/mlops.yml; run the demo in the repository checkout or pass --root DIR") {
+		t.Errorf("Run error = %v, want a usage error naming the missing config", err)
+	}
+}

@@ -1,0 +1,124 @@
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cli"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
+	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
+)
+
+// token is the GITHUB_TOKEN of every job: it authenticates as the Actions
+// bot on the GitHub stand-in.
+const token = "ghs_demoTokenOfTheWorkflowRun000000000"
+
+// world holds the stand-ins for AWS and GitHub. Each is a stateful fake
+// that fails the way the service does; S3 and GitHub are real HTTP servers
+// reached through the real SDK and go-github clients.
+type world struct {
+	clock  *runClock
+	cfn    *stacktest.Fake
+	ecs    *servicetest.ECS
+	elb    *servicetest.ELB
+	ecr    *imagetest.ECR
+	docker *imagetest.Docker
+	s3srv  *httptest.Server
+	s3     *s3.Client // the publisher's client, uploading new weights
+	github *ghfake.Server
+}
+
+func newWorld(clk *runClock, region string) *world {
+	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk), ecr: imagetest.NewECR()}
+	w.cfn.Region = region
+	servicetest.Wire(w.cfn, w.ecs, w.elb)
+	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
+	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
+	w.github = ghfake.Start()
+	w.github.AddToken(token, ghfake.ActionsBot())
+	return w
+}
+
+func (w *world) close() {
+	w.s3srv.Close()
+	w.github.Close()
+}
+
+// digestOf stands for what buildx reports: a digest that differs per
+// commit, derived here from the image reference.
+func digestOf(ref string) string {
+	sum := sha256.Sum256([]byte(ref))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// awsConfig is what every command gets instead of assumed-role
+// credentials: static keys the stand-ins accept, and the S3 stand-in as
+// the endpoint, as AWS_ENDPOINT_URL would set it for an emulator.
+func (w *world) awsConfig(region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIADEMODEMODEMODEMO", "demo-secret", ""),
+		BaseEndpoint: aws.String(w.s3srv.URL),
+		// The stand-in stores only the checksums a client sends.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+	}
+}
+
+// bootstrap creates what mlops bootstrap would have: the image repository
+// (immutable tags) and the weights bucket.
+func (w *world) bootstrap(ctx context.Context, cfg *config.Config) error {
+	w.ecr.AddRepo(cfg.Image.Repository, ecrtypes.ImageTagMutabilityImmutable)
+	if cfg.Weights == nil {
+		return nil
+	}
+	src, err := weights.ParseSource(cfg.Weights.Source)
+	if err != nil {
+		return err
+	}
+	if _, err := w.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(src.Bucket)}); err != nil {
+		return fmt.Errorf("create the weights bucket %s: %w", src.Bucket, err)
+	}
+	return nil
+}
+
+// wire points an Env's services at the stand-ins. Everything else — the
+// GitHub client (GITHUB_API_URL), the S3 client (the endpoint in the AWS
+// configuration), the commands themselves — is the binary's own code.
+func (w *world) wire(e *cli.Env) {
+	s := e.Services
+	s.AWSConfig = func(_ context.Context, cfg *config.Config, _ config.Purpose) (aws.Config, error) {
+		region := w.cfn.Region
+		if cfg != nil && cfg.Region != "" {
+			region = cfg.Region
+		}
+		return w.awsConfig(region), nil
+	}
+	s.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return w.cfn }
+	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
+	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
+	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: w.cfn, Region: c.Region} }
+	s.RolloutECS = func(aws.Config) service.ECSAPI { return w.ecs }
+	s.RolloutELB = func(aws.Config) service.ELBAPI { return w.elb }
+	s.ECR = func(aws.Config) image.ECRAPI { return w.ecr }
+	s.Runner = w.docker
+	e.Clock = w.clock
+}
