@@ -12,8 +12,10 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +35,9 @@ func main() {
 }
 
 func realMain(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return runMLOps(args, stderr)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	fs := flag.NewFlagSet("endpoint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -63,6 +68,22 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 		return 1
 	}
 	return 0
+}
+
+// runMLOps hands an mlops command line to the mlops binary installed next to
+// this one. The weights-sync task runs the endpoint image (unless
+// WeightsSyncImageUri names another) with the container command
+// `sync-weights ...`, which Docker appends to this entrypoint.
+func runMLOps(args []string, stderr io.Writer) int {
+	exe, err := os.Executable()
+	if err == nil {
+		bin := filepath.Join(filepath.Dir(exe), "mlops")
+		if _, err = os.Stat(bin); err == nil {
+			err = syscall.Exec(bin, append([]string{"mlops"}, args...), os.Environ())
+		}
+	}
+	fmt.Fprintf(stderr, "endpoint: unexpected argument %q (the endpoint takes flags only; mlops commands need the mlops binary beside it: %v)\n", args[0], err)
+	return 2
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -67,6 +68,32 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 		if !strings.Contains(string(rest), want) {
 			t.Errorf("log after SIGTERM lacks %s:\n%s", want, rest)
 		}
+	}
+}
+
+// TestMLOpsCommandsRunTheMLOpsBinary checks the image's second use: the
+// weights-sync task runs it with `sync-weights ...`, which must reach the
+// mlops binary installed beside the endpoint.
+func TestMLOpsCommandsRunTheMLOpsBinary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "endpoint")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// Without mlops beside it the endpoint refuses the argument.
+	out, err := exec.Command(bin, "sync-weights", "--target", "/mnt/weights").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), `unexpected argument "sync-weights"`) {
+		t.Errorf("without mlops: %v, %s; want exit 2 naming the argument", err, out)
+	}
+	script := "#!/bin/sh\necho \"argv0=$0 args=$*\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "mlops"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "sync-weights", "--target", "/mnt/weights").CombinedOutput()
+	if want := "args=sync-weights --target /mnt/weights\n"; err != nil || !strings.HasSuffix(string(out), want) {
+		t.Errorf("with mlops: %v, %q; want the arguments handed over (%q)", err, out, want)
 	}
 }
 

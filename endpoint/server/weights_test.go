@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 // scale returns a linear model whose prediction is k·x, so an answer tells
@@ -222,5 +225,32 @@ func TestWatchFollowsCurrent(t *testing.T) {
 	}
 	if got := clk.Now().Sub(start); got != 25*time.Second {
 		t.Errorf("watched for %v of clock time, want 25s (5 polls of 5s)", got)
+	}
+}
+
+// TestLoadsManifestWrittenBySync checks the endpoint reads the manifest as
+// `mlops sync-weights` writes it (internal/weights), extra fields included.
+func TestLoadsManifestWrittenBySync(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	data, _ := json.Marshal(scale(7))
+	sum := sha256.Sum256(data)
+	m := weights.Manifest{
+		Version: "20260501T120000Z-abc", Source: "s3://bucket/endpoint", Created: start,
+		Files: []weights.File{
+			{Key: "README.txt", Size: 3, SHA256: "x"},
+			{Key: ModelFile, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), ETag: `"e"`, LastModified: start,
+				Checksum: &weights.Checksum{Algorithm: "SHA256", Type: "FULL_OBJECT", Value: "AAAA"}},
+		},
+	}
+	raw, _ := json.Marshal(m)
+	writeRaw(t, root, m.Version, data, raw)
+	switchTo(t, root, m.Version)
+	s, _ := newStore(t, root)
+	if changed, err := s.Check(); !changed || err != nil {
+		t.Fatalf("Check() = %v, %v; want the synced version loaded", changed, err)
+	}
+	if got := s.Current().Version; got != m.Version {
+		t.Errorf("served version %q, want %q", got, m.Version)
 	}
 }
