@@ -64,6 +64,7 @@ type previewJob struct {
 	ecr            *previewtest.ECR
 	elb            *previewtest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
+	rules          preview.ELBAPI          // nil: elb
 	clock          clock.Clock
 	purposes       []config.Purpose // roles AWS clients were built for
 	stdout, stderr bytes.Buffer
@@ -110,7 +111,12 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		return previewCFN{CFN: j.cfn}
 	}
 	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
-	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI { return j.elb }
+	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
+		if j.rules != nil {
+			return j.rules
+		}
+		return j.elb
+	}
 	return RunEnv(context.Background(), args, e)
 }
 

@@ -13,9 +13,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -121,5 +123,64 @@ func TestPreviewForkCommand(t *testing.T) {
 	}
 	if len(j.purposes) != 0 {
 		t.Errorf("AWS clients built for %v", j.purposes)
+	}
+}
+
+// ruleProbe calls after once its first DescribeRules call.
+type ruleProbe struct {
+	*previewtest.ELB
+	calls int
+	after func()
+}
+
+func (r *ruleProbe) DescribeRules(ctx context.Context, in *elbv2.DescribeRulesInput, o ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error) {
+	r.calls++
+	if r.calls == 2 {
+		r.after()
+	}
+	return r.ELB.DescribeRules(ctx, in, o...)
+}
+
+// When another preview takes the chosen priority first, CloudFormation fails
+// the rule with PriorityInUse; the deploy engine reports it, and preview up
+// chooses again and succeeds with a different priority.
+func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
+	t.Parallel()
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	t.Cleanup(endpoint.Close)
+	cases, err := filepath.Abs("testdata/preview/ping.yaml")
+	must(t, err)
+	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
+	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
+	j.gh.Permissions["Codertocat"] = "write"
+	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfn := stacktest.New(j.clock)
+	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
+	cfn.OutputValues = map[string]string{"HttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
+	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
+	must(t, err)
+	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	cfn.Fail["Rule"] = "Priority '101' is currently in use (Service: ElasticLoadBalancingV2; Status Code: 400; Error Code: PriorityInUse)"
+	j.elb.AddListener(listener)
+	probe := &ruleProbe{ELB: j.elb, after: func() { delete(cfn.Fail, "Rule") }}
+	j.rules, j.stackAPI = probe, cfn
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
+	if code := j.run(t, "preview", "up", "--image", image); code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
+	}
+	if !strings.Contains(j.stderr.String(), "listener rule priority 101 is taken; choosing another") {
+		t.Errorf("stderr does not say the priority was taken:\n%s", j.stderr.String())
+	}
+	st, err := cfn.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String("ep-b-pr-2")})
+	must(t, err)
+	for _, p := range st.Stacks[0].Parameters {
+		if *p.ParameterKey == "ListenerRulePriority" && (*p.ParameterValue == "101" || *p.ParameterValue == "") {
+			t.Errorf("ListenerRulePriority = %q, want another than the taken 101", *p.ParameterValue)
+		}
+	}
+	if got := string(st.Stacks[0].StackStatus); got != "CREATE_COMPLETE" {
+		t.Errorf("stack status %s, want CREATE_COMPLETE after the recreate", got)
 	}
 }

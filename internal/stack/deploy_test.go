@@ -287,6 +287,7 @@ func TestTimeoutCancelsUpdate(t *testing.T) {
 	if count(w.cf.Calls(), "CancelUpdateStack") != 1 {
 		t.Errorf("calls %v", w.cf.Calls())
 	}
+	mustContain(t, "log", w.log.String(), "still waiting: AWS::ECS::Service Service UPDATE_IN_PROGRESS for 1m")
 	mustContain(t, "error", err.Error(), "did not finish within 5m0s", "AWS::ECS::Service Service was still UPDATE_IN_PROGRESS", "the update was cancelled (stack now UPDATE_ROLLBACK_COMPLETE)")
 	if res.Status != "UPDATE_ROLLBACK_COMPLETE" {
 		t.Errorf("status %s", res.Status)

@@ -41,6 +41,10 @@ const clockSkew = 5 * time.Minute
 // missed; it costs about two calls a minute during a long wait.
 const statusCheck = 30 * time.Second
 
+// heartbeat is how often a quiet wait says what it is waiting for, so a
+// long ECS rollout does not look like a hung job.
+const heartbeat = time.Minute
+
 // errDeadline is returned by waitStack when the deadline passes first.
 var errDeadline = errors.New("deadline passed")
 
@@ -144,7 +148,7 @@ func IsSuccess(s types.StackStatus) bool {
 // disappears: DELETE_COMPLETE) and returns it. At the deadline it returns
 // errDeadline with the status so far.
 func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Time) (types.StackStatus, error) {
-	interval, quietSince := pollMin, d.Clock.Now()
+	interval, quietSince, shown := pollMin, d.Clock.Now(), d.Clock.Now()
 	last := types.StackStatus("")
 	for {
 		fresh, gone, err := s.poll(ctx)
@@ -164,9 +168,15 @@ func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Tim
 			return last, nil
 		}
 		if len(fresh) > 0 {
-			interval, quietSince = pollMin, d.Clock.Now()
+			interval, quietSince, shown = pollMin, d.Clock.Now(), d.Clock.Now()
 		} else {
 			interval = nextPoll(interval)
+		}
+		if d.Clock.Now().Sub(shown) >= heartbeat {
+			shown = d.Clock.Now()
+			if e, ok := s.stuck(); ok {
+				d.report().Printf("%7s  still waiting: %s %s %s for %s", "", e.Type, e.LogicalID, e.Status, d.Clock.Now().Sub(e.Time).Round(time.Second))
+			}
 		}
 		if d.Clock.Now().Sub(quietSince) >= statusCheck {
 			quietSince = d.Clock.Now()
