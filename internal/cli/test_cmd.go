@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
@@ -189,6 +190,13 @@ func (e *Env) executeTest(ctx context.Context, tr *testRun) error {
 		return err
 	}
 	fmt.Fprint(e.Stdout, res.Text())
+	if e.Action.InActions() { // on a terminal the text above already says it
+		for _, c := range res.Cases {
+			if !c.Passed {
+				e.Action.Errorf(action.Location{File: c.File, Line: c.Line}, "endpoint test %q failed: %s", c.Name, c.Reason)
+			}
+		}
+	}
 	e.Action.Summary(res.Markdown())
 	e.Action.SetOutput("url", tr.url)
 	e.Action.SetOutput("passed", strconv.FormatBool(res.Failed() == 0))

@@ -184,6 +184,21 @@ func TestTestCommandFailingCaseExits1(t *testing.T) {
 	}
 }
 
+func TestTestCommandAnnotatesFailedCasesInActions(t *testing.T) {
+	t.Parallel()
+	srv, _ := countingEndpoint(t)
+	c := newTestCLI(t, nil)
+	c.env["GITHUB_ACTIONS"] = "true"
+	cases := c.file(t, "c.yaml", "cases:\n  - name: ok\n    path: /ping\n  - name: wrong status\n    path: /api/v1/version\n    expect: {status: 201}\n")
+	if code := c.run("--url", srv.URL, "--cases", cases); code != ExitFailure {
+		t.Fatalf("exit %d, want 1\n%s", code, c.stderr.String())
+	}
+	want := "::error file=" + cases + ",line=4::endpoint test \"wrong status\" failed: expected status 201, got 200; body: "
+	if !strings.Contains(c.stderr.String(), want) {
+		t.Errorf("stderr lacks the case annotation %q:\n%s", want, c.stderr.String())
+	}
+}
+
 func TestTestCommandEnvReadsStackOutput(t *testing.T) {
 	t.Parallel()
 	srv, _ := countingEndpoint(t)

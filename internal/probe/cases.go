@@ -60,6 +60,7 @@ type Case struct {
 	Latency     *Latency          `yaml:"latency"`
 	Repeat      int               `yaml:"repeat"`      // requests in total; default 1
 	Concurrency int               `yaml:"concurrency"` // requests in flight at once; default 1
+	Line        int               `yaml:"-"`           // where the case starts in its file
 
 	body []byte   // Body encoded as JSON
 	ref  *url.URL // Path parsed
@@ -155,11 +156,14 @@ func Parse(path string, data []byte) (*Suite, error) {
 		return nil, decodeProblem(path, err)
 	}
 	s.File = path
+	file, _ := parser.ParseBytes(data, 0)
 	ps := s.check()
 	if len(ps) == 0 {
+		for i, c := range s.Cases {
+			c.Line = lineOf(file, fmt.Sprintf("cases[%d]", i))
+		}
 		return &s, nil
 	}
-	file, _ := parser.ParseBytes(data, 0)
 	errs := make([]error, len(ps))
 	for i, p := range ps {
 		p.File, p.Line = path, lineOf(file, p.Key)
@@ -186,6 +190,9 @@ func decodeProblem(path string, err error) error {
 // lineOf returns the line of the node at key path (such as
 // cases[2].expect.json[0].path), trying parents when the key itself is absent.
 func lineOf(file *ast.File, key string) int {
+	if file == nil {
+		return 0
+	}
 	for k := key; k != ""; k = parent(k) {
 		p, err := yaml.PathString("$." + k)
 		if err != nil {

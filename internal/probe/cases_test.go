@@ -75,13 +75,13 @@ func TestParseReportsEveryProblem(t *testing.T) {
 
 func TestParseDefaults(t *testing.T) {
 	t.Parallel()
-	s, err := Parse("f.yaml", []byte("ready: {path: /ping, timeout: 1m}\ncases:\n  - name: a\n    path: /x?y=1\n    body: {n: 1, s: [a, 2.5]}\n"))
+	s, err := Parse("f.yaml", []byte("ready: {path: /ping, timeout: 1m}\ncases:\n  - name: a\n    path: /x?y=1\n    body: {n: 1, s: [a, 2.5]}\n\n  - name: b\n    path: /\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := s.Cases[0]
-	got := []any{s.Ready.Interval.Value, s.Ready.Status, s.RequestTimeout.Value, c.Method, c.Expect.Status, c.Repeat, c.Concurrency, string(c.body), c.ref.RawQuery}
-	want := []any{2 * time.Second, 200, 10 * time.Second, "GET", 200, 1, 1, `{"n":1,"s":["a",2.5]}`, "y=1"}
+	got := []any{s.Ready.Interval.Value, s.Ready.Status, s.RequestTimeout.Value, c.Method, c.Expect.Status, c.Repeat, c.Concurrency, string(c.body), c.ref.RawQuery, c.Line, s.Cases[1].Line}
+	want := []any{2 * time.Second, 200, 10 * time.Second, "GET", 200, 1, 1, `{"n":1,"s":["a",2.5]}`, "y=1", 3, 7}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}

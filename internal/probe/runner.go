@@ -99,13 +99,28 @@ func (r *Result) Failed() int {
 
 // Run waits for each suite's readiness path and runs its cases in order.
 // A suite whose endpoint never gets ready yields one failed case for the
-// wait, and its cases are not sent.
+// wait, and its cases are not sent. A readiness check already decided in
+// this run (same path and status) is not waited for again, so a dead
+// endpoint costs one timeout, not one per file.
 func (r *Runner) Run(ctx context.Context, t Target, suites []*Suite) *Result {
 	res := &Result{URL: t.URL.String(), Host: t.Host, Started: r.Clock.Now()}
+	waited := map[string]*report.CaseResult{}
 	for _, s := range suites {
 		if s.Ready != nil {
-			if c, ok := r.waitReady(ctx, t, s); !ok {
+			key := fmt.Sprintf("%s %d", s.Ready.Path, s.Ready.Status)
+			prev, seen := waited[key]
+			if !seen {
+				c, _ := r.waitReady(ctx, t, s)
+				prev, waited[key] = &c, &c
+			} else if !prev.Passed {
+				c := *prev
+				c.File, c.Requests, c.Failures, c.Duration = s.File, 0, 0, 0
+				c.Reason = "not waited for again: " + prev.Reason
 				res.Cases = append(res.Cases, c)
+				continue
+			}
+			if !prev.Passed {
+				res.Cases = append(res.Cases, *prev)
 				continue
 			}
 		}
@@ -141,6 +156,7 @@ func (r *Runner) waitReady(ctx context.Context, t Target, s *Suite) (report.Case
 			last = err.Error()
 		case code == rd.Status:
 			c.Passed, c.Duration = true, r.Clock.Now().Sub(begin)
+			r.logf("ready after %s (%d attempts)", FormatDuration(c.Duration), c.Requests)
 			return c, true
 		default:
 			last = fmt.Sprintf("status %d; body: %s", code, excerpt(body, 200))
@@ -188,7 +204,7 @@ func (r *Runner) runCase(ctx context.Context, t Target, s *Suite, cs *Case) repo
 }
 
 func summarise(s *Suite, cs *Case, outs []outcome, took time.Duration) report.CaseResult {
-	c := report.CaseResult{Name: cs.Name, File: s.File, Method: cs.Method, Path: cs.Path, Requests: len(outs), Duration: took}
+	c := report.CaseResult{Name: cs.Name, File: s.File, Line: cs.Line, Method: cs.Method, Path: cs.Path, Requests: len(outs), Duration: took}
 	var samples []time.Duration
 	first := -1
 	for i, o := range outs {

@@ -234,3 +234,43 @@ func TestHostHeaderHonoured(t *testing.T) {
 		})
 	}
 }
+
+func TestReadinessDecidedOncePerRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		status     int
+		wantPolls  int64
+		wantSlept  time.Duration
+		wantFailed int
+	}{
+		{"dead endpoint costs one timeout", http.StatusServiceUnavailable, 7, time.Minute, 2},
+		{"ready endpoint is polled once", http.StatusOK, 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var polls atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/ping" {
+					polls.Add(1)
+					w.WriteHeader(tt.status)
+					return
+				}
+				w.Write([]byte(`{}`))
+			}))
+			defer srv.Close()
+			doc := "ready: {path: /ping, timeout: 1m, interval: 10s}\ncases:\n  - {name: a, path: /x}\n"
+			a, _ := Parse("a.yaml", []byte(doc))
+			b, _ := Parse("b.yaml", []byte(doc))
+			clk := clock.NewFake(t0)
+			res := (&Runner{Client: NewClient(), Clock: clk}).Run(context.Background(), target(t, srv.URL, ""), []*Suite{a, b})
+			if polls.Load() != tt.wantPolls || clk.Now().Sub(t0) != tt.wantSlept || res.Failed() != tt.wantFailed {
+				t.Errorf("polls %d, waited %v, failed %d; want %d, %v, %d\n%s", polls.Load(), clk.Now().Sub(t0), res.Failed(), tt.wantPolls, tt.wantSlept, tt.wantFailed, res.Text())
+			}
+			if tt.wantFailed > 0 && !strings.HasPrefix(res.Cases[1].Reason, "not waited for again: endpoint not ready after 1m0s") || res.Cases[len(res.Cases)-1].File != "b.yaml" {
+				t.Errorf("second file's result = %+v", res.Cases[len(res.Cases)-1])
+			}
+		})
+	}
+}

@@ -38,6 +38,7 @@ type CaseResult struct {
 	P99      time.Duration `json:"p99_ns"`
 	Reason   string        `json:"reason,omitempty"` // expected vs got, with a body excerpt
 	File     string        `json:"file,omitempty"`   // the case file the case came from
+	Line     int           `json:"line,omitempty"`   // where the case starts in File
 	Method   string        `json:"method,omitempty"`
 	Path     string        `json:"path,omitempty"`
 	Duration time.Duration `json:"duration_ns,omitempty"` // wall time of all the case's requests
