@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -44,10 +46,62 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	t.Run("push deploys ep-a with the image it built", func(t *testing.T) { checkPush(t, res) })
+	t.Run("label brings the preview up", func(t *testing.T) { checkPreview(t, res) })
 	t.Run("weight sync reaches the endpoint", func(t *testing.T) { checkWeights(t, res) })
+	t.Run("unlabel tears the preview down", func(t *testing.T) { checkTeardown(t, res) })
 	t.Run("job summaries", func(t *testing.T) {
 		golden(t, "summaries.md.golden", normalize(joinSummaries(res.Summaries)))
 	})
+	t.Run("pull request comment", func(t *testing.T) {
+		if len(res.Comments) != 2 {
+			t.Fatalf("saw %d comment bodies, want one after preview up and one after teardown", len(res.Comments))
+		}
+		golden(t, "comment-up.md.golden", normalize(res.Comments[0]))
+		golden(t, "comment-down.md.golden", normalize(res.Comments[1]))
+		if res.PRComments != 1 {
+			t.Errorf("pull request has %d comments, want the one sticky comment updated in place", res.PRComments)
+		}
+	})
+}
+
+func checkPreview(t *testing.T, res *Result) {
+	wantImage := registry + "@" + digestOf(registry+":pr-2-"+prSHA)
+	if res.PreviewImage != wantImage {
+		t.Errorf("preview image = %q, want %q", res.PreviewImage, wantImage)
+	}
+	st, ok := res.Stacks["ep-b-pr-2"]
+	if !ok {
+		t.Fatalf("no preview stack ep-b-pr-2 was deployed; stacks: %v", res.Stacks)
+	}
+	prio := (&preview.Allocator{}).FirstChoice(2, 0)
+	got := map[string]string{"status": st.Status, "ImageUri": st.Params["ImageUri"], "HostHeaderApi": st.Params["HostHeaderApi"],
+		"ListenerRulePriority": st.Params["ListenerRulePriority"], "BaseStackName": st.Params["BaseStackName"],
+		"mlops:preview": st.Tags["mlops:preview"], "mlops:pr": st.Tags["mlops:pr"], "mlops:commit": st.Tags["mlops:commit"]}
+	want := map[string]string{"status": "CREATE_COMPLETE", "ImageUri": wantImage, "HostHeaderApi": "pr-2.preview.example.com",
+		"ListenerRulePriority": strconv.Itoa(prio), "BaseStackName": "ecs-mlops-ep-a",
+		"mlops:preview": "true", "mlops:pr": "2", "mlops:commit": prSHA}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stack ep-b-pr-2 (-want +got):\n%s", diff)
+	}
+	if prio == 1 {
+		t.Errorf("preview got priority 1, which endpoint A's rule holds")
+	}
+	if len(res.Deployments) != 1 {
+		t.Fatalf("deployments = %+v, want one for the preview", res.Deployments)
+	}
+	dep := res.Deployments[0]
+	wantDep := Deployment{Environment: "preview/pr-2", Ref: prSHA, States: []string{"in_progress", "success", "inactive"}, URL: res.EndpointURLs[1]}
+	if diff := cmp.Diff(wantDep, dep); diff != "" {
+		t.Errorf("deployment (-want +got):\n%s", diff)
+	}
+}
+
+func checkTeardown(t *testing.T, res *Result) {
+	got := map[string]any{"stacks": res.StacksLeft, "images": res.PreviewImagesLeft, "rules": res.ListenerRules}
+	want := map[string]any{"stacks": []string{"ecs-mlops-ep-a"}, "images": []string(nil), "rules": []int{1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after teardown (-want +got):\n%s", diff)
+	}
 }
 
 func checkPush(t *testing.T, res *Result) {
@@ -102,7 +156,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms)\b`), "$DUR"},
 	// AWS waits run on the fake clock, but the wall time of the work between
 	// them is added, which can tip a rounded duration either way.
-	{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+s\b`), "$DUR"},
+	{regexp.MustCompile(`\b\d+(\.\d+)? ms\b`), "$DUR"},
+	{regexp.MustCompile(`\b(\d+h ?)?(\d+m ?)?\d+s\b`), "$DUR"},
 	{regexp.MustCompile(`\b\d+(\.\d+)? [KMG]?i?B/s\b`), "$RATE"},
 }
 

@@ -26,14 +26,20 @@ type Result struct {
 	// Comments are the bodies of the pull request's sticky comment after
 	// each preview run, oldest first.
 	Comments []string
+	// PRComments is how many comments the pull request has at the end.
+	PRComments int
 	// Deployments are the pull request's GitHub Deployments, with the
 	// states their statuses went through.
 	Deployments []Deployment
 	// WeightsVersion is the version the sync switched current to;
 	// EndpointWeights is what endpoint A then reported on /api/v1/version.
 	WeightsVersion, EndpointWeights string
-	// StacksLeft are the stacks that exist when the demo ends.
-	StacksLeft []string
+	// StacksLeft are the stacks that exist when the demo ends;
+	// PreviewImagesLeft the pull request's image tags still in ECR;
+	// ListenerRules the rule priorities left on A's HTTPS listener.
+	StacksLeft        []string
+	PreviewImagesLeft []string
+	ListenerRules     []int
 	// Workspace is the temporary directory the run used (removed by then);
 	// EndpointURLs are where the example endpoint served (stopped by then).
 	Workspace    string

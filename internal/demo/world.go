@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
@@ -16,9 +20,10 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
@@ -35,15 +40,18 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // that fails the way the service does; S3 and GitHub are real HTTP servers
 // reached through the real SDK and go-github clients.
 type world struct {
-	clock  *runClock
-	cfn    *stacktest.Fake
-	ecs    *servicetest.ECS
-	elb    *servicetest.ELB
-	ecr    *imagetest.ECR
-	docker *imagetest.Docker
-	s3srv  *httptest.Server
-	s3     *s3.Client // the publisher's client, uploading new weights
-	github *ghfake.Server
+	clock   *runClock
+	cfn     *stacktest.Fake
+	ecs     *servicetest.ECS
+	elb     *servicetest.ELB
+	ecr     *imagetest.ECR
+	docker  *imagetest.Docker
+	s3srv   *httptest.Server
+	s3      *s3.Client       // the publisher's client, uploading new weights
+	rules   *previewtest.ELB // the listener's rules, as previews allocate priorities from them
+	mu      sync.Mutex
+	refused []error // rules the listener refused (a stack would fail on them)
+	github  *gitHub
 }
 
 func newWorld(clk *runClock, region string) *world {
@@ -53,14 +61,59 @@ func newWorld(clk *runClock, region string) *world {
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
-	w.github = ghfake.Start()
-	w.github.AddToken(token, ghfake.ActionsBot())
+	w.rules = previewtest.NewELB()
+	w.wireListenerRules()
+	w.github = newGitHub()
 	return w
+}
+
+// wireListenerRules keeps the listener stand-in in step with the stacks,
+// as ELB is with CloudFormation: a listener exists once its stack created
+// it, and a ListenerRule resource holds its priority on its listener until
+// it is deleted. The ECS and target-group wiring stays as servicetest.Wire
+// made it.
+func (w *world) wireListenerRules() {
+	created := w.cfn.OnResource
+	arns := map[string]string{} // stack/logical id → rule ARN
+	var mu sync.Mutex
+	w.cfn.OnResource = func(stackName string, r cfntypes.StackResource) {
+		created(stackName, r)
+		id := aws.ToString(r.LogicalResourceId)
+		switch aws.ToString(r.ResourceType) {
+		case "AWS::ElasticLoadBalancingV2::Listener":
+			w.rules.AddListener(aws.ToString(r.PhysicalResourceId))
+		case "AWS::ElasticLoadBalancingV2::ListenerRule":
+			listener := w.cfn.ResourceProperty(stackName, id, "ListenerArn")
+			prio, _ := strconv.Atoi(w.cfn.ResourceProperty(stackName, id, "Priority"))
+			mu.Lock()
+			defer mu.Unlock()
+			if _, ok := arns[stackName+"/"+id]; ok {
+				return // an update that kept the rule
+			}
+			arn, err := w.rules.CreateRule(listener, prio)
+			if err != nil {
+				w.mu.Lock()
+				w.refused = append(w.refused, fmt.Errorf("listener rule %s of stack %s: %w", id, stackName, err))
+				w.mu.Unlock()
+				return
+			}
+			arns[stackName+"/"+id] = arn
+		}
+	}
+	w.cfn.OnResourceDeleted = func(stackName string, r cfntypes.StackResource) {
+		mu.Lock()
+		defer mu.Unlock()
+		key := stackName + "/" + aws.ToString(r.LogicalResourceId)
+		if arn, ok := arns[key]; ok {
+			w.rules.DeleteRule(arn)
+			delete(arns, key)
+		}
+	}
 }
 
 func (w *world) close() {
 	w.s3srv.Close()
-	w.github.Close()
+	w.github.close()
 }
 
 // digestOf stands for what buildx reports: a digest that differs per
@@ -81,6 +134,16 @@ func (w *world) awsConfig(region string) aws.Config {
 		// The stand-in stores only the checksums a client sends.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 	}
+}
+
+// ruleErr reports the listener rules the listener stand-in refused. In AWS
+// the ListenerRule resource would fail and the stack roll back; the stand-in
+// only learns of the rule once CloudFormation created it, so the demo fails
+// here instead.
+func (w *world) ruleErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return errors.Join(w.refused...)
 }
 
 // bootstrap creates what mlops bootstrap would have: the image repository
@@ -120,5 +183,7 @@ func (w *world) wire(e *cli.Env) {
 	s.RolloutELB = func(aws.Config) service.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) image.ECRAPI { return w.ecr }
 	s.Runner = w.docker
+	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.rules }
+	s.ECRImages = func(aws.Config) preview.ECRAPI { return w.ecr }
 	e.Clock = w.clock
 }

@@ -96,6 +96,10 @@ func Start() *Server {
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
+// Handler is the fake's HTTP handler (paths under APIPrefix), for serving
+// it behind a front that sends other API areas to other stand-ins.
+func (s *Server) Handler() http.Handler { return s.srv.Config.Handler }
+
 // APIURL is the value for GITHUB_API_URL.
 func (s *Server) APIURL() string { return s.srv.URL + APIPrefix }
 

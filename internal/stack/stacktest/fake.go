@@ -56,6 +56,9 @@ type Fake struct {
 	// OnResource is called (without the lock) when a resource completes a
 	// create or update; servicetest uses it to register ECS services.
 	OnResource func(stackName string, r types.StackResource)
+	// OnResourceDeleted is called (without the lock) when a resource is
+	// deleted, with its stack or by an update that removes it.
+	OnResourceDeleted func(stackName string, r types.StackResource)
 
 	mu        sync.Mutex
 	stacks    map[string]*fakeStack

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
@@ -53,5 +54,67 @@ func TestStackOutputValues(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+}
+
+const (
+	baseTemplate = `Resources:
+  Listener: {Type: AWS::ElasticLoadBalancingV2::Listener}
+Outputs:
+  ListenerArn:
+    Value: !Ref Listener
+    Export: {Name: !Sub "${AWS::StackName}-ListenerArn"}
+`
+	childTemplate = `Parameters:
+  Base: {Type: String}
+  Priority: {Type: Number}
+Resources:
+  Rule:
+    Type: AWS::ElasticLoadBalancingV2::ListenerRule
+    Properties:
+      ListenerArn: {"Fn::ImportValue": !Sub "${Base}-ListenerArn"}
+      Priority: !Ref Priority
+`
+)
+
+// TestResourcePropertyAndDeletion: a property is what CloudFormation
+// passes, imports resolved from the exporting stack; deleting the stack
+// reports each resource gone.
+func TestResourcePropertyAndDeletion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	f := New(clk)
+	var deleted []string
+	f.OnResourceDeleted = func(stackName string, r types.StackResource) {
+		deleted = append(deleted, stackName+"/"+aws.ToString(r.LogicalResourceId)+" "+string(r.ResourceStatus))
+	}
+	for _, s := range []struct{ name, body string }{{"base", baseTemplate}, {"child", childTemplate}} {
+		tpl, err := stack.ParseTemplate(s.name+".yaml", []byte(s.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Put(Seed{Name: s.name, Status: "CREATE_COMPLETE", Template: tpl, Params: map[string]string{"Base": "base", "Priority": "101"}})
+	}
+	out, err := f.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("base")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener := aws.ToString(out.Stacks[0].Outputs[0].OutputValue)
+	got := []string{f.ResourceProperty("child", "Rule", "ListenerArn"), f.ResourceProperty("child", "Rule", "Priority"), f.ResourceProperty("child", "Nope", "Priority")}
+	if diff := cmp.Diff([]string{listener, "101", ""}, got); diff != "" {
+		t.Errorf("properties (-want +got):\n%s", diff)
+	}
+	if _, err := f.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("child")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := clk.Sleep(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Status("child"); s != "" {
+		t.Fatalf("child status %s after its deletion, want it gone", s)
+	}
+	if diff := cmp.Diff([]string{"child/Rule DELETE_COMPLETE"}, deleted); diff != "" {
+		t.Errorf("deletions reported (-want +got):\n%s", diff)
 	}
 }

@@ -210,6 +210,17 @@ func (f *Fake) notify(st *fakeStack, id string) {
 	f.hooks = append(f.hooks, func() { hook(name, r) })
 }
 
+// notifyDeleted queues OnResourceDeleted for resource id of st.
+func (f *Fake) notifyDeleted(st *fakeStack, id string) {
+	if f.OnResourceDeleted == nil || st.resources[id] == nil {
+		return
+	}
+	r := *st.resources[id]
+	r.ResourceStatus = types.ResourceStatusDeleteComplete
+	hook, name := f.OnResourceDeleted, st.name
+	f.hooks = append(f.hooks, func() { hook(name, r) })
+}
+
 func (f *Fake) finish(st *fakeStack, gen int) {
 	op := st.op
 	st.outputs = f.evalOutputs(st)
@@ -226,6 +237,7 @@ func (f *Fake) finish(st *fakeStack, gen int) {
 		f.at(t, func() {
 			if st.gen == gen {
 				f.resourceEvent(st, id, typ, "DELETE_IN_PROGRESS", "")
+				f.notifyDeleted(st, id)
 				f.resourceEvent(st, id, typ, "DELETE_COMPLETE", "")
 			}
 		})
@@ -309,6 +321,7 @@ func (f *Fake) deleteStack(st *fakeStack, token string) {
 		f.at(t, func() {
 			if st.gen == gen {
 				f.resourceEvent(st, id, typ, "DELETE_IN_PROGRESS", "")
+				f.notifyDeleted(st, id)
 				f.resourceEvent(st, id, typ, "DELETE_COMPLETE", "")
 			}
 		})

@@ -145,7 +145,7 @@ func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
 				return f.eval(st, parts[1])
 			}
 		case "Fn::ImportValue":
-			return "imported-" + f.eval(st, arg)
+			return f.importValue(f.eval(st, arg))
 		case "Fn::Select":
 			parts, _ := arg.([]any)
 			if len(parts) == 2 {
@@ -158,6 +158,41 @@ func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// importValue resolves an export. The templates here export every shared
+// output as "<stack name>-<output key>", so an export is found by that name
+// among the live stacks' outputs; an unknown one gets a stand-in value.
+func (f *Fake) importValue(name string) string {
+	for _, other := range f.stacks {
+		if other.status == types.StackStatusDeleteComplete {
+			continue
+		}
+		for _, o := range other.outputs {
+			if other.name+"-"+aws.ToString(o.OutputKey) == name {
+				return aws.ToString(o.OutputValue)
+			}
+		}
+	}
+	return "imported-" + name
+}
+
+// ResourceProperty returns property prop of resource id in stackName as
+// CloudFormation passes it to the resource: intrinsic functions evaluated
+// with the stack's parameters, resources and the exports of other stacks.
+// It is "" for an unknown stack, resource or property.
+func (f *Fake) ResourceProperty(stackName, id, prop string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.stacks[stackName]
+	if st == nil || st.template == nil {
+		return ""
+	}
+	r, ok := st.template.Resources[id]
+	if !ok {
+		return ""
+	}
+	return f.eval(st, r.Properties[prop])
 }
 
 func (f *Fake) sub(st *fakeStack, arg any) string {
