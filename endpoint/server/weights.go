@@ -65,11 +65,11 @@ type Store struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	cur atomic.Pointer[Weights]
+	cur     atomic.Pointer[Weights]
+	failure atomic.Pointer[LoadFailure] // the last failed load since the last good one
 
-	mu      sync.Mutex // serialises Check; guards tried and failure
-	tried   string     // resolved directory of the last load attempt
-	failure *LoadFailure
+	mu    sync.Mutex // serialises Check; guards tried
+	tried string     // resolved directory of the last load attempt
 }
 
 // NewStore returns a store watching root/current. Nothing is loaded until
@@ -81,16 +81,9 @@ func NewStore(root string, clk clock.Clock, log *slog.Logger) *Store {
 // Current returns the served weights, or nil before any version loaded.
 func (s *Store) Current() *Weights { return s.cur.Load() }
 
-// Failure returns the last failed load since the last successful one.
-func (s *Store) Failure() *LoadFailure {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failure == nil {
-		return nil
-	}
-	f := *s.failure
-	return &f
-}
+// Failure returns the last failed load since the last successful one. Like
+// Current it never waits for a load in progress.
+func (s *Store) Failure() *LoadFailure { return s.failure.Load() }
 
 // Root returns the weights directory the store watches.
 func (s *Store) Root() string { return s.root }
@@ -119,7 +112,7 @@ func (s *Store) Check() (bool, error) {
 	}
 	w.LoadedAt = s.clock.Now()
 	prev := s.cur.Swap(w)
-	s.failure = nil
+	s.failure.Store(nil)
 	from := "none"
 	if prev != nil {
 		from = prev.Version
@@ -129,7 +122,7 @@ func (s *Store) Check() (bool, error) {
 }
 
 func (s *Store) fail(dir string, err error) error {
-	s.failure = &LoadFailure{Dir: dir, Error: err.Error(), At: s.clock.Now()}
+	s.failure.Store(&LoadFailure{Dir: dir, Error: err.Error(), At: s.clock.Now()})
 	serving := "none"
 	if w := s.cur.Load(); w != nil {
 		serving = w.Version
