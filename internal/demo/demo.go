@@ -74,7 +74,7 @@ func Command(ctx context.Context, e *cli.Env, o cli.DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "\ndemo finished: %d steps in %d workflow runs passed in %s\n", len(res.Steps), res.Runs, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(e.Stdout, "\ndemo finished: %d steps in %d jobs passed in %s\n", len(res.Steps), res.Runs, res.Elapsed.Round(time.Millisecond))
 	return nil
 }
 

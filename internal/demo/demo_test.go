@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
 
@@ -227,11 +227,17 @@ func TestDemoStopsAtAFailingStep(t *testing.T) {
 	}
 }
 
-// TestDemoBadRoot is bad input: no config in the checkout, exit 2.
+// TestDemoBadRoot is bad input through the command: no config in the
+// checkout is exit 2 with the fix, before anything starts.
 func TestDemoBadRoot(t *testing.T) {
 	t.Parallel()
-	_, err := Run(context.Background(), Options{Root: t.TempDir()})
-	if !fault.IsUsage(err) || !strings.Contains(err.Error(), "has no .github/mlops.yml; run the demo in the repository checkout or pass --root DIR") {
-		t.Errorf("Run error = %v, want a usage error naming the missing config", err)
+	root := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	e := cli.NewEnv(&stdout, &stderr, strings.NewReader(""), func(string) string { return "" })
+	e.Services.Demo = Command
+	code := cli.RunEnv(context.Background(), []string{"demo", "--root", root}, e)
+	want := "error: mlops demo: " + root + " has no .github/mlops.yml; run the demo in the repository checkout or pass --root DIR\n"
+	if code != cli.ExitUsage || stderr.String() != want || stdout.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %q; want exit 2 and stderr %q", code, stderr.String(), stdout.String(), want)
 	}
 }

@@ -14,7 +14,7 @@ import (
 type Result struct {
 	Steps     []StepResult
 	Summaries []JobSummary
-	Runs      int // workflow runs (jobs) played
+	Runs      int // jobs played
 	Elapsed   time.Duration
 
 	// Image is the image reference the push built and ep-a runs.
