@@ -172,3 +172,24 @@ func mustTemplate(t *testing.T, dir string) *stack.Template {
 	must(t, err)
 	return tpl
 }
+
+func TestDeployNoChangesInActions(t *testing.T) {
+	t.Parallel()
+	j := newDeployJob(t, deployConfig)
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:6113728"
+	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "UPDATE_COMPLETE", Template: mustTemplate(t, j.dir), Protected: true, Params: map[string]string{
+		"ProjectName": "ecs-mlops", "EnvironmentName": "prod", "VpcSubnetIpBlocks": "10.0.0.0/24,10.0.1.0/24,10.0.2.0/24,10.0.3.0/24", "AZs": "eu-west-1a,eu-west-1b",
+		"ApiPort": "8000", "ApiHealthCheckPath": "/ping", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": image},
+		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})
+	if code := j.run(t, "deploy", "--env", "ep-a", "--image", image); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, j.stderr.String())
+	}
+	outs := j.outputs(t)
+	if outs["no-changes"] != "true" || outs["url"] != "https://api.example.com" || outs["stack-status"] != "UPDATE_COMPLETE" {
+		t.Errorf("outputs %v", outs)
+	}
+	if w := j.cf.StackWrites(); len(w) != 0 {
+		t.Errorf("stack writes %v", w)
+	}
+	goldenFile(t, "deploy-nochanges-summary.md.golden", j.file(t, "summary"))
+}

@@ -96,6 +96,9 @@ func SummaryMarkdown(env string, res *Result, err error) string {
 	}
 	if res.ChangeSet != "" {
 		fmt.Fprintf(&b, " · change set `%s`", res.ChangeSet)
+		if res.NoChanges {
+			b.WriteString(" (empty, deleted)")
+		}
 	}
 	fmt.Fprintf(&b, " · %s\n\n", res.Elapsed.Round(1e9))
 	for _, r := range res.Recovered {
