@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
@@ -37,8 +38,8 @@ type weightsArgs struct {
 
 func runSyncWeights(ctx context.Context, e *Env, args []string) error {
 	fs := e.flags("sync-weights", syncWeightsSynopsis)
-	fs.String("source", "", "S3 source s3://bucket/prefix (default weights.source in the config; env MLOPS_WEIGHTS_SOURCE)")
-	fs.String("target", "", "directory that holds versions/ and current (default weights.target; env MLOPS_WEIGHTS_TARGET)")
+	fs.String("source", "", "S3 source s3://bucket/prefix (env MLOPS_WEIGHTS_SOURCE or WEIGHTS_SOURCE; default weights.source in the config)")
+	fs.String("target", "", "directory that holds versions/ and current (env MLOPS_WEIGHTS_TARGET or WEIGHTS_DIR; default weights.target)")
 	fs.String("env", "", "run remotely as a one-off ECS task of this environment's stack")
 	fs.Bool("dry-run", false, "list what would change; write nothing")
 	fs.Int("keep", weights.DefaultKeep, "versions to keep after the switch (config weights.keep)")
@@ -72,8 +73,10 @@ func (e *Env) weightsArgs(fs *flag.FlagSet) (*weightsArgs, error) {
 	if a.cfg != nil && a.cfg.Weights != nil {
 		w = a.cfg.Weights
 	}
-	a.source = e.resolve(fs, "source", w.Source, "", "MLOPS_WEIGHTS_SOURCE")
-	a.target = e.resolve(fs, "target", w.Target, "", "MLOPS_WEIGHTS_TARGET")
+	// WEIGHTS_SOURCE and WEIGHTS_DIR are what the weights-sync task definition
+	// and the endpoint containers are given, so the task needs no flags.
+	a.source = e.resolve(fs, "source", w.Source, "", "MLOPS_WEIGHTS_SOURCE", "WEIGHTS_SOURCE")
+	a.target = e.resolve(fs, "target", w.Target, "", "MLOPS_WEIGHTS_TARGET", "WEIGHTS_DIR")
 	cfgKeep := ""
 	if w.Keep > 0 {
 		cfgKeep = strconv.Itoa(w.Keep)
@@ -133,6 +136,9 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 	end()
 	if err != nil {
 		return err
+	}
+	for _, w := range res.Warnings {
+		e.Action.Warningf(action.Location{}, "%s", w)
 	}
 	if a.dryRun {
 		fmt.Fprint(e.Stdout, res.PlanText())

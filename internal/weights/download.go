@@ -27,7 +27,6 @@ type fetcher struct {
 	bufs     chan []byte // part buffers, allocated on first use
 	made     atomic.Int32
 	copyBufs sync.Pool
-	perFile  bool // fsync each file (where syncfs is not available)
 	bytes    *atomic.Int64
 	progress func() // called after each ranged part
 }
@@ -35,9 +34,8 @@ type fetcher struct {
 func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64) *fetcher {
 	f := &fetcher{
 		api: api, src: src, dir: dir, partSize: partSize, bytes: bytes,
-		sem:     make(chan struct{}, concurrency),
-		bufs:    make(chan []byte, concurrency),
-		perFile: !haveSyncfs,
+		sem:  make(chan struct{}, concurrency),
+		bufs: make(chan []byte, concurrency),
 	}
 	f.copyBufs.New = func() any { b := make([]byte, 256<<10); return &b }
 	return f
@@ -92,12 +90,23 @@ func (f *fetcher) fetch(ctx context.Context, o Object) (File, error) {
 }
 
 // fetchWhole streams a small object into its file with one GET, hashing as
-// it writes.
+// it writes. The request slot is released before the file is flushed.
 func (f *fetcher) fetchWhole(ctx context.Context, o Object) (File, error) {
+	file, v, n, etag, err := f.getWhole(ctx, o)
+	if file != nil {
+		defer file.Close()
+	}
+	if err != nil {
+		return File{}, err
+	}
+	return f.finish(file, v, o, n, etag)
+}
+
+func (f *fetcher) getWhole(ctx context.Context, o Object) (*os.File, *verifier, int64, string, error) {
 	select {
 	case f.sem <- struct{}{}:
 	case <-ctx.Done():
-		return File{}, ctx.Err()
+		return nil, nil, 0, "", ctx.Err()
 	}
 	defer func() { <-f.sem }()
 	out, err := f.api.GetObject(ctx, &s3.GetObjectInput{
@@ -107,7 +116,7 @@ func (f *fetcher) fetchWhole(ctx context.Context, o Object) (File, error) {
 		ChecksumMode: types.ChecksumModeEnabled,
 	}, withoutSDKValidation)
 	if err != nil {
-		return File{}, err
+		return nil, nil, 0, "", err
 	}
 	defer out.Body.Close()
 	want := s3Checksums{Type: out.ChecksumType, SHA256: out.ChecksumSHA256, CRC32C: out.ChecksumCRC32C,
@@ -115,19 +124,18 @@ func (f *fetcher) fetchWhole(ctx context.Context, o Object) (File, error) {
 	v := newVerifier(want)
 	file, err := f.create(o.Key)
 	if err != nil {
-		return File{}, err
+		return nil, nil, 0, "", err
 	}
-	defer file.Close()
 	bp := f.copyBufs.Get().(*[]byte)
 	defer f.copyBufs.Put(bp)
 	n, err := io.CopyBuffer(io.MultiWriter(file, v, counter{f.bytes}), out.Body, *bp)
 	if err != nil {
-		return File{}, err
+		return file, nil, 0, "", err
 	}
-	if n != aws.ToInt64(out.ContentLength) && out.ContentLength != nil {
-		return File{}, fmt.Errorf("short body: got %d of %d bytes", n, aws.ToInt64(out.ContentLength))
+	if out.ContentLength != nil && n != aws.ToInt64(out.ContentLength) {
+		return file, nil, 0, "", fmt.Errorf("short body: got %d of %d bytes", n, aws.ToInt64(out.ContentLength))
 	}
-	return f.finish(file, v, o, n, aws.ToString(out.ETag))
+	return file, v, n, aws.ToString(out.ETag), nil
 }
 
 func (f *fetcher) finish(file *os.File, v *verifier, o Object, n int64, etag string) (File, error) {
@@ -135,10 +143,11 @@ func (f *fetcher) finish(file *os.File, v *verifier, o Object, n int64, etag str
 	if err != nil {
 		return File{}, err
 	}
-	if f.perFile {
-		if err := file.Sync(); err != nil {
-			return File{}, err
-		}
+	// fsync here, in parallel with the other downloads, flushes only this
+	// file; one syncfs(2) at the end would also wait for every other
+	// process's dirty data on the volume.
+	if err := file.Sync(); err != nil {
+		return File{}, err
 	}
 	if o.ETag != "" {
 		etag = o.ETag // the listing's form, which the next run compares with

@@ -51,6 +51,9 @@ func (r *Result) Transfer() string {
 	if r.DryRun {
 		return fmt.Sprintf("would download %s", Bytes(r.Plan.DownloadBytes()))
 	}
+	if r.Bytes == 0 {
+		return fmt.Sprintf("nothing downloaded (checked in %s)", r.Duration.Round(time.Millisecond))
+	}
 	return fmt.Sprintf("downloaded %s in %s (%s/s)", Bytes(r.Bytes), r.Duration.Round(time.Millisecond), Bytes(rate(r.Bytes, r.Duration)))
 }
 
@@ -83,6 +86,9 @@ func (r *Result) Text() string {
 	}
 	if len(r.Cleaned) > 0 {
 		fmt.Fprintf(&b, "removed leftovers of an interrupted sync: %s\n", strings.Join(r.Cleaned, ", "))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
 }

@@ -70,6 +70,7 @@ type Result struct {
 	Linked   int   // unchanged files hard-linked (or copied) from the previous version
 	Pruned   []string
 	Cleaned  []string // leftovers of interrupted syncs removed
+	Warnings []string
 	Duration time.Duration
 	DryRun   bool
 }
@@ -106,8 +107,11 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 	}
 	var cur *Manifest
 	if res.Previous != "" {
+		// An unreadable manifest must not block every later sync: the
+		// version is rebuilt from S3 as if there were none.
 		if cur, err = readManifest(l.Version(res.Previous)); err != nil {
-			return nil, err
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%v; downloading every object again", err))
+			cur = nil
 		}
 	}
 	res.Plan = plan(res.Source, objs, cur)
@@ -122,6 +126,11 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 		return res, nil
 	}
 	id := VersionID(s.Clock.Now(), res.Source, objs)
+	if id == res.Previous {
+		// Only when the current manifest no longer matches its own listing
+		// (edited by hand) within the same second: never rebuild over current.
+		id += "-1"
+	}
 	if err := s.build(ctx, l, o, id, res, objs); err != nil {
 		return nil, err
 	}
@@ -252,13 +261,9 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	return files, nil
 }
 
-// makeDurable flushes the version's files and directories to disk before the
-// manifest is written: syncfs(2) once on Linux (each file was fsynced as it
-// was closed elsewhere), then every directory.
+// makeDurable fsyncs every directory of the version before the manifest is
+// written (each file was fsynced when it was written).
 func makeDurable(tmp string, files []File) error {
-	if err := syncFS(tmp); err != nil {
-		return fmt.Errorf("flush %s: %w", tmp, err)
-	}
 	dirs := map[string]bool{}
 	for _, f := range files {
 		for d := filepath.Dir(filepath.Join(tmp, filepath.FromSlash(f.Key))); d != tmp && !dirs[d]; d = filepath.Dir(d) {

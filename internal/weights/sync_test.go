@@ -276,3 +276,29 @@ func hexSHA(s string) string {
 	h, _ := v.finish("")
 	return h
 }
+
+func TestUnreadableManifestIsRebuilt(t *testing.T) {
+	t.Parallel()
+	f := newFakeS3(t)
+	want := seed(f)
+	target := t.TempDir()
+	s := newSyncer(f)
+	first, err := s.Sync(context.Background(), opts(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(target, "versions", first.Version, ManifestName), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Sync(context.Background(), opts(target))
+	if err != nil {
+		t.Fatalf("sync with a broken manifest: %v", err)
+	}
+	if res.Version == first.Version || len(res.Plan.Added) != 4 || len(res.Warnings) != 1 {
+		t.Errorf("version %s (first %s), added %d, warnings %q: want a fresh version of 4 files and one warning",
+			res.Version, first.Version, len(res.Plan.Added), res.Warnings)
+	}
+	if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+		t.Errorf("current files (-want +got):\n%s", diff)
+	}
+}

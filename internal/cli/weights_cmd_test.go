@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
+)
+
+const weightsConfig = testConfig + `weights:
+  source: s3://weights/model
+  target: /mnt/weights
+  keep: 2
+  environment: ep-a
+`
+
+// weightsJob is an Actions job whose S3 is gofakes3 and whose ECS, Logs and
+// CloudFormation are fakes.
+type weightsJob struct {
+	env            map[string]string
+	dir            string
+	s3             *s3test.Server
+	ecs            *awsfake.ECS
+	logs           *awsfake.Logs
+	stacks         *awsfake.Stacks
+	stdout, stderr bytes.Buffer
+}
+
+func newWeightsJob(t *testing.T) *weightsJob {
+	t.Helper()
+	dir := t.TempDir()
+	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: awsfake.NewStacks()}
+	t.Cleanup(j.s3.Close)
+	j.ecs = awsfake.NewECS("ecs-mlops", j.logs)
+	j.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
+		TaskDefinitionArn: aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("weights-sync"), LogConfiguration: &ecstypes.LogConfiguration{
+			LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/ecs/weights", "awslogs-stream-prefix": "sync"},
+		}}},
+	})
+	j.stacks.Put("ecs-mlops-ep-a", map[string]string{
+		weights.OutputTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1",
+		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-a,subnet-b", weights.OutputSecurityGroup: "sg-1",
+	})
+	cfgPath := filepath.Join(dir, "mlops.yml")
+	must(t, os.WriteFile(cfgPath, []byte(weightsConfig), 0o644))
+	j.env = map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"MLOPS_CONFIG":        cfgPath,
+	}
+	for _, k := range []string{"model/model.bin", "model/config.json"} {
+		must(t, j.s3.Put(context.Background(), "weights", k, "content of "+k))
+	}
+	return j
+}
+
+func (j *weightsJob) run(args ...string) int {
+	j.stdout.Reset()
+	j.stderr.Reset()
+	e := NewTestEnv(&j.stdout, &j.stderr, j.env)
+	e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) { return aws.Config{}, nil }
+	e.Services.S3 = func(aws.Config) weights.S3API { return j.s3.Client }
+	e.Services.ECS = func(aws.Config) weights.ECSAPI { return j.ecs }
+	e.Services.Logs = func(aws.Config) weights.LogsAPI { return j.logs }
+	e.Services.WeightsStack = func(aws.Config) weights.StackAPI { return j.stacks }
+	return RunEnv(context.Background(), append([]string{"sync-weights"}, args...), e)
+}
+
+func (j *weightsJob) file(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(j.dir, name))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestSyncWeightsLocalInActions(t *testing.T) {
+	t.Parallel()
+	j := newWeightsJob(t)
+	target := filepath.Join(j.dir, "weights")
+	if code := j.run("--target", target); code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, j.stderr.String())
+	}
+	if !strings.Contains(j.stdout.String(), "switched "+target+"/current to 20261125T120000Z-") {
+		t.Errorf("stdout:\n%s", j.stdout.String())
+	}
+	summary := j.file(t, "summary")
+	for _, want := range []string{"### Weights sync", "| added | 2 |", "source `s3://weights/model`"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("job summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if !strings.Contains(j.file(t, "output"), "changed<<") || !strings.Contains(j.file(t, "output"), "true") {
+		t.Errorf("outputs:\n%s", j.file(t, "output"))
+	}
+	if !strings.Contains(j.stderr.String(), "::group::sync s3://weights/model") {
+		t.Errorf("stderr has no log group:\n%s", j.stderr.String())
+	}
+	got, err := os.ReadFile(filepath.Join(target, "current", "config.json"))
+	if err != nil || string(got) != "content of model/config.json" {
+		t.Errorf("current/config.json = %q, %v", got, err)
+	}
+
+	if code := j.run("--target", target); code != ExitOK {
+		t.Fatalf("second run exit %d, stderr:\n%s", code, j.stderr.String())
+	}
+	if !strings.Contains(j.stdout.String(), "no changes:") {
+		t.Errorf("second run stdout:\n%s", j.stdout.String())
+	}
+}
+
+func TestSyncWeightsBadInputExits2(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"not an S3 URI", []string{"--source", "weights/model"}, nil, `"weights/model" is not an S3 URI`},
+		{"no such bucket", []string{"--source", "s3://missing/model"}, nil, "NoSuchBucket"},
+		{"empty prefix", []string{"--source", "s3://weights/nothing"}, nil, "no objects under this prefix"},
+		{"keep zero", []string{"--keep", "0"}, nil, `--keep "0" must be a whole number of at least 1`},
+		{"no source anywhere", nil, map[string]string{"MLOPS_CONFIG": "", "MLOPS_WEIGHTS_SOURCE": ""}, "no source"},
+		{"unknown environment", []string{"--env", "ep-z"}, nil, `unknown environment "ep-z"`},
+		{"bad dry-run input", nil, map[string]string{"INPUT_DRY_RUN": "maybe"}, `--dry-run "maybe" is not true or false`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := newWeightsJob(t)
+			target := filepath.Join(j.dir, "weights")
+			for k, v := range tc.env {
+				j.env[k] = v
+				if v == "" {
+					delete(j.env, k) // no config: .github/mlops.yml does not exist here
+				}
+			}
+			code := j.run(append([]string{"--target", target}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(j.stderr.String(), tc.want) {
+				t.Errorf("exit %d, want 2 with %q; stderr:\n%s", code, tc.want, j.stderr.String())
+			}
+			if _, err := os.Stat(target); !os.IsNotExist(err) {
+				t.Errorf("bad input created the target: %v", err)
+			}
+			if len(j.ecs.RunInputs) != 0 {
+				t.Errorf("bad input started a task")
+			}
+		})
+	}
+}
+
+func TestSyncWeightsRemote(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		script     awsfake.TaskScript
+		wantCode   int
+		wantStdout []string
+		wantErr    string
+	}{
+		{"success", awsfake.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
+			ExitOK, []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ""},
+		{"container exit code is the exit code", awsfake.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+			137, []string{"error: checksum mismatch"}, "exited with code 137: OutOfMemoryError"},
+		{"task fails to start", awsfake.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+			ExitFailure, nil, "failed to start in cluster ecs-mlops: Capacity is unavailable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := newWeightsJob(t)
+			j.ecs.Script(tc.script)
+			code := j.run("--env", "ep-a", "--dry-run")
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.wantCode, j.stderr.String())
+			}
+			var lines []string
+			for _, l := range strings.Split(strings.TrimSpace(j.stdout.String()), "\n") {
+				if l != "" {
+					lines = append(lines, l)
+				}
+			}
+			if diff := cmp.Diff(tc.wantStdout, lines); diff != "" {
+				t.Errorf("task log on stdout (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(j.stderr.String(), tc.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.wantErr, j.stderr.String())
+			}
+			want := []string{"sync-weights", "--source", "s3://weights/model", "--target", "/mnt/weights", "--keep", "2", "--concurrency", "16", "--dry-run"}
+			if diff := cmp.Diff(want, j.ecs.RunInputs[0].Overrides.ContainerOverrides[0].Command); diff != "" {
+				t.Errorf("task command (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func exitCode(n int32) *int32 { return &n }
