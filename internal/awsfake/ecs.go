@@ -23,6 +23,11 @@ type TaskScript struct {
 	// ContainerReason and StoppedReason are ECS's texts, e.g.
 	// "Essential container in task exited" or "ResourceInitializationError: ...".
 	ContainerReason, StoppedReason string
+	// Run, when set, is the container's process: it runs once the task is
+	// RUNNING, with the command of the RunTask override (else the task
+	// definition's); its output lines become the log and its exit code the
+	// container's, replacing Logs and ExitCode.
+	Run func(command []string) (logs []string, exitCode int32)
 }
 
 // ECS is a fake ECS with task definitions and one-off tasks that move
@@ -41,11 +46,12 @@ type ECS struct {
 }
 
 type fakeTask struct {
-	task   types.Task
-	script TaskScript
-	polls  int
-	stream string
-	group  string
+	task    types.Task
+	script  TaskScript
+	command []string
+	polls   int
+	stream  string
+	group   string
 }
 
 // NewECS returns a fake with one cluster; logs (may be nil) receives the
@@ -113,6 +119,14 @@ func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Op
 		ft.group = lc.Options["awslogs-group"]
 		ft.stream = lc.Options["awslogs-stream-prefix"] + "/" + aws.ToString(c.Name) + "/" + id
 	}
+	ft.command = c.Command
+	if in.Overrides != nil {
+		for _, o := range in.Overrides.ContainerOverrides {
+			if aws.ToString(o.Name) == aws.ToString(c.Name) && o.Command != nil {
+				ft.command = o.Command
+			}
+		}
+	}
 	e.tasks[arn] = ft
 	return &ecs.RunTaskOutput{Tasks: []types.Task{ft.task}}, nil
 }
@@ -141,6 +155,11 @@ func (e *ECS) advance(ft *fakeTask) {
 	switch status := aws.ToString(t.LastStatus); {
 	case status == "PROVISIONING":
 		t.LastStatus = aws.String("PENDING")
+	case status == "PENDING" && ft.script.Run != nil:
+		logs, code := ft.script.Run(ft.command)
+		ft.script.Run, ft.script.Logs, ft.script.ExitCode = nil, logs, &code
+		t.LastStatus = aws.String("RUNNING")
+		t.Containers[0].LastStatus = aws.String("RUNNING")
 	case status == "PENDING" && ft.script.ExitCode == nil:
 		e.stopTask(ft, types.TaskStopCodeTaskFailedToStart, ft.script.StoppedReason)
 	case status == "PENDING":

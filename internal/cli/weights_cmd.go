@@ -177,7 +177,20 @@ func (p *syncProgress) update() {
 		return
 	}
 	p.last = now
-	p.p.Update(p.s.Stats.Progress(now.Sub(p.start)))
+	line := p.s.Stats.Progress(now.Sub(p.start))
+	if p.e.Action.Redraw() {
+		line = bar(p.s.Stats.Bytes.Load(), p.s.Stats.TotalBytes.Load()) + " " + line
+	}
+	p.p.Update(line)
+}
+
+// bar draws done/total as a 20-cell bar for a terminal.
+func bar(done, total int64) string {
+	n := 20
+	if total > 0 {
+		n = int(min(done*20/total, 20))
+	}
+	return "[" + strings.Repeat("#", n) + strings.Repeat(" ", 20-n) + "]"
 }
 
 func (p *syncProgress) done() {

@@ -110,6 +110,12 @@ func TestSyncWeightsLocalInActions(t *testing.T) {
 	if !strings.Contains(j.file(t, "output"), "changed<<") || !strings.Contains(j.file(t, "output"), "true") {
 		t.Errorf("outputs:\n%s", j.file(t, "output"))
 	}
+	if !strings.Contains(j.stderr.String(), "(100%), 2 / 2 files") {
+		t.Errorf("stderr has no final progress line:\n%s", j.stderr.String())
+	}
+	if strings.Contains(j.stderr.String(), "\r") {
+		t.Errorf("progress redrew in Actions:\n%q", j.stderr.String())
+	}
 	if !strings.Contains(j.stderr.String(), "::group::sync s3://weights/model") {
 		t.Errorf("stderr has no log group:\n%s", j.stderr.String())
 	}
@@ -213,3 +219,38 @@ func TestSyncWeightsRemote(t *testing.T) {
 }
 
 func exitCode(n int32) *int32 { return &n }
+
+func TestProgressBar(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		done, total int64
+		want        string
+	}{
+		{0, 100, "[                    ]"},
+		{50, 100, "[##########          ]"},
+		{100, 100, "[####################]"},
+		{0, 0, "[####################]"},
+	}
+	for _, tc := range tests {
+		if got := bar(tc.done, tc.total); got != tc.want {
+			t.Errorf("bar(%d, %d) = %q, want %q", tc.done, tc.total, got, tc.want)
+		}
+	}
+}
+
+func TestSyncWeightsRedrawsOnATerminal(t *testing.T) {
+	t.Parallel()
+	j := newWeightsJob(t)
+	delete(j.env, "GITHUB_ACTIONS")
+	e := newEnv(&j.stdout, &j.stderr, strings.NewReader(""), func(k string) string { return j.env[k] }, true)
+	e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) { return aws.Config{}, nil }
+	e.Services.S3 = func(aws.Config) weights.S3API { return j.s3.Client }
+	code := RunEnv(context.Background(), []string{"sync-weights", "--target", filepath.Join(j.dir, "w")}, e)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, j.stderr.String())
+	}
+	if !strings.Contains(j.stderr.String(), "\r\033[K[") {
+		t.Errorf("no redrawn progress bar on a terminal:\n%q", j.stderr.String())
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -128,6 +129,10 @@ func checkPush(t *testing.T, res *Result) {
 var versionRe = regexp.MustCompile(`^20260302T\d{6}Z-[0-9a-f]{12}$`)
 
 func checkWeights(t *testing.T, res *Result) {
+	wantTask := []string{"sync-weights", "--source", "s3://ecs-mlops-weights-123456789012/endpoint", "--target", "/mnt/weights", "--keep", "3", "--concurrency", strconv.Itoa(weights.DefaultConcurrency)}
+	if diff := cmp.Diff(wantTask, res.WeightsTask); diff != "" {
+		t.Errorf("weights-sync task command (-want +got):\n%s", diff)
+	}
 	if !versionRe.MatchString(res.WeightsVersion) {
 		t.Errorf("synced weights version = %q, want a new version id like 20260302T090442Z-7fc08353a953", res.WeightsVersion)
 	}

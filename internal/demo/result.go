@@ -31,6 +31,8 @@ type Result struct {
 	// Deployments are the pull request's GitHub Deployments, with the
 	// states their statuses went through.
 	Deployments []Deployment
+	// WeightsTask is the command the one-off weights-sync task ran.
+	WeightsTask []string
 	// WeightsVersion is the version the sync switched current to;
 	// EndpointWeights is what endpoint A then reported on /api/v1/version.
 	WeightsVersion, EndpointWeights string

@@ -17,13 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/event"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 // syncWeights publishes a new model version to the weights source, plays
-// the manual run of the weight sync, and checks that endpoint A serves the
-// new version.
+// the manual run of the sync-weights workflow — mlops sync-weights --env,
+// which runs the sync as a one-off ECS task that mounts the environment's
+// volume — and checks that endpoint A serves the new version.
 func (d *Demo) syncWeights(ctx context.Context) error {
 	t, err := d.load("workflow_dispatch", dispatchEvent)
 	if err != nil {
@@ -33,36 +33,43 @@ func (d *Demo) syncWeights(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.scene("new weights in %s, then a manual run (%s) → workflow sync-weights", src, dispatchEvent)
+	env := d.ws.cfg.Weights.Environment // the workflow's environment input defaults to it
+	d.scene("new weights in %s, then a manual run (%s) → workflow sync-weights for %s", src, dispatchEvent, env)
 	if err := d.publish(ctx, src); err != nil {
 		return err
 	}
-	r, err := d.routed(ctx, "sync-weights", t, event.ActionSyncWeights)
-	if err != nil {
-		return err
-	}
-	env := r.outputs["environment"]
-	j := d.newJob("sync-weights", "sync weights into "+env, t)
+	d.weightsTask(ctx, d.res.Stacks[d.ws.cfg.Environments[env].Stack])
+	j := d.newJob("sync-weights", "sync weights to "+env, t)
 	defer j.end()
-	// In AWS, mlops sync-weights --env runs this same command in a one-off
-	// ECS task that mounts the environment's EFS volume at weights.target;
-	// here the volume is a directory the endpoints serve from.
-	title := fmt.Sprintf("Sync the weights (the one-off ECS task's command, %s mounted at %s)", d.ws.cfg.Weights.Target, d.ws.efs)
-	s, err := j.run(ctx, title, nil, "sync-weights", "--target", d.ws.efs)
-	if err != nil {
+	inputs := map[string]string{"INPUT_ENV": env, "INPUT_SOURCE": "", "INPUT_DRY_RUN": "false"}
+	if _, err := j.run(ctx, "Sync weights (actions/sync-weights)", inputs, "sync-weights"); err != nil {
 		return err
 	}
-	d.res.WeightsVersion = s.outputs["version"]
+	for _, in := range d.world.tasks.RunInputs {
+		d.res.WeightsTask = in.Overrides.ContainerOverrides[0].Command
+	}
+	if d.res.WeightsVersion, err = currentVersion(d.ws.efs); err != nil {
+		return err
+	}
 	if d.res.EndpointWeights, err = d.awaitWeights(ctx, d.ep.URL, d.res.WeightsVersion); err != nil {
 		return err
 	}
-	d.printf("    endpoint %s reports weights version %s\n", d.ep.URL, d.res.EndpointWeights)
+	d.printf("    the volume's current version is %s; endpoint %s reports %s\n", d.res.WeightsVersion, d.ep.URL, d.res.EndpointWeights)
 	cases, err := d.versionCases(d.res.WeightsVersion)
 	if err != nil {
 		return err
 	}
 	_, err = j.run(ctx, "Test the endpoint serves the new weights", map[string]string{"MLOPS_ENV": env}, "test", "--env", env, "--cases", cases)
 	return err
+}
+
+// currentVersion is the version the volume's current link points at.
+func currentVersion(volume string) (string, error) {
+	target, err := os.Readlink(filepath.Join(volume, "current"))
+	if err != nil {
+		return "", fmt.Errorf("weights volume %s: %w", volume, err)
+	}
+	return filepath.Base(target), nil
 }
 
 // publish uploads the new model version, as a training job would, with
