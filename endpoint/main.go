@@ -44,6 +44,7 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	port := fs.String("port", envOr(getenv, "PORT", "8000"), "TCP port to listen on (env PORT)")
 	host := fs.String("host", envOr(getenv, "HOST", ""), "address to bind (env HOST; default all interfaces)")
 	weights := fs.String("weights", envOr(getenv, "WEIGHTS_DIR", "/mnt/weights"), "weights directory holding current -> versions/<id>/ (env WEIGHTS_DIR)")
+	health := fs.String("health-path", envOr(getenv, "HEALTH_PATH", "/ping"), "health-check path, answered like /ping (env HEALTH_PATH; the template's ApiHealthCheckPath)")
 	poll := fs.Duration("poll", 5*time.Second, "how often to check whether current moved")
 	drain := fs.Duration("drain", 25*time.Second, "how long in-flight requests may finish after SIGTERM (below ECS's 30 s stopTimeout)")
 	if err := fs.Parse(args); err != nil {
@@ -51,6 +52,10 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if p, err := strconv.Atoi(*port); err != nil || p < 0 || p > 65535 {
 		fmt.Fprintf(stderr, "endpoint: port %q is not a TCP port (0-65535); set --port or PORT\n", *port)
+		return 2
+	}
+	if err := server.CheckHealthPath(*health); err != nil {
+		fmt.Fprintf(stderr, "endpoint: %v; set --health-path or HEALTH_PATH\n", err)
 		return 2
 	}
 	if *poll <= 0 || *drain < 0 {
@@ -62,7 +67,7 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 		log.Error("listen", "error", err)
 		return 1
 	}
-	cfg := server.Config{WeightsDir: *weights, Poll: *poll, Drain: *drain, CodeVersion: codeVersion(), Clock: clock.Real{}, Log: log}
+	cfg := server.Config{WeightsDir: *weights, Poll: *poll, Drain: *drain, CodeVersion: codeVersion(), HealthPath: *health, Clock: clock.Real{}, Log: log}
 	if err := server.Run(ctx, cfg, ln); err != nil {
 		log.Error("endpoint stopped", "error", err)
 		return 1

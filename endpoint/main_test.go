@@ -97,7 +97,7 @@ func TestMLOpsCommandsRunTheMLOpsBinary(t *testing.T) {
 	}
 }
 
-func TestRejectsBadPort(t *testing.T) {
+func TestRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -106,14 +106,15 @@ func TestRejectsBadPort(t *testing.T) {
 	}{
 		{"flag", []string{"--port", "http"}, nil},
 		{"env", nil, map[string]string{"PORT": "70000"}},
+		{"health path", nil, map[string]string{"HEALTH_PATH": "healthz"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stderr strings.Builder
 			code := realMain(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &stderr)
-			if code != 2 || !strings.Contains(stderr.String(), "is not a TCP port") {
-				t.Errorf("realMain = %d, stderr %q; want 2 and a port message", code, stderr.String())
+			if code != 2 || !strings.Contains(stderr.String(), "endpoint: ") || !strings.Contains(stderr.String(), "; set --") {
+				t.Errorf("realMain = %d, stderr %q; want 2 and a message naming the flag", code, stderr.String())
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -25,16 +26,36 @@ type Handler struct {
 }
 
 // NewHandler returns the endpoint's HTTP handler. codeVersion is reported on
-// /api/v1/version next to the weights version.
-func NewHandler(store *Store, codeVersion string, log *slog.Logger) *Handler {
+// /api/v1/version next to the weights version. healthPaths are answered like
+// /ping: the template passes its ApiHealthCheckPath as HEALTH_PATH, and the
+// load balancer's health check must find it. Check them with
+// CheckHealthPath first.
+func NewHandler(store *Store, codeVersion string, log *slog.Logger, healthPaths ...string) *Handler {
 	h := &Handler{store: store, codeVersion: codeVersion, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /ping", h.ping)
+	for _, p := range healthPaths {
+		if p != "/ping" {
+			h.mux.HandleFunc("GET "+p, h.ping)
+		}
+	}
 	// The original sample's route has a trailing slash; accept both so a
 	// client is never redirected (a redirected POST loses its body).
 	h.mux.HandleFunc("POST /api/v1/predict/{$}", h.predict)
 	h.mux.HandleFunc("POST /api/v1/predict", h.predict)
 	h.mux.HandleFunc("GET /api/v1/version", h.version)
 	return h
+}
+
+// CheckHealthPath reports whether p can be served as a health check: an
+// absolute path, no pattern syntax, not one of the API's routes.
+func CheckHealthPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "{} \t?#"):
+		return fmt.Errorf("health path %q must be a plain absolute path such as /ping", p)
+	case strings.HasPrefix(p, "/api/v1/"):
+		return fmt.Errorf("health path %q collides with the API routes under /api/v1/", p)
+	}
+	return nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -3,6 +3,7 @@ package server
 import (
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,5 +133,43 @@ func TestVersionReportsWeights(t *testing.T) {
 	delete(w, "dir")
 	if diff := cmp.Diff(want, w); diff != "" || got["status"] != "ready" || got["code_version"] != "abc123" {
 		t.Errorf("version = %v; weights (-want +got):\n%s", got, diff)
+	}
+}
+
+func TestHealthPathFromTheTemplate(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, t.TempDir()) // no weights: health checks pass regardless
+	h := NewHandler(s, "abc123", s.log, "/healthz")
+	for _, path := range []string{"/ping", "/healthz"} {
+		code, got := do(t, h, http.MethodGet, path, "")
+		if diff := cmp.Diff(map[string]any{"status": "ok"}, got); code != http.StatusOK || diff != "" {
+			t.Errorf("GET %s = %d (-want +got):\n%s", path, code, diff)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/other", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET /other = %d, want 404", rec.Code)
+	}
+}
+
+func TestCheckHealthPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ path, wantErr string }{
+		{"/ping", ""},
+		{"/healthz", ""},
+		{"/status/live", ""},
+		{"health", `health path "health" must be a plain absolute path such as /ping`},
+		{"/h/{id}", `health path "/h/{id}" must be a plain absolute path such as /ping`},
+		{"/api/v1/version", `health path "/api/v1/version" collides with the API routes under /api/v1/`},
+	}
+	for _, tt := range tests {
+		got := ""
+		if err := CheckHealthPath(tt.path); err != nil {
+			got = err.Error()
+		}
+		if got != tt.wantErr {
+			t.Errorf("CheckHealthPath(%q) = %q, want %q", tt.path, got, tt.wantErr)
+		}
 	}
 }

@@ -18,6 +18,7 @@ type Config struct {
 	Poll        time.Duration // how often current is checked
 	Drain       time.Duration // how long in-flight requests may finish after SIGTERM
 	CodeVersion string
+	HealthPath  string // served like /ping as well; "" for /ping only
 	Clock       clock.Clock
 	Log         *slog.Logger
 }
@@ -36,7 +37,7 @@ func Run(ctx context.Context, cfg Config, ln net.Listener) error {
 	go store.Watch(watchCtx, cfg.Poll)
 
 	srv := &http.Server{
-		Handler:           NewHandler(store, cfg.CodeVersion, cfg.Log),
+		Handler:           NewHandler(store, cfg.CodeVersion, cfg.Log, healthPaths(cfg.HealthPath)...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second, // above the ALB's default 60 s idle timeout
 	}
@@ -60,4 +61,11 @@ func Run(ctx context.Context, cfg Config, ln net.Listener) error {
 	}
 	cfg.Log.Info("stopped")
 	return nil
+}
+
+func healthPaths(p string) []string {
+	if p == "" {
+		return nil
+	}
+	return []string{p}
 }
