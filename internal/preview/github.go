@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // GitHub is the repository the previews belong to, reached through the REST API.
@@ -40,7 +42,12 @@ func (g *GitHub) StartDeployment(ctx context.Context, env, sha, logURL string) (
 		RequiredContexts:      &[]string{},
 	})
 	if err != nil {
-		return 0, fmt.Errorf("create deployment for %s: %w", env, err)
+		err = fmt.Errorf("create deployment for %s: %w", env, err)
+		var er *github.ErrorResponse
+		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusForbidden {
+			return 0, fault.WithHint(err, "give the job permissions: deployments: write (and pull-requests: write for the comment)")
+		}
+		return 0, err
 	}
 	return d.GetID(), g.SetStatus(ctx, d.GetID(), StateInProgress, "", logURL)
 }

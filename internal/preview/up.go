@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
@@ -48,14 +49,18 @@ func (l *Lifecycle) Up(ctx context.Context, req UpRequest) (*report.Results, err
 	if err != nil {
 		res.Status, res.Message = report.StatusFailure, err.Error()
 	}
+	// The outcome is reported even when the run was cancelled, so the
+	// deployment never stays in_progress.
+	fin, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	state, envURL := StateSuccess, res.URL
 	if res.Status != report.StatusSuccess {
 		state, envURL = StateFailure, ""
 	}
-	if serr := l.GitHub.SetStatus(ctx, id, state, envURL, l.RunURL); serr != nil {
+	if serr := l.GitHub.SetStatus(fin, id, state, envURL, l.RunURL); serr != nil {
 		err = errors.Join(err, serr)
 	}
-	l.comment(ctx, res)
+	l.comment(fin, res)
 	return res, err
 }
 

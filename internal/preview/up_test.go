@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
@@ -195,5 +196,48 @@ func TestUpRefusesBeforeWriting(t *testing.T) {
 				t.Errorf("%d writes before the refusal, want none", n)
 			}
 		})
+	}
+}
+
+// A cancelled run still reports its outcome: the deployment does not stay
+// in_progress and the comment says the deploy failed.
+func TestUpReportsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.deployer.Fail = nil
+	r.life.Deployer = deployFunc(func(context.Context, preview.DeployRequest) (map[string]string, error) {
+		cancel()
+		return nil, context.Canceled
+	})
+	_, err := r.life.Up(ctx, preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up error = %v, want context.Canceled", err)
+	}
+	w := r.writes()
+	if last := w[len(w)-1]; last.Body["state"] != "failure" {
+		t.Errorf("last GitHub write %+v, want the failure status", last)
+	}
+}
+
+type deployFunc func(context.Context, preview.DeployRequest) (map[string]string, error)
+
+func (f deployFunc) Deploy(ctx context.Context, req preview.DeployRequest) (map[string]string, error) {
+	return f(ctx, req)
+}
+
+func TestUpWithoutDeploymentsPermission(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.gh.DenyDeployments = true
+	_, err := r.life.Up(context.Background(), preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"})
+	if err == nil || !strings.Contains(err.Error(), "create deployment for preview/pr-2") || !strings.Contains(err.Error(), "403 Resource not accessible by integration") {
+		t.Fatalf("Up error = %v, want the refused deployment", err)
+	}
+	if h := fault.Hint(err); h != "give the job permissions: deployments: write (and pull-requests: write for the comment)" {
+		t.Errorf("hint = %q", h)
+	}
+	if len(r.deployer.Requests)+len(r.commenter.Updates()) != 0 {
+		t.Error("deployed or commented without a deployment")
 	}
 }

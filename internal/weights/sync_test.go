@@ -302,3 +302,22 @@ func TestUnreadableManifestIsRebuilt(t *testing.T) {
 		t.Errorf("current files (-want +got):\n%s", diff)
 	}
 }
+
+func TestConcurrentSyncIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFakeS3(t)
+	seed(f)
+	target := t.TempDir()
+	release, err := Layout{Root: target}.lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	_, err = newSyncer(f).Sync(context.Background(), opts(target))
+	if err == nil || !strings.Contains(err.Error(), "another sync holds") {
+		t.Fatalf("error = %v, want the lock to be refused", err)
+	}
+	if _, err := os.Lstat(filepath.Join(target, "current")); !os.IsNotExist(err) {
+		t.Errorf("a refused sync made current: %v", err)
+	}
+}

@@ -34,7 +34,11 @@ type GitHub struct {
 	// PRStates maps a PR number to "open" or "closed"; absent → 404.
 	PRStates map[int]string
 	// PerPage caps list pages, so tests see Link-header paging.
-	PerPage  int
+	PerPage int
+	// DenyDeployments answers deployment writes as GitHub does for a token
+	// without deployments: write.
+	DenyDeployments bool
+
 	comments []*comment
 }
 
@@ -90,6 +94,8 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch rest := parts[3:]; {
+	case r.Method == http.MethodPost && rest[0] == "deployments" && g.DenyDeployments:
+		reply(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
 	case r.Method == http.MethodPost && len(rest) == 1 && rest[0] == "deployments":
 		d := deployment{ID: int64(len(g.deployments) + 1), Ref: fmt.Sprint(body["ref"]), Environment: fmt.Sprint(body["environment"])}
 		g.deployments = append(g.deployments, d)
