@@ -152,7 +152,8 @@ func (d *Docker) build(args []string, out, errw io.Writer) error {
 		}
 		digest, _ := image.ParseMetadata([]byte(d.metadata(ref)))
 		if err := d.ECR.Push(name, tag, digest); err != nil {
-			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: %v\n", ref, err)
+			// As buildx reports a refused push (moby/buildkit#3776).
+			fmt.Fprintf(errw, "ERROR: %v.\n", err)
 			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
 		}
 		if cache := flagValue(args, "--cache-to"); cache != "" {
