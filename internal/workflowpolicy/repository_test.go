@@ -41,7 +41,7 @@ func TestRepositoryWorkflows(t *testing.T) {
 			t.Error(v)
 		}
 	}
-	for _, want := range []string{"ci.yml", "deploy.yml", "preview.yml", "preview-gc.yml"} {
+	for _, want := range []string{"ci.yml", "deploy.yml", "preview.yml", "preview-gc.yml", "sync-weights.yml"} {
 		if !names[want] {
 			t.Errorf(".github/workflows/%s is missing", want)
 		}
