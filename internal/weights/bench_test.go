@@ -82,7 +82,7 @@ func benchSync(b *testing.B, objs map[string]int) {
 	}, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
 		o.UsePathStyle = true
-	})
+	}, KeepConnections)
 	src := Source{Bucket: bkt, Prefix: "model"}
 	ctx := context.Background()
 	listed, err := list(ctx, client, src)
