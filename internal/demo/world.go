@@ -21,6 +21,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -54,7 +55,7 @@ type world struct {
 	logs    *awsfake.Logs    // their logs
 	mu      sync.Mutex
 	refused []error // rules the listener refused (a stack would fail on them)
-	github  *gitHub
+	github  *ghfake.Server
 }
 
 func newWorld(clk *runClock, region string) *world {
@@ -116,7 +117,7 @@ func (w *world) wireListenerRules() {
 
 func (w *world) close() {
 	w.s3srv.Close()
-	w.github.close()
+	w.github.Close()
 }
 
 // digestOf stands for what buildx reports: a digest that differs per
