@@ -75,7 +75,7 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: previewtest.NewGitHub(), cfn: previewtest.NewCFN(), ecr: previewtest.NewECR("ecs-mlops/endpoint"), elb: previewtest.NewELB()}
+	j := &previewJob{gh: previewtest.NewGitHub(), cfn: previewtest.NewCFN(), ecr: previewtest.NewECR("ecs-mlops/endpoint-preview"), elb: previewtest.NewELB()}
 	t.Cleanup(j.gh.Close)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -237,6 +237,9 @@ func TestPreviewDownCommand(t *testing.T) {
 	j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
 	j.ecr.Push("pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
 	j.ecr.Push("pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+	// The fake holds only the preview repository (default
+	// <image.repository>-preview): teardown deleting anywhere else finds no
+	// repository and removes nothing.
 	if code := j.run(t, "preview", "down"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}
