@@ -151,7 +151,7 @@ func TestTrustPolicies(t *testing.T) {
 	}
 	branchOrEnv := []string{"repo:<GitHubRepository>:environment:<DeployEnvironment>", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"}
 	want := map[string][]string{
-		"DeployRole":  branchOrEnv,
+		"DeployRole": branchOrEnv,
 		// Pull request jobs, and preview-gc on the default branch.
 		"PreviewRole": {"repo:<GitHubRepository>:pull_request", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"},
 		"WeightsRole": branchOrEnv,

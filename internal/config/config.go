@@ -44,9 +44,9 @@ type Image struct {
 	// image deletion by tag: the preview role may delete images here and
 	// never in Repository, where the images endpoint A runs live.
 	PreviewRepository string `yaml:"preview_repository"`
-	Context    string `yaml:"context"`    // docker build context, relative to the repository root
-	Dockerfile string `yaml:"dockerfile"`
-	Platform   string `yaml:"platform"`
+	Context           string `yaml:"context"` // docker build context, relative to the repository root
+	Dockerfile        string `yaml:"dockerfile"`
+	Platform          string `yaml:"platform"`
 }
 
 // PreviewRepo returns the ECR repository of preview images:
