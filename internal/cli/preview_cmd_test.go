@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // previewConfig is a repository with endpoint A and ep-b previews labelled
@@ -60,7 +60,7 @@ environments:
 type previewJob struct {
 	env            map[string]string
 	gh             *previewtest.GitHub
-	cfn            *previewtest.CFN
+	cfn            *stacktest.Fake
 	ecr            *previewtest.ECR
 	elb            *previewtest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
@@ -75,8 +75,11 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: previewtest.NewGitHub(), cfn: previewtest.NewCFN(), ecr: previewtest.NewECR("ecs-mlops/endpoint-preview"), elb: previewtest.NewELB()}
+	j := &previewJob{gh: previewtest.NewGitHub(), ecr: previewtest.NewECR("ecs-mlops/endpoint-preview"), elb: previewtest.NewELB()}
 	t.Cleanup(j.gh.Close)
+	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	j.cfn = stacktest.New(j.clock)
+	j.cfn.StackPageSize = 3
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",
@@ -108,7 +111,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		if j.stackAPI != nil {
 			return j.stackAPI
 		}
-		return previewCFN{CFN: j.cfn}
+		return j.cfn
 	}
 	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
 	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
@@ -118,21 +121,6 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		return j.elb
 	}
 	return RunEnv(context.Background(), args, e)
-}
-
-// previewCFN offers the stand-in's stack reads and deletes as the full
-// CloudFormation client; teardown and gc need no more.
-type previewCFN struct {
-	stack.CloudFormationAPI
-	CFN *previewtest.CFN
-}
-
-func (c previewCFN) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	return c.CFN.DescribeStacks(ctx, in, o...)
-}
-
-func (c previewCFN) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
-	return c.CFN.DeleteStack(ctx, in, o...)
 }
 
 func (j *previewJob) file(t *testing.T, key string) string {
@@ -234,7 +222,7 @@ func TestPreviewBadInput(t *testing.T) {
 func TestPreviewDownCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
-	j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
+	j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
 	j.ecr.Push("pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
 	j.ecr.Push("pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
 	// The fake holds only the preview repository (default
@@ -272,7 +260,7 @@ func TestPreviewGCCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "schedule", "push.0.json")
 	for _, n := range []string{"5", "6"} {
-		j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
+		j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
 	}
 	j.gh.PRStates = map[int]string{5: "closed", 6: "open"}
 	if code := j.run(t, "preview", "gc"); code != ExitOK {

@@ -16,6 +16,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
 )
@@ -35,14 +36,14 @@ type weightsJob struct {
 	s3             *s3test.Server
 	ecs            *awsfake.ECS
 	logs           *awsfake.Logs
-	stacks         *awsfake.Stacks
+	stacks         *stacktest.Fake
 	stdout, stderr bytes.Buffer
 }
 
 func newWeightsJob(t *testing.T) *weightsJob {
 	t.Helper()
 	dir := t.TempDir()
-	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: awsfake.NewStacks()}
+	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: stacktest.New(clock.Real{})}
 	t.Cleanup(j.s3.Close)
 	j.ecs = awsfake.NewECS("ecs-mlops", j.logs)
 	j.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
@@ -51,10 +52,10 @@ func newWeightsJob(t *testing.T) *weightsJob {
 			LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/ecs/weights", "awslogs-stream-prefix": "sync"},
 		}}},
 	})
-	j.stacks.Put("ecs-mlops-ep-a", map[string]string{
+	j.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1",
 		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-a,subnet-b", weights.OutputSecurityGroup: "sg-1",
-	})
+	}})
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(weightsConfig), 0o644))
 	j.env = map[string]string{

@@ -162,7 +162,7 @@ var volatile = []struct {
 	// AWS waits run on the fake clock, but the wall time of the work between
 	// them is added, which can tip a rounded duration either way.
 	{regexp.MustCompile(`\b\d+(\.\d+)? ms\b`), "$DUR"},
-	{regexp.MustCompile(`\b(\d+h ?)?(\d+m ?)?\d+s\b`), "$DUR"},
+	{regexp.MustCompile(`\b(\d+h ?)?(\d+m ?)?\d+(\.\d+)?s\b`), "$DUR"},
 	{regexp.MustCompile(`\b\d+(\.\d+)? [KMG]?i?B/s\b`), "$RATE"},
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 func TestDownRemovesEverythingOfThePR(t *testing.T) {
@@ -94,14 +95,14 @@ func TestDownRefusesUntaggedStack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
-			r.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: tt.tags})
+			r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: tt.tags})
 			r.ecr.Push("pr-2-aaaa")
 			_, err := r.life.Down(context.Background(), 2, "")
 			want := `stack "ep-b-pr-2" is not tagged mlops:preview=true, mlops:pr=2; refusing to delete a stack that is not this pull request's preview`
 			if err == nil || err.Error() != want {
 				t.Fatalf("Down error = %v, want %q", err, want)
 			}
-			if _, ok := r.cfn.Stack("ep-b-pr-2"); !ok || len(r.cfn.Deleted) != 0 {
+			if _, ok := r.cfn.Stack("ep-b-pr-2"); !ok || len(r.cfn.Deleted()) != 0 {
 				t.Error("the stack was deleted")
 			}
 			if len(r.ecr.Tags()) != 1 || len(r.writes()) != 0 {
@@ -117,7 +118,7 @@ func TestDownReportsDeleteFailed(t *testing.T) {
 	if _, err := r.life.Up(context.Background(), preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"}); err != nil {
 		t.Fatal(err)
 	}
-	r.cfn.FailDelete = true
+	r.cfn.FailDelete = "The following resource(s) failed to delete: [ListenerRule]. "
 	_, err := r.life.Down(context.Background(), 2, "")
 	want := `delete stack "ep-b-pr-2": DELETE_FAILED; see its events in the CloudFormation console, then run mlops preview down again`
 	if err == nil || err.Error() != want {
@@ -161,8 +162,8 @@ func TestGC(t *testing.T) {
 		}
 	}
 	// Stacks gc must not touch: not previews, or not tagged as one.
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
+	r.cfn.Put(stacktest.Seed{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
+	r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
 	r.gh.PRStates = map[int]string{1: "closed", 2: "open", 3: "closed"} // 4: 404
 	got, err := r.life.GC(ctx)
 	want := []preview.GCEntry{

@@ -14,6 +14,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const (
@@ -26,7 +27,7 @@ const (
 // rig is one repository with endpoint A deployed and every stand-in wired
 // into a Lifecycle.
 type rig struct {
-	cfn       *previewtest.CFN
+	cfn       *stacktest.Fake
 	elb       *previewtest.ELB
 	ecr       *previewtest.ECR
 	gh        *previewtest.GitHub
@@ -55,7 +56,6 @@ func previewEnv() *config.Environment {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
-		cfn:       previewtest.NewCFN(),
 		elb:       previewtest.NewELB(),
 		ecr:       previewtest.NewECR("ecs-mlops"),
 		gh:        previewtest.NewGitHub(),
@@ -63,7 +63,10 @@ func newRig(t *testing.T) *rig {
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}
 	t.Cleanup(r.gh.Close)
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	r.cfn = stacktest.New(clk)
+	r.cfn.StackPageSize = 3 // listing previews takes several pages
+	r.cfn.Put(stacktest.Seed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
 	// Endpoint A's and B's own rules.
 	for _, p := range []int{1, 2} {
@@ -71,7 +74,6 @@ func newRig(t *testing.T) *rig {
 			t.Fatal(err)
 		}
 	}
-	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.deployer = &previewtest.Deployer{CFN: r.cfn, ELB: r.elb, Listener: listenerARN, PriorityParameter: "ListenerRulePriority", Clock: clk, Took: 3*time.Minute + 12*time.Second}
 	r.life = &preview.Lifecycle{
 		Env:            previewEnv(),

@@ -13,13 +13,14 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 var (
 	_ weights.ECSAPI   = (*awsfake.ECS)(nil)
 	_ weights.LogsAPI  = (*awsfake.Logs)(nil)
-	_ weights.StackAPI = (*awsfake.Stacks)(nil)
+	_ weights.StackAPI = (*stacktest.Fake)(nil)
 )
 
 const taskDef = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-weights-sync:4"
@@ -27,14 +28,15 @@ const taskDef = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-we
 type remoteRig struct {
 	ecs    *awsfake.ECS
 	logs   *awsfake.Logs
-	stacks *awsfake.Stacks
+	stacks *stacktest.Fake
 	clock  *clock.Fake
 	lines  []string
 	remote *weights.Remote
 }
 
 func newRemoteRig() *remoteRig {
-	r := &remoteRig{logs: awsfake.NewLogs(), stacks: awsfake.NewStacks(), clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
+	r := &remoteRig{logs: awsfake.NewLogs(), clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
+	r.stacks = stacktest.New(r.clock)
 	r.ecs = awsfake.NewECS("ecs-mlops", r.logs)
 	r.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String(taskDef),
@@ -45,12 +47,12 @@ func newRemoteRig() *remoteRig {
 			}},
 		}},
 	})
-	r.stacks.Put("ecs-mlops-ep-a", map[string]string{
+	r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: taskDef,
 		weights.OutputCluster:        "ecs-mlops",
 		weights.OutputSubnets:        "subnet-a, subnet-b",
 		weights.OutputSecurityGroup:  "sg-service",
-	})
+	}})
 	r.remote = &weights.Remote{ECS: r.ecs, Logs: r.logs, Stacks: r.stacks, Clock: r.clock, Line: func(s string) { r.lines = append(r.lines, s) }}
 	return r
 }
@@ -138,7 +140,7 @@ func TestRemoteFailures(t *testing.T) {
 		},
 		{
 			name:      "stack missing",
-			setup:     func(r *remoteRig) { r.stacks = awsfake.NewStacks(); r.remote.Stacks = r.stacks },
+			setup:     func(r *remoteRig) { r.stacks = stacktest.New(r.clock); r.remote.Stacks = r.stacks },
 			wantErr:   "Stack with id ecs-mlops-ep-a does not exist",
 			wantHint:  "deploy the environment first",
 			wantUsage: true,
@@ -146,7 +148,7 @@ func TestRemoteFailures(t *testing.T) {
 		{
 			name: "stack without the sync task",
 			setup: func(r *remoteRig) {
-				r.stacks.Put("ecs-mlops-ep-a", map[string]string{weights.OutputCluster: "ecs-mlops"})
+				r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
 			},
 			wantErr:   "has no output WeightsSyncTaskDefinition, PrivateSubnets, ServiceSecurityGroup",
 			wantUsage: true,

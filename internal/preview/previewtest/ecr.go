@@ -3,6 +3,8 @@ package previewtest
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -46,7 +48,7 @@ func (f *ECR) Push(tag string) {
 func (f *ECR) Tags() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return sortedStrings(f.tags)
+	return slices.Sorted(maps.Keys(f.tags))
 }
 
 func (f *ECR) check(repo string) error {
@@ -63,7 +65,7 @@ func (f *ECR) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...func(*
 	if err := f.check(aws.ToString(in.RepositoryName)); err != nil {
 		return nil, err
 	}
-	tags := sortedStrings(f.tags)
+	tags := slices.Sorted(maps.Keys(f.tags))
 	start, _ := strconv.Atoi(aws.ToString(in.NextToken))
 	end := min(start+f.PageSize, len(tags))
 	out := &ecr.ListImagesOutput{}
