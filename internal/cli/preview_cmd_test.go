@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -61,7 +63,7 @@ type previewJob struct {
 	env            map[string]string
 	gh             *previewtest.GitHub
 	cfn            *stacktest.Fake
-	ecr            *previewtest.ECR
+	ecr            *imagetest.ECR
 	elb            *previewtest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
@@ -75,11 +77,14 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: previewtest.NewGitHub(), ecr: previewtest.NewECR("ecs-mlops/endpoint-preview"), elb: previewtest.NewELB()}
+	j := &previewJob{gh: previewtest.NewGitHub(), ecr: imagetest.NewECR(), elb: previewtest.NewELB()}
 	t.Cleanup(j.gh.Close)
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	j.cfn = stacktest.New(j.clock)
 	j.cfn.StackPageSize = 3
+	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
+	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)
+	j.ecr.ListPageSize = 2
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",
@@ -223,11 +228,13 @@ func TestPreviewDownCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
 	j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
-	j.ecr.Push("pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
-	j.ecr.Push("pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
-	// The fake holds only the preview repository (default
-	// <image.repository>-preview): teardown deleting anywhere else finds no
-	// repository and removes nothing.
+	// Teardown deletes in the preview repository (default
+	// <image.repository>-preview) only: an image in the main repository,
+	// even one with the pull request's prefix, is out of its reach.
+	for _, tag := range []string{"pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"} {
+		must(t, j.ecr.PushTag("ecs-mlops/endpoint-preview", tag))
+	}
+	must(t, j.ecr.PushTag("ecs-mlops/endpoint", "pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"))
 	if code := j.run(t, "preview", "down"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}
@@ -240,8 +247,11 @@ func TestPreviewDownCommand(t *testing.T) {
 	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
-	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags()); diff != "" {
-		t.Errorf("images left (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags("ecs-mlops/endpoint-preview")); diff != "" {
+		t.Errorf("preview images left (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"}, j.ecr.Tags("ecs-mlops/endpoint")); diff != "" {
+		t.Errorf("main repository images (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]config.Purpose{config.PurposePreview}, j.purposes); diff != "" {
 		t.Errorf("roles assumed (-want +got):\n%s", diff)

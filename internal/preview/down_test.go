@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -20,7 +22,7 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 	}
 	// Images of other PRs (pr-20-, pr-3-) and of main must stay.
 	for _, tag := range []string{"pr-2-aaaa", "pr-20-bbbb", "pr-3-cccc", "main-dddd"} {
-		r.ecr.Push(tag)
+		r.push(t, tag)
 	}
 	before := len(r.writes())
 	res, err := r.life.Down(ctx, 2, "Label removed.")
@@ -34,7 +36,7 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 	if _, ok := r.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
-	if diff := cmp.Diff([]string{"main-dddd", "pr-20-bbbb", "pr-3-cccc"}, r.ecr.Tags()); diff != "" {
+	if diff := cmp.Diff([]string{"main-dddd", "pr-20-bbbb", "pr-3-cccc"}, r.tags()); diff != "" {
 		t.Errorf("images left (-want +got):\n%s", diff)
 	}
 	// The stack's listener rule went with it.
@@ -96,7 +98,7 @@ func TestDownRefusesUntaggedStack(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
 			r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: tt.tags})
-			r.ecr.Push("pr-2-aaaa")
+			r.push(t, "pr-2-aaaa")
 			_, err := r.life.Down(context.Background(), 2, "")
 			want := `stack "ep-b-pr-2" is not tagged mlops:preview=true, mlops:pr=2; refusing to delete a stack that is not this pull request's preview`
 			if err == nil || err.Error() != want {
@@ -105,7 +107,7 @@ func TestDownRefusesUntaggedStack(t *testing.T) {
 			if _, ok := r.cfn.Stack("ep-b-pr-2"); !ok || len(r.cfn.Deleted()) != 0 {
 				t.Error("the stack was deleted")
 			}
-			if len(r.ecr.Tags()) != 1 || len(r.writes()) != 0 {
+			if len(r.tags()) != 1 || len(r.writes()) != 0 {
 				t.Error("images deleted or GitHub written after the refusal")
 			}
 		})
@@ -128,7 +130,9 @@ func TestDownReportsDeleteFailed(t *testing.T) {
 
 func TestImagesMissingRepository(t *testing.T) {
 	t.Parallel()
-	im := &preview.Images{ECR: previewtest.NewECR("other"), Repository: "ecs-mlops"}
+	f := imagetest.NewECR()
+	f.AddRepo("other", ecrtypes.ImageTagMutabilityMutable)
+	im := &preview.Images{ECR: f, Repository: "ecs-mlops"}
 	got, err := im.DeleteTagged(context.Background(), "pr-2-")
 	if err != nil || len(got) != 0 {
 		t.Errorf("DeleteTagged = %v, %v; want nothing deleted and no error", got, err)
@@ -137,18 +141,21 @@ func TestImagesMissingRepository(t *testing.T) {
 
 func TestImagesDeleteInBatchesOf100(t *testing.T) {
 	t.Parallel()
-	f := previewtest.NewECR("ecs-mlops")
-	f.PageSize = 1000
+	f := imagetest.NewECR()
+	f.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
+	f.ListPageSize = 1000 // one page holds more than one BatchDeleteImage takes
 	for i := range 250 {
-		f.Push("pr-9-" + string(rune('a'+i/26)) + string(rune('a'+i%26)))
+		if err := f.PushTag("ecs-mlops", "pr-9-"+string(rune('a'+i/26))+string(rune('a'+i%26))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	im := &preview.Images{ECR: f, Repository: "ecs-mlops"}
 	got, err := im.DeleteTagged(context.Background(), "pr-9-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 250 || len(f.Tags()) != 0 {
-		t.Errorf("deleted %d, %d left; want 250 deleted, none left", len(got), len(f.Tags()))
+	if len(got) != 250 || len(f.Tags("ecs-mlops")) != 0 {
+		t.Errorf("deleted %d, %d left; want 250 deleted, none left", len(got), len(f.Tags("ecs-mlops")))
 	}
 }
 

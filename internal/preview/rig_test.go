@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
@@ -29,7 +31,7 @@ const (
 type rig struct {
 	cfn       *stacktest.Fake
 	elb       *previewtest.ELB
-	ecr       *previewtest.ECR
+	ecr       *imagetest.ECR
 	gh        *previewtest.GitHub
 	deployer  *previewtest.Deployer
 	commenter *previewtest.Commenter
@@ -57,12 +59,14 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
 		elb:       previewtest.NewELB(),
-		ecr:       previewtest.NewECR("ecs-mlops"),
+		ecr:       imagetest.NewECR(),
 		gh:        previewtest.NewGitHub(),
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}
 	t.Cleanup(r.gh.Close)
+	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
+	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.cfn = stacktest.New(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
@@ -82,7 +86,7 @@ func newRig(t *testing.T) *rig {
 		Images:         &preview.Images{ECR: r.ecr, Repository: "ecs-mlops"},
 		GitHub:         &preview.GitHub{Client: r.gh.Client(), Owner: "octo", Repo: "models"},
 		Deployer:       r.deployer,
-		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Clock: clk, Took: 48 * time.Second},
+		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Repository: "ecs-mlops", Clock: clk, Took: 48 * time.Second},
 		Tester:         r.tester,
 		Commenter:      r.commenter,
 		Clock:          clk,
@@ -125,3 +129,14 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
+
+// push puts an image tagged tag into the repository.
+func (r *rig) push(t *testing.T, tag string) {
+	t.Helper()
+	if err := r.ecr.PushTag("ecs-mlops", tag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tags returns the repository's tags.
+func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }
