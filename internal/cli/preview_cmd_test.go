@@ -86,6 +86,7 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	j.cfn = stacktest.New(j.clock)
 	j.cfn.StackPageSize = 3
 	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
+	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)
 	j.ecr.ListPageSize = 2
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -239,9 +240,13 @@ func TestPreviewDownCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
 	j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
+	// Teardown deletes in the preview repository (default
+	// <image.repository>-preview) only: an image in the main repository,
+	// even one with the pull request's prefix, is out of its reach.
 	for _, tag := range []string{"pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"} {
-		must(t, j.ecr.PushTag("ecs-mlops/endpoint", tag))
+		must(t, j.ecr.PushTag("ecs-mlops/endpoint-preview", tag))
 	}
+	must(t, j.ecr.PushTag("ecs-mlops/endpoint", "pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"))
 	if code := j.run(t, "preview", "down"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}
@@ -254,8 +259,11 @@ func TestPreviewDownCommand(t *testing.T) {
 	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
-	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags("ecs-mlops/endpoint")); diff != "" {
-		t.Errorf("images left (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags("ecs-mlops/endpoint-preview")); diff != "" {
+		t.Errorf("preview images left (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"}, j.ecr.Tags("ecs-mlops/endpoint")); diff != "" {
+		t.Errorf("main repository images (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]config.Purpose{config.PurposePreview}, j.purposes); diff != "" {
 		t.Errorf("roles assumed (-want +got):\n%s", diff)
