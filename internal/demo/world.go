@@ -51,7 +51,6 @@ type world struct {
 	s3srv   *httptest.Server
 	s3      *s3.Client       // the publisher's client, uploading new weights
 	rules   *previewtest.ELB // the listener's rules, as previews allocate priorities from them
-	tasks   *awsfake.ECS     // one-off tasks (the remote weight sync); set once ep-a exists
 	logs    *awsfake.Logs    // their logs
 	mu      sync.Mutex
 	refused []error // rules the listener refused (a stack would fail on them)
@@ -189,7 +188,7 @@ func (w *world) wire(e *cli.Env) {
 	s.Runner = w.docker
 	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.rules }
 	s.ECRImages = func(aws.Config) preview.ECRAPI { return w.ecr }
-	s.ECS = func(aws.Config) weights.ECSAPI { return w.tasks }
+	s.ECS = func(aws.Config) weights.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
 	e.Clock = w.clock
 }
