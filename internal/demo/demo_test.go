@@ -66,7 +66,10 @@ func TestDemo(t *testing.T) {
 }
 
 func checkPreview(t *testing.T, res *Result) {
-	wantImage := registry + "@" + digestOf(registry+":pr-2-"+prSHA)
+	// Pull request images live in the preview repository, apart from the
+	// images endpoint A runs.
+	previewRepo := registry + "-preview"
+	wantImage := previewRepo + "@" + digestOf(previewRepo+":pr-2-"+prSHA)
 	if res.PreviewImage != wantImage {
 		t.Errorf("preview image = %q, want %q", res.PreviewImage, wantImage)
 	}
