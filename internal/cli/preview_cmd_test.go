@@ -18,6 +18,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
@@ -62,7 +63,7 @@ environments:
 // previewJob is a pull_request job with stand-ins for GitHub and AWS.
 type previewJob struct {
 	env            map[string]string
-	gh             *previewtest.GitHub
+	gh             *ghfake.Server
 	cfn            *stacktest.Fake
 	ecr            *imagetest.ECR
 	elb            *previewtest.ELB
@@ -79,8 +80,10 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: previewtest.NewGitHub(), ecr: imagetest.NewECR(), elb: previewtest.NewELB()}
-	t.Cleanup(j.gh.Close)
+	j := &previewJob{gh: ghfake.New(t), ecr: imagetest.NewECR(), elb: previewtest.NewELB()}
+	j.gh.AddToken("ghs_previewtoken", ghfake.ActionsBot())
+	j.gh.CapPerPage(2)
+	j.gh.AddPR("Codertocat/Hello-World", 2)
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	j.cfn = stacktest.New(j.clock)
 	j.cfn.StackPageSize = 3
@@ -109,7 +112,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 	if e.Clock == nil {
 		e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	}
-	e.Services.GitHub = func(func(string) string, string) (*github.Client, error) { return j.gh.Client(), nil }
+	e.Services.GitHub = func(_ func(string) string, token string) (*github.Client, error) { return j.gh.Client(token), nil }
 	e.Services.AWSConfig = func(_ context.Context, _ *config.Config, p config.Purpose) (aws.Config, error) {
 		j.purposes = append(j.purposes, p)
 		return aws.Config{Region: "eu-west-1"}, nil
@@ -129,6 +132,15 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		return j.elb
 	}
 	return RunEnv(context.Background(), args, e)
+}
+
+// comments returns the bodies of the comments on pull request #2.
+func (j *previewJob) comments() []string {
+	var out []string
+	for _, c := range j.gh.Comments("Codertocat/Hello-World", 2) {
+		out = append(out, c.Body)
+	}
+	return out
 }
 
 func (j *previewJob) file(t *testing.T, key string) string {
@@ -161,7 +173,7 @@ func TestPreviewNothingToDo(t *testing.T) {
 			t.Parallel()
 			j := newPreviewJob(t, previewConfig(t, ""), "pull_request", tt.event)
 			if tt.permission != "" {
-				j.gh.Permissions["Codertocat"] = tt.permission
+				j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", tt.permission)
 			}
 			if code := j.run(t, tt.args...); code != ExitOK {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", code, j.stderr.String())
@@ -172,7 +184,7 @@ func TestPreviewNothingToDo(t *testing.T) {
 			if !strings.Contains(j.file(t, "GITHUB_OUTPUT"), "skipped") {
 				t.Errorf("step outputs lack status skipped:\n%s", j.file(t, "GITHUB_OUTPUT"))
 			}
-			for _, c := range j.gh.Calls() {
+			for _, c := range j.gh.Requests() {
 				if c.Method != "GET" {
 					t.Errorf("GitHub write %s %s", c.Method, c.Path)
 				}
@@ -208,7 +220,7 @@ func TestPreviewBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			j := newPreviewJob(t, tt.cfg, "pull_request", "pull_request.labeled.json")
-			j.gh.Permissions["Codertocat"] = "write"
+			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 			if tt.cfg == "" {
 				j.env["MLOPS_CONFIG"] = filepath.Join(t.TempDir(), "absent.yml")
 			}
@@ -218,7 +230,7 @@ func TestPreviewBadInput(t *testing.T) {
 				t.Errorf("exit %d, want %d with %q; stdout:\n%s\nstderr:\n%s", code, tt.code, tt.want, j.stdout.String(), j.stderr.String())
 
 			}
-			for _, c := range j.gh.Calls() {
+			for _, c := range j.gh.Requests() {
 				if c.Method != "GET" {
 					t.Errorf("GitHub write %s %s", c.Method, c.Path)
 				}
@@ -244,7 +256,7 @@ func TestPreviewDownCommand(t *testing.T) {
 	if got, want := strings.TrimSpace(j.stdout.String()), "Removed stack ep-b-pr-2, 1 image(s) and 0 deployment(s)."; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
-	if c := j.gh.Comments(2); len(c) != 1 || !strings.HasPrefix(c[0], "<!-- mlops:preview -->\n### 🗑️ Preview `ep-b-pr-2` was removed") {
+	if c := j.comments(); len(c) != 1 || !strings.HasPrefix(c[0], "<!-- mlops:preview -->\n### 🗑️ Preview `ep-b-pr-2` was removed") {
 		t.Errorf("comments = %q, want the removal note", c)
 	}
 	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
@@ -275,7 +287,8 @@ func TestPreviewGCCommand(t *testing.T) {
 	for _, n := range []string{"5", "6"} {
 		j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
 	}
-	j.gh.PRStates = map[int]string{5: "closed", 6: "open"}
+	j.gh.SetPRState("Codertocat/Hello-World", 5, "closed")
+	j.gh.SetPRState("Codertocat/Hello-World", 6, "open")
 	if code := j.run(t, "preview", "gc"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}

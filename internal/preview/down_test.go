@@ -9,7 +9,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -43,7 +42,7 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 	if diff := cmp.Diff([]int{1, 2}, r.elb.Priorities(listenerARN)); diff != "" {
 		t.Errorf("listener rules (-want +got):\n%s", diff)
 	}
-	wantWrites := []previewtest.Call{{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "inactive", "log_url": runURL}}}
+	wantWrites := []call{{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "inactive", "log_url": runURL}}}
 	if diff := cmp.Diff(wantWrites, r.writes()[before:]); diff != "" {
 		t.Errorf("GitHub writes (-want +got):\n%s", diff)
 	}
@@ -171,13 +170,15 @@ func TestGC(t *testing.T) {
 	// Stacks gc must not touch: not previews, or not tagged as one.
 	r.cfn.Put(stacktest.Seed{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
 	r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
-	r.gh.PRStates = map[int]string{1: "closed", 2: "open", 3: "closed"} // 4: 404
+	for pr, state := range map[int]string{1: "closed", 2: "open", 3: "closed"} { // 4: 404
+		r.gh.SetPRState("octo/models", pr, state)
+	}
 	got, err := r.life.GC(ctx)
 	want := []preview.GCEntry{
 		{PR: 1, Stack: "ep-b-pr-1", Action: "removed", Reason: "pull request is closed"},
 		{PR: 2, Stack: "ep-b-pr-2", Action: "kept", Reason: "pull request is open"},
 		{PR: 3, Stack: "ep-b-pr-3", Action: "removed", Reason: "pull request is closed"},
-		{PR: 4, Stack: "ep-b-pr-4", Action: "failed", Reason: "read pull request #4: GET " + r.gh.Server.URL + "/repos/octo/models/pulls/4: 404 Not Found []"},
+		{PR: 4, Stack: "ep-b-pr-4", Action: "failed", Reason: "read pull request #4: GET " + r.gh.APIURL() + "/repos/octo/models/pulls/4: 404 Not Found []"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 package preview_test
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
@@ -24,6 +26,7 @@ const (
 	runURL      = "https://github.com/octo/models/actions/runs/42"
 	sha         = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 	registry    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+	ghToken     = "ghs_previewtoken"
 )
 
 // rig is one repository with endpoint A deployed and every stand-in wired
@@ -32,7 +35,7 @@ type rig struct {
 	cfn       *stacktest.Fake
 	elb       *previewtest.ELB
 	ecr       *imagetest.ECR
-	gh        *previewtest.GitHub
+	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
 	commenter *previewtest.Commenter
 	tester    *previewtest.Tester
@@ -60,11 +63,12 @@ func newRig(t *testing.T) *rig {
 	r := &rig{
 		elb:       previewtest.NewELB(),
 		ecr:       imagetest.NewECR(),
-		gh:        previewtest.NewGitHub(),
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}
-	t.Cleanup(r.gh.Close)
+	r.gh = ghfake.New(t)
+	r.gh.AddToken(ghToken, ghfake.ActionsBot())
+	r.gh.CapPerPage(2) // deployments are listed over several pages
 	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
@@ -84,7 +88,7 @@ func newRig(t *testing.T) *rig {
 		Stacks:         &preview.Stacks{CFN: r.cfn, Clock: clk},
 		Allocator:      &preview.Allocator{ELB: r.elb},
 		Images:         &preview.Images{ECR: r.ecr, Repository: "ecs-mlops"},
-		GitHub:         &preview.GitHub{Client: r.gh.Client(), Owner: "octo", Repo: "models"},
+		GitHub:         &preview.GitHub{Client: r.gh.Client(ghToken), Owner: "octo", Repo: "models"},
 		Deployer:       r.deployer,
 		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Repository: "ecs-mlops", Clock: clk, Took: 48 * time.Second},
 		Tester:         r.tester,
@@ -99,15 +103,38 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
+// call is a GitHub request as the tests compare it: path with query, JSON
+// body decoded.
+type call struct {
+	Method string
+	Path   string
+	Body   map[string]any
+}
+
 // writes returns the recorded GitHub calls that changed something.
-func (r *rig) writes() []previewtest.Call {
-	var out []previewtest.Call
-	for _, c := range r.gh.Calls() {
-		if c.Method != "GET" {
-			out = append(out, c)
+func (r *rig) writes() []call {
+	var out []call
+	for _, q := range r.gh.Requests() {
+		if q.Method == "GET" {
+			continue
 		}
+		c := call{Method: q.Method, Path: q.Path}
+		if q.Query != "" {
+			c.Path += "?" + q.Query
+		}
+		if q.Body != "" {
+			if err := json.Unmarshal([]byte(q.Body), &c.Body); err != nil {
+				c.Body = map[string]any{"undecodable": q.Body}
+			}
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// setPermission gives login permission on the rig's repository.
+func (r *rig) setPermission(login, permission string) {
+	r.gh.SetPermission("octo/models", login, permission)
 }
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
