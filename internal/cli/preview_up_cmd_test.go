@@ -223,7 +223,7 @@ func TestPreviewUpTestsThroughLoadBalancer(t *testing.T) {
 			cfg = strings.Replace(cfg, "host: pr-{pr}.preview.example.com", "host: "+tc.host, 1)
 			cfg = strings.Replace(cfg, "testdata/preview/ep-b.yaml", "testdata/preview/ep-b-alb.yaml", 1)
 			j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
-			j.gh.Permissions["Codertocat"] = "write"
+			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 			j.http = lb.Client() // trusts the test certificate authority, nothing else
 			cfn := stacktest.New(j.clock)
 			const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
