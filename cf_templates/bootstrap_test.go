@@ -2,11 +2,14 @@ package cftemplates
 
 import (
 	"encoding/json"
+	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -14,10 +17,12 @@ import (
 )
 
 const (
-	issuer   = "token.actions.githubusercontent.com"
-	epAStack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ecs-mlops-ep-a/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
-	prStack  = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-7/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
-	epARole  = "arn:aws:iam::123456789012:role/ecs-mlops-ep-a-TaskRole-1A2B3C4D5E6F"
+	issuer      = "token.actions.githubusercontent.com"
+	epAStack    = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ecs-mlops-ep-a/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	prStack     = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-7/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	epARole     = "arn:aws:iam::123456789012:role/ecs-mlops-ep-a-TaskRole-1A2B3C4D5E6F"
+	mainRepo    = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-mlops/endpoint"
+	previewRepo = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-mlops/endpoint-preview"
 )
 
 func resources(m map[string]any) map[string]map[string]any {
@@ -35,13 +40,22 @@ func props(r map[string]any) map[string]any {
 }
 
 // defaults are the parameter defaults plus the pseudo parameters of an
-// example account, for evaluating ARNs.
+// example account, for evaluating ARNs; each ECR repository's ARN is there
+// as "<resource>.Arn", so policies naming !GetAtt X.Arn evaluate too.
 func defaults(m map[string]any) map[string]string {
 	d := map[string]string{"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "GitHubRepository": "acme/models"}
 	ps, _ := m["Parameters"].(map[string]any)
 	for name, p := range ps {
 		if def, ok := p.(map[string]any)["Default"].(string); ok {
 			d[name] = def
+		}
+	}
+	for name, r := range resources(m) {
+		if r["Type"] != "AWS::ECR::Repository" {
+			continue
+		}
+		if v := values(props(r)["RepositoryName"], d); len(v) == 1 {
+			d[name+".Arn"] = "arn:aws:ecr:eu-west-1:123456789012:repository/" + v[0]
 		}
 	}
 	return d
@@ -68,6 +82,8 @@ func TestSchemaCheckCatchesMistakes(t *testing.T) {
 		`ArtifactBucketPolicy: unknown resource type "AWS::S3::BucketPolicyy"`,
 		`ImageRepository.Properties.ImageScanningConfiguration: unknown property "ScanOnPushh"`,
 		`ImageRepository.Properties: unknown property "ImageTagMutabilty"`,
+		`PreviewRepository.Properties.ImageScanningConfiguration: unknown property "ScanOnPushh"`,
+		`PreviewRepository.Properties: unknown property "ImageTagMutabilty"`,
 	}
 	if diff := cmp.Diff(want, schemaProblems(parse(t, bad))); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
@@ -135,8 +151,9 @@ func TestTrustPolicies(t *testing.T) {
 	}
 	branchOrEnv := []string{"repo:<GitHubRepository>:environment:<DeployEnvironment>", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"}
 	want := map[string][]string{
-		"DeployRole":  branchOrEnv,
-		"PreviewRole": {"repo:<GitHubRepository>:pull_request"},
+		"DeployRole": branchOrEnv,
+		// Pull request jobs, and preview-gc on the default branch.
+		"PreviewRole": {"repo:<GitHubRepository>:pull_request", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"},
 		"WeightsRole": branchOrEnv,
 	}
 	if diff := cmp.Diff(want, subs); diff != "" {
@@ -148,12 +165,13 @@ func TestTrustCheckCatchesLooseTrust(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, old, new, want string }{
 		{"wildcard branch", "ref:refs/heads/${DefaultBranch}", "ref:refs/heads/*", "has a wildcard"},
-		{"StringLike", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
-			"              StringLike:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "condition operator StringLike"},
-		{"ForAllValues", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
-			"              ForAllValues:StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "condition operator ForAllValues:StringEquals"},
-		{"wrong audience", "token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request",
-			"token.actions.githubusercontent.com:aud: sigstore\n                token.actions.githubusercontent.com:sub: !Sub repo:${GitHubRepository}:pull_request", "aud condition is sigstore"},
+		{"wildcard gc branch", ":pull_request\n                  - !Sub repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}\n", ":pull_request\n                  - !Sub repo:${GitHubRepository}:ref:refs/heads/*\n", "PreviewRole: sub repo:<GitHubRepository>:ref:refs/heads/* has a wildcard"},
+		{"StringLike", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
+			"              StringLike:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "condition operator StringLike"},
+		{"ForAllValues", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
+			"              ForAllValues:StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "condition operator ForAllValues:StringEquals"},
+		{"wrong audience", "token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
+			"token.actions.githubusercontent.com:aud: sigstore\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "aud condition is sigstore"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -249,6 +267,21 @@ func TestPreviewRoleCannotTouchEndpointA(t *testing.T) {
 		{"DeployRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", true},
 		{"PreviewRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", false},
 		{"DeployRole", "iam:CreateRole", "arn:aws:iam::123456789012:role/admin", false},
+		// ECR scopes permissions by repository only: the preview role
+		// writes and deletes in the preview repository, never where
+		// endpoint A's images live.
+		{"PreviewRole", "ecr:BatchDeleteImage", previewRepo, true},
+		{"PreviewRole", "ecr:PutImage", previewRepo, true},
+		{"PreviewRole", "ecr:PutImage", previewRepo + "-cache", true},
+		{"PreviewRole", "ecr:BatchDeleteImage", mainRepo, false},
+		{"PreviewRole", "ecr:PutImage", mainRepo, false},
+		{"PreviewRole", "ecr:InitiateLayerUpload", mainRepo, false},
+		{"PreviewRole", "ecr:PutImage", mainRepo + "-cache", false},
+		{"DeployRole", "ecr:PutImage", mainRepo, true},
+		{"DeployRole", "ecr:PutImage", previewRepo, false},
+		{"DeployRole", "ecr:BatchDeleteImage", mainRepo, false},
+		{"DeployRole", "ecr:BatchDeleteImage", previewRepo, false},
+		{"WeightsRole", "ecr:BatchDeleteImage", mainRepo, false},
 		{"WeightsRole", "cloudformation:ExecuteChangeSet", epAStack, false},
 		{"WeightsRole", "ecs:RunTask", "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-ep-a-WeightsSync:3", true},
 	} {
@@ -266,7 +299,14 @@ func TestRepositoriesAndBucket(t *testing.T) {
 	if p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true || repo["DeletionPolicy"] != "Retain" {
 		t.Errorf("image repository: %v (want immutable tags, scan on push, retained)", repo)
 	}
-	for name, want := range map[string]string{"ImageRepository": image.LifecyclePolicy, "CacheRepository": image.CacheLifecyclePolicy} {
+	for _, name := range []string{"PreviewRepository", "PreviewCacheRepository"} {
+		p := props(rs[name])
+		if name == "PreviewRepository" && (p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true) {
+			t.Errorf("preview repository: %v (want immutable tags, scan on push)", p)
+		}
+	}
+	for name, want := range map[string]string{"ImageRepository": image.LifecyclePolicy, "CacheRepository": image.CacheLifecyclePolicy,
+		"PreviewRepository": image.PreviewLifecyclePolicy, "PreviewCacheRepository": image.CacheLifecyclePolicy} {
 		got := props(rs[name])["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
 		var g, w any
 		if err := json.Unmarshal([]byte(got), &g); err != nil {
@@ -304,24 +344,75 @@ func TestDefaultsMatchConfig(t *testing.T) {
 	}
 	d := defaults(m)
 	got := map[string]string{
-		"EndpointAStackName":  c.Environments["ep-a"].Stack,
-		"PreviewStackPrefix":  strings.TrimSuffix(c.Environments["ep-b"].Preview.Stack, "{pr}"),
-		"ImageRepositoryName": c.Image.Repository,
-		"deploy role":         c.Roles.Deploy[strings.LastIndex(c.Roles.Deploy, "/")+1:],
+		"EndpointAStackName":         c.Environments["ep-a"].Stack,
+		"PreviewStackPrefix":         strings.TrimSuffix(c.Environments["ep-b"].Preview.Stack, "{pr}"),
+		"ImageRepositoryName":        c.Image.Repository,
+		"PreviewImageRepositoryName": c.Image.PreviewRepo(),
+		"deploy role":                c.Roles.Deploy[strings.LastIndex(c.Roles.Deploy, "/")+1:],
 	}
 	want := map[string]string{
-		"EndpointAStackName":  d["EndpointAStackName"],
-		"PreviewStackPrefix":  d["PreviewStackPrefix"],
-		"ImageRepositoryName": d["ImageRepositoryName"],
-		"deploy role":         d["ProjectName"] + "-deploy",
+		"EndpointAStackName":         d["EndpointAStackName"],
+		"PreviewStackPrefix":         d["PreviewStackPrefix"],
+		"ImageRepositoryName":        d["ImageRepositoryName"],
+		"PreviewImageRepositoryName": d["PreviewImageRepositoryName"],
+		"deploy role":                d["ProjectName"] + "-deploy",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("template defaults vs .github/mlops.yml (-template +config):\n%s", diff)
 	}
 	outs := m["Outputs"].(map[string]any)
-	for _, o := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "ArtifactBucketName"} {
+	for _, o := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "PreviewRepositoryUri", "ArtifactBucketName"} {
 		if _, ok := outs[o]; !ok {
 			t.Errorf("output %s missing; mlops bootstrap prints it", o)
 		}
+	}
+}
+
+// preview-gc.yml assumes the preview role (mlops preview gc) from the
+// default branch: a schedule always runs there, with no environment, so its
+// token's sub is repo:<owner>/<name>:ref:refs/heads/<default branch>, which
+// the preview role must trust exactly.
+func TestPreviewGCWorkflowIsTrusted(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../.github/workflows/preview-gc.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		On   map[string]any `yaml:"on"`
+		Jobs map[string]struct {
+			Environment any `yaml:"environment"`
+			Steps       []struct {
+				Uses string            `yaml:"uses"`
+				With map[string]string `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	if len(wf.On) == 0 {
+		t.Fatal("preview-gc.yml: no triggers read")
+	}
+	for ev := range wf.On {
+		if ev != "schedule" && ev != "workflow_dispatch" {
+			t.Errorf("preview-gc.yml runs on %s; only schedule and workflow_dispatch run on the default branch the preview role trusts", ev)
+		}
+	}
+	gc := false
+	for name, j := range wf.Jobs {
+		if j.Environment != nil {
+			t.Errorf("preview-gc.yml job %s names an environment; its sub would be repo:<repo>:environment:<env>, which the preview role does not trust", name)
+		}
+		for _, s := range j.Steps {
+			gc = gc || (s.Uses == "./actions/preview" && s.With["command"] == "gc")
+		}
+	}
+	if !gc {
+		t.Error("preview-gc.yml no longer runs mlops preview gc; update this test")
+	}
+	_, subs := trustProblems(parse(t, Bootstrap()))
+	if !slices.Contains(subs["PreviewRole"], "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>") {
+		t.Errorf("the preview role trusts %q, not the default branch preview-gc runs on", subs["PreviewRole"])
 	}
 }

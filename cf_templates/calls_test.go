@@ -2,6 +2,7 @@ package cftemplates
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,14 +16,21 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
-// seam is one consumer-side AWS interface of the suite and the IAM service
-// prefix of its calls.
+// seam is one consumer-side AWS interface of the suite, the IAM service
+// prefix of its calls and, when the role may make them only on one
+// resource, that resource's ARN.
 type seam struct {
-	prefix string
-	iface  reflect.Type
+	prefix   string
+	iface    reflect.Type
+	resource string
 }
 
-func seamOf[T any](prefix string) seam { return seam{prefix, reflect.TypeOf((*T)(nil)).Elem()} }
+func seamOf[T any](prefix string) seam { return seam{prefix, reflect.TypeOf((*T)(nil)).Elem(), ""} }
+
+// seamOn is a seam whose calls the role makes only on resource.
+func seamOn[T any](prefix, resource string) seam {
+	return seam{prefix, reflect.TypeOf((*T)(nil)).Elem(), resource}
+}
 
 // iamActions maps SDK operations whose IAM action has another name.
 var iamActions = map[string]string{
@@ -32,21 +40,26 @@ var iamActions = map[string]string{
 
 // roleSeams lists, per role, every interface a command running with that
 // role calls (cli: Services.AWSConfig with the purpose). Adding a method to
-// one of these interfaces without the permission fails this test.
+// one of these interfaces without the permission fails this test. Image
+// calls are checked on the repository each role uses: the deploy role
+// builds into image.repository, the preview role builds into and deletes
+// from image.preview_repository (and its build cache).
 func roleSeams() map[string][]seam {
-	deployAndPreview := []seam{
+	both := []seam{
 		seamOf[stack.CloudFormationAPI]("cloudformation"), seamOf[stack.UploaderAPI]("s3"),
 		seamOf[service.ECSAPI]("ecs"), seamOf[service.ELBAPI]("elasticloadbalancing"),
-		seamOf[image.ECRAPI]("ecr"), seamOf[probe.StackAPI]("cloudformation"),
+		seamOf[probe.StackAPI]("cloudformation"),
 		seamOf[doctor.CloudFormationAPI]("cloudformation"), seamOf[doctor.EFSAPI]("elasticfilesystem"),
 		seamOf[doctor.EC2API]("ec2"), seamOf[doctor.ELBAPI]("elasticloadbalancing"),
 		seamOf[doctor.ECSAPI]("ecs"), seamOf[doctor.ECRAPI]("ecr"),
-		seamOf[preview.CloudFormationAPI]("cloudformation"), seamOf[preview.ELBAPI]("elasticloadbalancing"),
-		seamOf[preview.ECRAPI]("ecr"),
 	}
 	return map[string][]seam{
-		"DeployRole":  deployAndPreview,
-		"PreviewRole": deployAndPreview,
+		"DeployRole": append(slices.Clone(both),
+			seamOn[image.ECRAPI]("ecr", mainRepo), seamOn[image.ECRAPI]("ecr", mainRepo+"-cache")),
+		"PreviewRole": append(slices.Clone(both),
+			seamOn[image.ECRAPI]("ecr", previewRepo), seamOn[image.ECRAPI]("ecr", previewRepo+"-cache"),
+			seamOf[preview.CloudFormationAPI]("cloudformation"), seamOf[preview.ELBAPI]("elasticloadbalancing"),
+			seamOn[preview.ECRAPI]("ecr", previewRepo)),
 		"WeightsRole": {
 			seamOf[weights.S3API]("s3"), seamOf[weights.ECSAPI]("ecs"),
 			seamOf[weights.LogsAPI]("logs"), seamOf[weights.StackAPI]("cloudformation"),
@@ -106,7 +119,10 @@ func TestRolesAllowEveryCallTheSuiteMakes(t *testing.T) {
 				if notGranted[action] != "" || notGranted[role+" "+action] != "" {
 					continue
 				}
-				if !matchesAny(patterns, action) {
+				switch {
+				case s.resource != "" && !allows(m, role, action, s.resource):
+					missing = append(missing, action+" on "+s.resource+" ("+s.iface.String()+")")
+				case s.resource == "" && !matchesAny(patterns, action):
 					missing = append(missing, action+" ("+s.iface.String()+")")
 				}
 			}

@@ -161,6 +161,15 @@ func values(v any, params map[string]string) []string {
 			}
 			return []string{"<" + name + ">"}
 		case x["Fn::GetAtt"] != nil:
+			// params may carry a resource's attribute as "Name.Attr"
+			// (repository ARNs, see defaults).
+			key := fmt.Sprint(x["Fn::GetAtt"])
+			if args, ok := x["Fn::GetAtt"].([]any); ok && len(args) == 2 {
+				key = fmt.Sprintf("%v.%v", args[0], args[1])
+			}
+			if p, ok := params[key]; ok {
+				return []string{p}
+			}
 			return []string{fmt.Sprintf("<%v>", x["Fn::GetAtt"])}
 		}
 	}

@@ -31,9 +31,12 @@ func (l *signalListener) Accept() (net.Conn, error) {
 	return &signalConn{Conn: c, l: l}, nil
 }
 
+// Close closes the real listener first and only then signals, so a test
+// that dials after the signal never races the close itself.
 func (l *signalListener) Close() error {
+	err := l.Listener.Close()
 	l.once.Do(func() { close(l.closed) })
-	return l.Listener.Close()
+	return err
 }
 
 type signalConn struct {

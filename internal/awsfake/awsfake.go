@@ -1,7 +1,7 @@
-// Package awsfake holds stateful fakes of AWS services for tests. Each fake
-// has the SDK client's exact method signatures, keeps state, moves it along
-// as it is polled, and fails with the real services' error codes and
-// messages (see the doc links on each method).
+// Package awsfake holds the stateful CloudWatch Logs fake (the other AWS
+// fakes live next to their consumers: stacktest, servicetest, imagetest).
+// It has the SDK client's exact method signatures, keeps state and fails
+// with the real service's error codes and messages.
 package awsfake
 
 import "github.com/aws/smithy-go"

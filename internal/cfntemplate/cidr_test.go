@@ -3,6 +3,7 @@ package cfntemplate
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -88,12 +89,8 @@ func TestAllowedCidrIpRules(t *testing.T) {
 	for _, cidrs := range [][]string{{"0.0.0.0/0"}, {"10.0.0.0/8", "192.0.2.0/24"}, {"10.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"}} {
 		t.Run(fmt.Sprint(len(cidrs)), func(t *testing.T) {
 			t.Parallel()
-			var list []any
-			for _, c := range cidrs {
-				list = append(list, c)
-			}
 			got := map[string]bool{}
-			for _, r := range eval(t, ingress, map[string]any{"AllowedCidrIp": list}, tmpl.section("Conditions")).([]any) {
+			for _, r := range eval(t, ingress, map[string]any{"AllowedCidrIp": strings.Join(cidrs, ",")}, tmpl.section("Conditions")).([]any) {
 				m := r.(map[string]any)
 				got[fmt.Sprintf("%v:%v", m["CidrIp"], m["FromPort"])] = true
 			}
@@ -105,5 +102,32 @@ func TestAllowedCidrIpRules(t *testing.T) {
 				t.Errorf("ingress (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAllowedCidrIpPattern: the ingress above has room for four blocks, so
+// the parameter's pattern must refuse a fifth instead of letting it be
+// silently dropped, and must refuse anything that is not a CIDR list.
+func TestAllowedCidrIpPattern(t *testing.T) {
+	t.Parallel()
+	tmpl, err := Open(filepath.Join(root, "cf_templates", "create-ep-a.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	param := tmpl.section("Parameters")["AllowedCidrIp"].(map[string]any)
+	re := regexp.MustCompile(param["AllowedPattern"].(string))
+	for value, want := range map[string]bool{
+		"0.0.0.0/0":               true,
+		"10.0.0.0/8,192.0.2.0/24": true,
+		"10.0.0.0/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24":               true,
+		"10.0.0.0/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,100.64.0.0/10": false,
+		"10.0.0.0/8, 192.0.2.0/24":                                             false,
+		"":                                                                     false,
+		"10.0.0.0":                                                             false,
+		"10.0.0.0/8,":                                                          false,
+	} {
+		if got := re.MatchString(value); got != want {
+			t.Errorf("AllowedCidrIp pattern matches %q = %v, want %v", value, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package cfntemplate
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,6 +163,56 @@ func TestNamesFitBootstrapScopes(t *testing.T) {
 				if fam := props["Family"]; fam != nil && !strings.HasPrefix(fmt.Sprint(fam), "map[Fn::Sub:${AWS::StackName}-") {
 					t.Errorf("%s: task definition %s family %v does not start with the stack name", d.env.Template, name, fam)
 				}
+			}
+		}
+	}
+}
+
+// Previews of endpoint B run with endpoint A's task execution role (add-ep-b
+// imports it), so it must pull from the preview repository as well as from
+// image.repository: a preview would otherwise stop with
+// CannotPullContainerError.
+func TestExecutionRolePullsBothRepositories(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t)
+	for _, d := range loadEnvs(t, cfg) {
+		if d.env.Preview != nil {
+			continue
+		}
+		values := map[string]string{"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012"}
+		for k, v := range d.values {
+			values[k] = v
+		}
+		var pulls []string
+		for _, pol := range d.tmpl.resource("ExecutionRole")["Properties"].(map[string]any)["Policies"].([]any) {
+			for _, s := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				st := s.(map[string]any)
+				if !strings.Contains(fmt.Sprint(st["Action"]), "ecr:BatchGetImage") {
+					continue
+				}
+				res, ok := st["Resource"].([]any)
+				if !ok {
+					res = []any{st["Resource"]}
+				}
+				for _, r := range res {
+					branches := []any{r}
+					if fn, arg, ok := intrinsic(r); ok && fn == "Fn::If" {
+						branches = arg.([]any)[1:]
+					}
+					for _, b := range branches {
+						arn, err := d.tmpl.evalName(b, d.stack, values)
+						if err != nil {
+							t.Fatalf("%s: execution role resource %v: %v", d.env.Template, b, err)
+						}
+						pulls = append(pulls, arn)
+					}
+				}
+			}
+		}
+		for _, repo := range []string{cfg.Image.Repository, cfg.Image.PreviewRepo()} {
+			arn := "arn:aws:ecr:eu-west-1:123456789012:repository/" + repo
+			if !slices.Contains(pulls, arn) {
+				t.Errorf("%s: the task execution role cannot pull from %s (it may pull from %q)", d.env.Template, repo, pulls)
 			}
 		}
 	}

@@ -116,6 +116,7 @@ func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config) ([]string
 		return out, nil
 	}
 	add("ImageRepositoryName", cfg.Image.Repository)
+	add("PreviewImageRepositoryName", cfg.Image.PreviewRepo())
 	for _, n := range cfg.EnvNames() {
 		env := cfg.Environments[n]
 		if env.Preview != nil {

@@ -115,7 +115,7 @@ weights:
 	}
 	want := map[string]string{
 		"GitHubRepository": "acme/models", "CreateOIDCProvider": "false", "ProjectName": "acme-ml",
-		"ImageRepositoryName": "ecs-mlops/endpoint", "EndpointAStackName": "ecs-mlops-ep-a",
+		"ImageRepositoryName": "ecs-mlops/endpoint", "PreviewImageRepositoryName": "ecs-mlops/endpoint-preview", "EndpointAStackName": "ecs-mlops-ep-a",
 		"PreviewStackPrefix": "pr-preview-", "WeightsBucketName": "acme-weights",
 	}
 	if len(cf.params) != 1 {

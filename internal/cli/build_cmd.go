@@ -23,7 +23,7 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 	fs.String("platform", "", "target platform, e.g. linux/amd64 (default image.platform)")
 	fs.String("sha", "", "commit to tag the image with (default: the event's commit, else git rev-parse HEAD)")
 	fs.String("pr", "", "pull request number for a preview image (default: from a pull_request event)")
-	fs.String("repository", "", "ECR repository name (default image.repository)")
+	fs.String("repository", "", "ECR repository name (default image.repository; image.preview_repository for a pull request)")
 	fs.String("context", "", "build context directory (default image.context)")
 	fs.String("dockerfile", "", "Dockerfile (default image.dockerfile, else <context>/Dockerfile)")
 	var buildArgs multiFlag
@@ -85,6 +85,11 @@ func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Co
 	pr, err := e.prNumber(fs)
 	if err != nil {
 		return req, 0, err
+	}
+	if pr > 0 {
+		// A pull request's image goes to the preview repository, the only
+		// one the preview role may push to and delete from.
+		req.Repository, req.Preview = e.resolve(fs, "repository", cfg.Image.PreviewRepo(), ""), true
 	}
 	if tag := e.resolve(fs, "tag", "", "", "MLOPS_IMAGE_TAG"); tag != "" {
 		req.Tag = tag

@@ -118,10 +118,11 @@ func must(t *testing.T, err error) {
 func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, sub, event, path, tag, golden string
+		name, sub, event, path, tag, repo, golden string
 	}{
-		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "build/push"},
-		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "build/pull_request"},
+		{"push to the default branch", "repo:Codertocat/Hello-World:ref:refs/heads/master", "push", "push.0.json", "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "ecs-mlops/endpoint", "build/push"},
+		// The preview role may push only to the preview repository.
+		{"pull request preview", "repo:Codertocat/Hello-World:pull_request", "pull_request", "pull_request.labeled.json", "pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "ecs-mlops/endpoint-preview", "build/pull_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -130,12 +131,15 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if code := j.run(t, "build", "--push"); code != ExitOK {
 				t.Fatalf("exit %d\nstderr:\n%s", code, j.stderr.String())
 			}
-			ref := imagetest.Registry + "/ecs-mlops/endpoint@" + imagetest.MetadataDigest
+			ref := imagetest.Registry + "/" + tc.repo + "@" + imagetest.MetadataDigest
 			if diff := cmp.Diff(ref+"\n", j.stdout.String()); diff != "" {
 				t.Errorf("stdout (-want +got):\n%s", diff)
 			}
 			if got := j.file(t, "output"); !strings.Contains(got, ref) || !strings.Contains(got, tc.tag) {
 				t.Errorf("outputs file lacks image-uri %s or tag %s:\n%s", ref, tc.tag, got)
+			}
+			if r := j.ecr.Repo(tc.repo); r == nil || r.Images[tc.tag] == "" {
+				t.Errorf("ECR repository %s has no image %s", tc.repo, tc.tag)
 			}
 			goldenFile(t, tc.golden+".summary.md", j.file(t, "summary"))
 			goldenFile(t, tc.golden+".log", withoutMaskCommands(j.stderr.String()))

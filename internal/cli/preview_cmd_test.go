@@ -11,15 +11,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // previewConfig is a repository with endpoint A and ep-b previews labelled
@@ -59,9 +62,9 @@ environments:
 // previewJob is a pull_request job with stand-ins for GitHub and AWS.
 type previewJob struct {
 	env            map[string]string
-	gh             *previewtest.GitHub
-	cfn            *previewtest.CFN
-	ecr            *previewtest.ECR
+	gh             *ghfake.Server
+	cfn            *stacktest.Fake
+	ecr            *imagetest.ECR
 	elb            *previewtest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
@@ -75,8 +78,16 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: previewtest.NewGitHub(), cfn: previewtest.NewCFN(), ecr: previewtest.NewECR("ecs-mlops/endpoint"), elb: previewtest.NewELB()}
-	t.Cleanup(j.gh.Close)
+	j := &previewJob{gh: ghfake.New(t), ecr: imagetest.NewECR(), elb: previewtest.NewELB()}
+	j.gh.AddToken("ghs_previewtoken", ghfake.ActionsBot())
+	j.gh.CapPerPage(2)
+	j.gh.AddPR("Codertocat/Hello-World", 2)
+	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	j.cfn = stacktest.New(j.clock)
+	j.cfn.StackPageSize = 3
+	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
+	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)
+	j.ecr.ListPageSize = 2
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",
@@ -99,7 +110,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 	if e.Clock == nil {
 		e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	}
-	e.Services.GitHub = func(func(string) string, string) (*github.Client, error) { return j.gh.Client(), nil }
+	e.Services.GitHub = func(_ func(string) string, token string) (*github.Client, error) { return j.gh.Client(token), nil }
 	e.Services.AWSConfig = func(_ context.Context, _ *config.Config, p config.Purpose) (aws.Config, error) {
 		j.purposes = append(j.purposes, p)
 		return aws.Config{Region: "eu-west-1"}, nil
@@ -108,7 +119,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		if j.stackAPI != nil {
 			return j.stackAPI
 		}
-		return previewCFN{CFN: j.cfn}
+		return j.cfn
 	}
 	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
 	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
@@ -120,19 +131,13 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 	return RunEnv(context.Background(), args, e)
 }
 
-// previewCFN offers the stand-in's stack reads and deletes as the full
-// CloudFormation client; teardown and gc need no more.
-type previewCFN struct {
-	stack.CloudFormationAPI
-	CFN *previewtest.CFN
-}
-
-func (c previewCFN) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	return c.CFN.DescribeStacks(ctx, in, o...)
-}
-
-func (c previewCFN) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
-	return c.CFN.DeleteStack(ctx, in, o...)
+// comments returns the bodies of the comments on pull request #2.
+func (j *previewJob) comments() []string {
+	var out []string
+	for _, c := range j.gh.Comments("Codertocat/Hello-World", 2) {
+		out = append(out, c.Body)
+	}
+	return out
 }
 
 func (j *previewJob) file(t *testing.T, key string) string {
@@ -165,7 +170,7 @@ func TestPreviewNothingToDo(t *testing.T) {
 			t.Parallel()
 			j := newPreviewJob(t, previewConfig(t, ""), "pull_request", tt.event)
 			if tt.permission != "" {
-				j.gh.Permissions["Codertocat"] = tt.permission
+				j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", tt.permission)
 			}
 			if code := j.run(t, tt.args...); code != ExitOK {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", code, j.stderr.String())
@@ -176,7 +181,7 @@ func TestPreviewNothingToDo(t *testing.T) {
 			if !strings.Contains(j.file(t, "GITHUB_OUTPUT"), "skipped") {
 				t.Errorf("step outputs lack status skipped:\n%s", j.file(t, "GITHUB_OUTPUT"))
 			}
-			for _, c := range j.gh.Calls() {
+			for _, c := range j.gh.Requests() {
 				if c.Method != "GET" {
 					t.Errorf("GitHub write %s %s", c.Method, c.Path)
 				}
@@ -212,7 +217,7 @@ func TestPreviewBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			j := newPreviewJob(t, tt.cfg, "pull_request", "pull_request.labeled.json")
-			j.gh.Permissions["Codertocat"] = "write"
+			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 			if tt.cfg == "" {
 				j.env["MLOPS_CONFIG"] = filepath.Join(t.TempDir(), "absent.yml")
 			}
@@ -222,7 +227,7 @@ func TestPreviewBadInput(t *testing.T) {
 				t.Errorf("exit %d, want %d with %q; stdout:\n%s\nstderr:\n%s", code, tt.code, tt.want, j.stdout.String(), j.stderr.String())
 
 			}
-			for _, c := range j.gh.Calls() {
+			for _, c := range j.gh.Requests() {
 				if c.Method != "GET" {
 					t.Errorf("GitHub write %s %s", c.Method, c.Path)
 				}
@@ -234,23 +239,31 @@ func TestPreviewBadInput(t *testing.T) {
 func TestPreviewDownCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
-	j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
-	j.ecr.Push("pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
-	j.ecr.Push("pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+	j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
+	// Teardown deletes in the preview repository (default
+	// <image.repository>-preview) only: an image in the main repository,
+	// even one with the pull request's prefix, is out of its reach.
+	for _, tag := range []string{"pr-2-ec26c3e57ca3a959ca5aad62de7213c562f8c821", "pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"} {
+		must(t, j.ecr.PushTag("ecs-mlops/endpoint-preview", tag))
+	}
+	must(t, j.ecr.PushTag("ecs-mlops/endpoint", "pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"))
 	if code := j.run(t, "preview", "down"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}
 	if got, want := strings.TrimSpace(j.stdout.String()), "Removed stack ep-b-pr-2, 1 image(s) and 0 deployment(s)."; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
-	if c := j.gh.Comments(2); len(c) != 1 || !strings.HasPrefix(c[0], "<!-- mlops:preview -->\n### 🗑️ Preview `ep-b-pr-2` was removed") {
+	if c := j.comments(); len(c) != 1 || !strings.HasPrefix(c[0], "<!-- mlops:preview -->\n### 🗑️ Preview `ep-b-pr-2` was removed") {
 		t.Errorf("comments = %q, want the removal note", c)
 	}
 	if _, ok := j.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
-	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags()); diff != "" {
-		t.Errorf("images left (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"pr-21-ec26c3e57ca3a959ca5aad62de7213c562f8c821"}, j.ecr.Tags("ecs-mlops/endpoint-preview")); diff != "" {
+		t.Errorf("preview images left (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"pr-2-6113728f27ae82c7b1a177c8d03f9e96e0adf246"}, j.ecr.Tags("ecs-mlops/endpoint")); diff != "" {
+		t.Errorf("main repository images (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]config.Purpose{config.PurposePreview}, j.purposes); diff != "" {
 		t.Errorf("roles assumed (-want +got):\n%s", diff)
@@ -269,9 +282,10 @@ func TestPreviewGCCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "schedule", "push.0.json")
 	for _, n := range []string{"5", "6"} {
-		j.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
+		j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}})
 	}
-	j.gh.PRStates = map[int]string{5: "closed", 6: "open"}
+	j.gh.SetPRState("Codertocat/Hello-World", 5, "closed")
+	j.gh.SetPRState("Codertocat/Hello-World", 6, "open")
 	if code := j.run(t, "preview", "gc"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +37,7 @@ func TestPreviewUpCommand(t *testing.T) {
 	must(t, err)
 	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
-	j.gh.Permissions["Codertocat"] = "write"
+	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	cfn := stacktest.New(clk)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
@@ -76,9 +77,11 @@ func TestPreviewUpCommand(t *testing.T) {
 		t.Errorf("stack parameters and tags (-want +got):\n%s", diff)
 	}
 	var states []string
-	for _, c := range j.gh.Calls() {
+	for _, c := range j.gh.Requests() {
 		if c.Method == "POST" && strings.HasSuffix(c.Path, "/statuses") {
-			states = append(states, fmt.Sprint(c.Body["state"], " ", c.Body["environment_url"]))
+			var body map[string]any
+			must(t, json.Unmarshal([]byte(c.Body), &body))
+			states = append(states, fmt.Sprint(body["state"], " ", body["environment_url"]))
 		}
 	}
 	if diff := cmp.Diff([]string{"in_progress <nil>", "success " + endpoint.URL}, states); diff != "" {
@@ -94,7 +97,7 @@ func TestPreviewUpCommand(t *testing.T) {
 		t.Errorf("summary:\n%s", s)
 	}
 	// One sticky comment, edited from "deploying" to the result.
-	comments := j.gh.Comments(2)
+	comments := j.comments()
 	if len(comments) != 1 {
 		t.Fatalf("%d comments on the pull request, want 1: %q", len(comments), comments)
 	}
@@ -117,7 +120,7 @@ func TestPreviewForkCommand(t *testing.T) {
 	if code := j.run(t, "preview", "up"); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
 	}
-	c := j.gh.Comments(2)
+	c := j.comments()
 	if len(c) != 1 || !strings.Contains(c[0], "### ⏭️ No preview for this pull request") || !strings.Contains(c[0], "comes from the fork forker/Hello-World") {
 		t.Errorf("comments = %q, want the fork notice", c)
 	}
@@ -154,7 +157,7 @@ func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
 	must(t, err)
 	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
-	j.gh.Permissions["Codertocat"] = "write"
+	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	cfn := stacktest.New(j.clock)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"

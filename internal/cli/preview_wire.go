@@ -72,7 +72,7 @@ func (e *Env) checkPreviewDeploy(run *previewRun, img string) (*previewCheck, er
 		return nil, fault.Usage(err)
 	}
 	if img == "" {
-		img = run.cfg.Image.Repository + ":" + names.ImageTag(run.sha)
+		img = run.cfg.Image.PreviewRepo() + ":" + names.ImageTag(run.sha)
 	}
 	params := map[string]string{env.Preview.PriorityParameter: strconv.Itoa(preview.DefaultPriorityBase)}
 	if env.Preview.HostParameter != "" {
@@ -113,7 +113,9 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	}
 	life.Stacks = &preview.Stacks{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock}
 	life.Allocator = &preview.Allocator{ELB: e.Services.ListenerRules(awsCfg)}
-	if repo := run.cfg.Image.Repository; repo != "" {
+	// Teardown deletes from the preview repository only: the preview role
+	// may delete nothing in image.repository.
+	if repo := run.cfg.Image.PreviewRepo(); repo != "" {
 		life.Images = &preview.Images{ECR: e.Services.ECRImages(awsCfg), Repository: repo}
 	}
 	if check == nil {
@@ -171,7 +173,7 @@ func (p *probeTester) Test(ctx context.Context, t preview.TestTarget) ([]report.
 	return p.runner.Run(ctx, target, p.suites).Cases, nil
 }
 
-// imageBuilder builds and pushes the preview's image.
+// imageBuilder builds and pushes the preview's image to the preview repository.
 type imageBuilder struct {
 	cfg *config.Config
 	b   *image.Builder
@@ -182,8 +184,8 @@ func (ib *imageBuilder) Build(ctx context.Context, tag string) (string, error) {
 	if ctxDir == "" {
 		ctxDir = "."
 	}
-	res, err := ib.b.Build(ctx, image.Request{Repository: ib.cfg.Image.Repository, Tag: tag, Context: ctxDir,
-		Dockerfile: ib.cfg.Image.Dockerfile, Platform: ib.cfg.Image.Platform, Push: true})
+	res, err := ib.b.Build(ctx, image.Request{Repository: ib.cfg.Image.PreviewRepo(), Tag: tag, Context: ctxDir,
+		Dockerfile: ib.cfg.Image.Dockerfile, Platform: ib.cfg.Image.Platform, Push: true, Preview: true})
 	if err != nil {
 		return "", err
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
 )
@@ -33,28 +35,30 @@ type weightsJob struct {
 	env            map[string]string
 	dir            string
 	s3             *s3test.Server
-	ecs            *awsfake.ECS
+	ecs            *servicetest.ECS
 	logs           *awsfake.Logs
-	stacks         *awsfake.Stacks
+	stacks         *stacktest.Fake
 	stdout, stderr bytes.Buffer
 }
 
 func newWeightsJob(t *testing.T) *weightsJob {
 	t.Helper()
 	dir := t.TempDir()
-	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: awsfake.NewStacks()}
+	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: stacktest.New(clock.Real{})}
 	t.Cleanup(j.s3.Close)
-	j.ecs = awsfake.NewECS("ecs-mlops", j.logs)
+	j.ecs = servicetest.NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	j.ecs.AddCluster("ecs-mlops")
+	j.ecs.SetLogs(j.logs)
 	j.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1"),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("weights-sync"), LogConfiguration: &ecstypes.LogConfiguration{
 			LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/ecs/weights", "awslogs-stream-prefix": "sync"},
 		}}},
 	})
-	j.stacks.Put("ecs-mlops-ep-a", map[string]string{
+	j.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1",
 		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-a,subnet-b", weights.OutputSecurityGroup: "sg-1",
-	})
+	}})
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(weightsConfig), 0o644))
 	j.env = map[string]string{
@@ -166,7 +170,7 @@ func TestSyncWeightsBadInputExits2(t *testing.T) {
 			if _, err := os.Stat(target); !os.IsNotExist(err) {
 				t.Errorf("bad input created the target: %v", err)
 			}
-			if len(j.ecs.RunInputs) != 0 {
+			if len(j.ecs.RunInputs()) != 0 {
 				t.Errorf("bad input started a task")
 			}
 		})
@@ -177,16 +181,16 @@ func TestSyncWeightsRemote(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		script     awsfake.TaskScript
+		script     servicetest.TaskScript
 		wantCode   int
 		wantStdout []string
 		wantErr    string
 	}{
-		{"success", awsfake.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
+		{"success", servicetest.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
 			ExitOK, []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ""},
-		{"container exit code is the exit code", awsfake.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+		{"container exit code is the exit code", servicetest.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
 			137, []string{"error: checksum mismatch"}, "exited with code 137: OutOfMemoryError"},
-		{"task fails to start", awsfake.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+		{"task fails to start", servicetest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
 			ExitFailure, nil, "failed to start in cluster ecs-mlops: Capacity is unavailable"},
 	}
 	for _, tc := range tests {
@@ -211,7 +215,7 @@ func TestSyncWeightsRemote(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.wantErr, j.stderr.String())
 			}
 			want := []string{"sync-weights", "--source", "s3://weights/model", "--target", "/mnt/weights", "--keep", "2", "--concurrency", "16", "--dry-run"}
-			if diff := cmp.Diff(want, j.ecs.RunInputs[0].Overrides.ContainerOverrides[0].Command); diff != "" {
+			if diff := cmp.Diff(want, j.ecs.RunInputs()[0].Overrides.ContainerOverrides[0].Command); diff != "" {
 				t.Errorf("task command (-want +got):\n%s", diff)
 			}
 		})

@@ -39,9 +39,24 @@ type Config struct {
 // Image says how the endpoint image is built and where it is pushed.
 type Image struct {
 	Repository string `yaml:"repository"` // ECR repository name
-	Context    string `yaml:"context"`    // docker build context, relative to the repository root
-	Dockerfile string `yaml:"dockerfile"`
-	Platform   string `yaml:"platform"`
+	// PreviewRepository holds the pull request preview images (pr-<N>-<sha>);
+	// default <repository>-preview. It is separate because ECR cannot scope
+	// image deletion by tag: the preview role may delete images here and
+	// never in Repository, where the images endpoint A runs live.
+	PreviewRepository string `yaml:"preview_repository"`
+	Context           string `yaml:"context"` // docker build context, relative to the repository root
+	Dockerfile        string `yaml:"dockerfile"`
+	Platform          string `yaml:"platform"`
+}
+
+// PreviewRepo returns the ECR repository of preview images:
+// image.preview_repository, else <image.repository>-preview ("" when neither
+// is set).
+func (i Image) PreviewRepo() string {
+	if i.PreviewRepository != "" || i.Repository == "" {
+		return i.PreviewRepository
+	}
+	return i.Repository + "-preview"
 }
 
 // Roles holds one IAM role ARN per purpose; empty means the SDK's default

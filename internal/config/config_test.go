@@ -115,7 +115,7 @@ func TestProblemLocations(t *testing.T) {
 	}{
 		{"unknown_key.yml", Problem{Line: 7, Key: "environments.ep-a.templte", Msg: `unknown key "templte"; did you mean "template"? Keys here: image_parameter, parameters, preview, protected, role, stack, template, tests, url_output`}},
 		{"missing_field.yml", Problem{Line: 10, Key: "environments.ep-b.preview.label", Msg: "must not be empty; set it, e.g. label: deploy-preview"}},
-		{"bad_pattern.yml", Problem{Line: 13, Key: "environments.ep-b.preview.stack", Msg: `"ep-b-preview" must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}`}},
+		{"bad_pattern.yml", Problem{Line: 14, Key: "environments.ep-b.preview.stack", Msg: `"ep-b-preview" must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}`}},
 		{"bad_s3_uri.yml", Problem{Line: 7, Key: "weights.source", Msg: `"https://weights.s3.amazonaws.com/endpoint" is not an S3 URI; write s3://bucket/prefix`}},
 		{"duplicate_environment.yml", Problem{Line: 6, Key: "environments.ep-a", Msg: `"ep-a" is defined twice (first on line 3); each key may appear once, so merge or rename one`}},
 	}
@@ -188,5 +188,21 @@ func TestEnvLookup(t *testing.T) {
 	}
 	if e, err := c.Env("ep-a"); err != nil || e.Name != "ep-a" {
 		t.Errorf("Env(ep-a) = %v, %v", e, err)
+	}
+}
+
+func TestPreviewRepo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		img  Image
+		want string
+	}{
+		{Image{Repository: "ecs-mlops/endpoint"}, "ecs-mlops/endpoint-preview"},
+		{Image{Repository: "ecs-mlops/endpoint", PreviewRepository: "previews/endpoint"}, "previews/endpoint"},
+		{Image{}, ""},
+	} {
+		if got := tc.img.PreviewRepo(); got != tc.want {
+			t.Errorf("%+v.PreviewRepo() = %q, want %q", tc.img, got, tc.want)
+		}
 	}
 }

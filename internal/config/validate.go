@@ -46,6 +46,10 @@ func (cfg *Config) validate() []*Problem {
 		c.match("region", cfg.Region, regionRe, "an AWS region such as eu-west-1")
 	}
 	c.match("image.repository", cfg.Image.Repository, ecrRepoRe, "a valid ECR repository name (lowercase letters, digits, . _ - /)")
+	c.match("image.preview_repository", cfg.Image.PreviewRepository, ecrRepoRe, "a valid ECR repository name (lowercase letters, digits, . _ - /)")
+	if r := cfg.Image.PreviewRepository; r != "" && r == cfg.Image.Repository {
+		c.add("image.preview_repository", "%q is image.repository; previews need their own repository so the preview role cannot delete the images endpoint A runs (omit it for %s-preview)", r, r)
+	}
 	for _, p := range []Purpose{PurposeDeploy, PurposePreview, PurposeWeights} {
 		c.match("roles."+string(p), cfg.Roles.For(p), roleARNRe, "an IAM role ARN such as arn:aws:iam::123456789012:role/mlops-deploy")
 	}

@@ -66,7 +66,10 @@ func TestDemo(t *testing.T) {
 }
 
 func checkPreview(t *testing.T, res *Result) {
-	wantImage := registry + "@" + digestOf(registry+":pr-2-"+prSHA)
+	// Pull request images live in the preview repository, apart from the
+	// images endpoint A runs.
+	previewRepo := registry + "-preview"
+	wantImage := previewRepo + "@" + digestOf(previewRepo+":pr-2-"+prSHA)
 	if res.PreviewImage != wantImage {
 		t.Errorf("preview image = %q, want %q", res.PreviewImage, wantImage)
 	}
@@ -162,7 +165,7 @@ var volatile = []struct {
 	// AWS waits run on the fake clock, but the wall time of the work between
 	// them is added, which can tip a rounded duration either way.
 	{regexp.MustCompile(`\b\d+(\.\d+)? ms\b`), "$DUR"},
-	{regexp.MustCompile(`\b(\d+h ?)?(\d+m ?)?\d+s\b`), "$DUR"},
+	{regexp.MustCompile(`\b(\d+h ?)?(\d+m ?)?\d+(\.\d+)?s\b`), "$DUR"},
 	{regexp.MustCompile(`\b\d+(\.\d+)? [KMG]?i?B/s\b`), "$RATE"},
 }
 

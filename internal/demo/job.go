@@ -58,7 +58,7 @@ func (j *job) env() map[string]string {
 		"GITHUB_JOB":        j.name,
 		"GITHUB_RUN_ID":     strconv.Itoa(j.runID),
 		"GITHUB_SERVER_URL": "https://github.com",
-		"GITHUB_API_URL":    j.d.world.github.apiURL(),
+		"GITHUB_API_URL":    j.d.world.github.APIURL(),
 		"GITHUB_REPOSITORY": p.Repository.FullName,
 		"GITHUB_EVENT_NAME": j.trig.name,
 		"GITHUB_EVENT_PATH": j.d.ws.event(j.trig.file),

@@ -28,9 +28,8 @@ func (d *Demo) labelPreview(ctx context.Context) error {
 	d.scene("label %q added to pull request #%d by %s (%s) → workflow preview", p.Label.Name, p.PullRequest.Number, trig.Sender, labelEvent)
 	// The repository as GitHub knows it: the PR is open, and whoever
 	// labelled it may write (a label from anyone else changes nothing).
-	d.world.github.repo.PRStates[d.pr] = "open"
-	d.world.github.repo.Permissions[trig.Sender] = "admin"
-	d.world.github.comments.AddPR(p.Repository.FullName, d.pr)
+	d.world.github.AddPR(p.Repository.FullName, d.pr)
+	d.world.github.SetPermission(p.Repository.FullName, trig.Sender, "admin")
 	if _, err := d.routed(ctx, "preview", t, event.ActionPreviewUp); err != nil {
 		return err
 	}
@@ -84,7 +83,7 @@ func (d *Demo) unlabelPreview(ctx context.Context) error {
 // recordPR stores and prints the sticky comment as the pull request shows
 // it, and the deployments with their statuses.
 func (d *Demo) recordPR(repo string) {
-	cs := d.world.github.comments.Comments(repo, d.pr)
+	cs := d.world.github.Comments(repo, d.pr)
 	if len(cs) == 0 {
 		d.printf("\n  (no comment on pull request #%d)\n", d.pr)
 	} else {
@@ -95,7 +94,7 @@ func (d *Demo) recordPR(repo string) {
 		d.printIndented(body, "  │ ")
 		d.printf("  └─\n")
 	}
-	d.res.Deployments = d.world.github.deployments()
+	d.res.Deployments = deployments(d.world.github, repo)
 	for _, dep := range d.res.Deployments {
 		d.printf("  deployment %s at %.7s: %s", dep.Environment, dep.Ref, strings.Join(dep.States, " → "))
 		if dep.URL != "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 )
 
 // weightsTask makes the ECS stand-in able to run the weights-sync task of
@@ -21,8 +22,9 @@ func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 	w := d.world
 	o := st.Outputs
 	w.logs = awsfake.NewLogs()
-	w.tasks = awsfake.NewECS(o["ClusterName"], w.logs)
-	w.tasks.AddTaskDefinition(ecstypes.TaskDefinition{
+	w.ecs.SetLogs(w.logs)
+	w.ecs.AddCluster(o["ClusterName"])
+	w.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String(o["WeightsSyncTaskDefinition"]),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name: aws.String(o["WeightsSyncContainerName"]),
@@ -32,7 +34,7 @@ func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 		}},
 	})
 	mount := o["WeightsMountPath"]
-	w.tasks.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
+	w.ecs.Script(servicetest.TaskScript{Run: func(command []string) ([]string, int32) {
 		return d.container(ctx, mount, command)
 	}})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -50,11 +51,10 @@ type world struct {
 	s3srv   *httptest.Server
 	s3      *s3.Client       // the publisher's client, uploading new weights
 	rules   *previewtest.ELB // the listener's rules, as previews allocate priorities from them
-	tasks   *awsfake.ECS     // one-off tasks (the remote weight sync); set once ep-a exists
 	logs    *awsfake.Logs    // their logs
 	mu      sync.Mutex
 	refused []error // rules the listener refused (a stack would fail on them)
-	github  *gitHub
+	github  *ghfake.Server
 }
 
 func newWorld(clk *runClock, region string) *world {
@@ -116,7 +116,7 @@ func (w *world) wireListenerRules() {
 
 func (w *world) close() {
 	w.s3srv.Close()
-	w.github.close()
+	w.github.Close()
 }
 
 // digestOf stands for what buildx reports: a digest that differs per
@@ -188,7 +188,7 @@ func (w *world) wire(e *cli.Env) {
 	s.Runner = w.docker
 	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.rules }
 	s.ECRImages = func(aws.Config) preview.ECRAPI { return w.ecr }
-	s.ECS = func(aws.Config) weights.ECSAPI { return w.tasks }
+	s.ECS = func(aws.Config) weights.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
 	e.Clock = w.clock
 }

@@ -1,5 +1,6 @@
 // Package ghfake is a stateful fake of the GitHub REST API parts the suite
-// uses (issue comments, the authenticated user), served over HTTP so tests
+// uses (issue comments, the authenticated user, deployments and their
+// statuses, collaborator permissions, pull requests), served over HTTP so tests
 // drive the real go-github client against it. It answers like GitHub: the
 // same paths, status codes, error bodies, Link pagination and the 65,536
 // character comment limit; it records every request, and scripted faults
@@ -11,9 +12,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
-	"testing"
+
+	"github.com/google/go-github/v60/github"
 )
 
 // APIPrefix is where the fake serves the API, as GitHub Enterprise Server
@@ -70,10 +73,21 @@ type Server struct {
 	faults   []*Fault
 	requests []Request
 	nextID   int64
+
+	perms           map[string]string // "owner/name@login" → permission
+	pulls           map[string]*pr    // by issueKey
+	deployments     map[string][]*Deployment
+	nextDeployment  int64
+	denyDeployments bool
+	capPerPage      int
 }
 
+// Cleaner is what New needs of a test: *testing.T and *testing.B are ones.
+// The package does not import testing, so the demo binary can link it.
+type Cleaner interface{ Cleanup(func()) }
+
 // New starts a fake closed when the test ends.
-func New(t testing.TB) *Server {
+func New(t Cleaner) *Server {
 	s := Start()
 	t.Cleanup(s.Close)
 	return s
@@ -82,13 +96,20 @@ func New(t testing.TB) *Server {
 // Start starts a fake outside a test (the in-process demo); call Close
 // when done.
 func Start() *Server {
-	s := &Server{users: map[string]User{}, issues: map[string][]*Comment{}, nextID: 1000}
+	s := &Server{users: map[string]User{}, issues: map[string][]*Comment{}, nextID: 1000,
+		perms: map[string]string{}, pulls: map[string]*pr{}, deployments: map[string][]*Deployment{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+APIPrefix+"/user", s.getUser)
 	mux.HandleFunc("GET "+APIPrefix+"/repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	mux.HandleFunc("POST "+APIPrefix+"/repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	mux.HandleFunc("PATCH "+APIPrefix+"/repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	mux.HandleFunc("DELETE "+APIPrefix+"/repos/{owner}/{repo}/issues/comments/{id}", s.deleteComment)
+	mux.HandleFunc("GET "+APIPrefix+"/repos/{owner}/{repo}/collaborators/{user}/permission", s.getPermission)
+	mux.HandleFunc("GET "+APIPrefix+"/repos/{owner}/{repo}/pulls/{number}", s.getPull)
+	mux.HandleFunc("POST "+APIPrefix+"/repos/{owner}/{repo}/deployments", s.createDeployment)
+	mux.HandleFunc("GET "+APIPrefix+"/repos/{owner}/{repo}/deployments", s.listDeployments)
+	mux.HandleFunc("POST "+APIPrefix+"/repos/{owner}/{repo}/deployments/{id}/statuses", s.createStatus)
+	mux.HandleFunc("GET "+APIPrefix+"/repos/{owner}/{repo}/deployments/{id}/statuses", s.listStatuses)
 	s.srv = httptest.NewServer(s.record(mux))
 	return s
 }
@@ -103,6 +124,13 @@ func (s *Server) Handler() http.Handler { return s.srv.Config.Handler }
 // APIURL is the value for GITHUB_API_URL.
 func (s *Server) APIURL() string { return s.srv.URL + APIPrefix }
 
+// Client returns a go-github client that authenticates with token.
+func (s *Server) Client(token string) *github.Client {
+	c := github.NewClient(s.srv.Client()).WithAuthToken(token)
+	c.BaseURL, _ = url.Parse(s.APIURL() + "/")
+	return c
+}
+
 // AddToken makes token authenticate as u.
 func (s *Server) AddToken(token string, u User) {
 	s.mu.Lock()
@@ -110,12 +138,17 @@ func (s *Server) AddToken(token string, u User) {
 	s.users[token] = u
 }
 
-// AddPR creates pull request number in repo ("owner/name") with no comments.
+// AddPR creates open pull request number in repo ("owner/name") with no
+// comments.
 func (s *Server) AddPR(repo string, number int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.issues[issueKey(repo, number)]; !ok {
-		s.issues[issueKey(repo, number)] = []*Comment{}
+	k := issueKey(repo, number)
+	if _, ok := s.issues[k]; !ok {
+		s.issues[k] = []*Comment{}
+	}
+	if _, ok := s.pulls[k]; !ok {
+		s.pulls[k] = &pr{state: "open"}
 	}
 }
 

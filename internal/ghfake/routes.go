@@ -27,13 +27,12 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	all, ok := s.issues[issueKey(repo, n)]
 	page := make([]*Comment, len(all))
 	copy(page, all)
+	perPage := s.perPage(r)
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/issues/comments#list-issue-comments")
 		return
 	}
-	perPage := intParam(r, "per_page", 30)
-	perPage = min(max(perPage, 1), 100)
 	p := max(intParam(r, "page", 1), 1)
 	last := max((len(page)+perPage-1)/perPage, 1)
 	from, to := min((p-1)*perPage, len(page)), min(p*perPage, len(page))

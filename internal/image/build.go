@@ -37,6 +37,9 @@ type Request struct {
 	Platform   string   // e.g. linux/amd64; "" builds for the runner's platform
 	BuildArgs  []string // KEY=VALUE, passed as --build-arg
 	Push       bool     // false builds locally only and touches no AWS resource
+	// Preview marks a pull request image: Repository is the preview
+	// repository, created (when missing) with PreviewLifecyclePolicy.
+	Preview bool
 }
 
 // Result is the image a request produced or found.
@@ -67,7 +70,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (Result, error) {
 	if !req.Push {
 		return b.buildLocal(ctx, req)
 	}
-	uri, err := b.ensure(ctx, repoSpec{name: req.Repository, lifecycle: LifecyclePolicy})
+	lifecycle := LifecyclePolicy
+	if req.Preview {
+		lifecycle = PreviewLifecyclePolicy
+	}
+	uri, err := b.ensure(ctx, repoSpec{name: req.Repository, lifecycle: lifecycle})
 	if err != nil {
 		return Result{}, err
 	}

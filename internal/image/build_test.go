@@ -103,6 +103,35 @@ func TestBuildPushesNewImage(t *testing.T) {
 	}
 }
 
+// A pull request image goes to the preview repository, created with the
+// preview lifecycle, with its own build cache: the main repository and its
+// cache are never touched, so the preview role needs no write there.
+func TestBuildPreviewUsesPreviewRepository(t *testing.T) {
+	t.Parallel()
+	b, reg, _, _ := newBuilder(t)
+	req := request(true)
+	req.Repository, req.Tag, req.Preview = repoName+"-preview", "pr-7-"+sha, true
+	res, err := b.Build(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if want := repoURI + "-preview"; res.Repository != want {
+		t.Errorf("image repository = %q, want %q", res.Repository, want)
+	}
+	r := reg.Repo(repoName + "-preview")
+	if r == nil || r.Mutability != types.ImageTagMutabilityImmutable || !r.ScanOnPush || r.Lifecycle != image.PreviewLifecyclePolicy {
+		t.Errorf("preview repository = %+v, want immutable tags, scan on push and the preview lifecycle", r)
+	}
+	if c := reg.Repo(repoName + "-preview-cache"); c == nil {
+		t.Error("preview builds have no cache repository of their own")
+	}
+	for _, name := range []string{repoName, repoName + "-cache"} {
+		if reg.Repo(name) != nil {
+			t.Errorf("a preview build created or wrote %s", name)
+		}
+	}
+}
+
 func TestBuildCreatesRepositoryOnlyWhenMissing(t *testing.T) {
 	t.Parallel()
 	b, reg, _, _ := newBuilder(t)

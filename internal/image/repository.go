@@ -22,14 +22,18 @@ type ECRAPI interface {
 	GetAuthorizationToken(ctx context.Context, in *ecr.GetAuthorizationTokenInput, optFns ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error)
 }
 
-// LifecyclePolicy is the image repository's lifecycle: preview images go two
-// weeks after push, untagged ones after a day, and at most 200 images stay.
-// bootstrap.yaml carries the same text (a test keeps them equal).
+// LifecyclePolicy is the image repository's lifecycle: untagged images go
+// after a day, and at most 200 images stay. bootstrap.yaml carries the same
+// text (a test keeps them equal).
 // https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
 const LifecyclePolicy = `{"rules":[` +
-	`{"rulePriority":1,"description":"preview images (pr-*) expire 14 days after push","selection":{"tagStatus":"tagged","tagPrefixList":["pr-"],"countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}},` +
-	`{"rulePriority":2,"description":"untagged images expire after 1 day","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}},` +
-	`{"rulePriority":3,"description":"keep at most 200 images","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":200},"action":{"type":"expire"}}]}`
+	`{"rulePriority":1,"description":"untagged images expire after 1 day","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}},` +
+	`{"rulePriority":2,"description":"keep at most 200 images","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":200},"action":{"type":"expire"}}]}`
+
+// PreviewLifecyclePolicy is the preview repository's lifecycle: every image
+// expires 14 days after push, so a preview whose teardown never ran leaves
+// nothing behind for long. bootstrap.yaml carries the same text.
+const PreviewLifecyclePolicy = `{"rules":[{"rulePriority":1,"description":"preview images expire 14 days after push","selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}`
 
 // CacheLifecyclePolicy keeps the build-cache repository small: the cache tag
 // is overwritten on every build, and what it replaced is untagged.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"testing"
 
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 func TestDownRemovesEverythingOfThePR(t *testing.T) {
@@ -19,7 +21,7 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 	}
 	// Images of other PRs (pr-20-, pr-3-) and of main must stay.
 	for _, tag := range []string{"pr-2-aaaa", "pr-20-bbbb", "pr-3-cccc", "main-dddd"} {
-		r.ecr.Push(tag)
+		r.push(t, tag)
 	}
 	before := len(r.writes())
 	res, err := r.life.Down(ctx, 2, "Label removed.")
@@ -33,14 +35,14 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 	if _, ok := r.cfn.Stack("ep-b-pr-2"); ok {
 		t.Error("stack ep-b-pr-2 still exists")
 	}
-	if diff := cmp.Diff([]string{"main-dddd", "pr-20-bbbb", "pr-3-cccc"}, r.ecr.Tags()); diff != "" {
+	if diff := cmp.Diff([]string{"main-dddd", "pr-20-bbbb", "pr-3-cccc"}, r.tags()); diff != "" {
 		t.Errorf("images left (-want +got):\n%s", diff)
 	}
 	// The stack's listener rule went with it.
 	if diff := cmp.Diff([]int{1, 2}, r.elb.Priorities(listenerARN)); diff != "" {
 		t.Errorf("listener rules (-want +got):\n%s", diff)
 	}
-	wantWrites := []previewtest.Call{{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "inactive", "log_url": runURL}}}
+	wantWrites := []call{{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "inactive", "log_url": runURL}}}
 	if diff := cmp.Diff(wantWrites, r.writes()[before:]); diff != "" {
 		t.Errorf("GitHub writes (-want +got):\n%s", diff)
 	}
@@ -94,17 +96,17 @@ func TestDownRefusesUntaggedStack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
-			r.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: tt.tags})
-			r.ecr.Push("pr-2-aaaa")
+			r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: tt.tags})
+			r.push(t, "pr-2-aaaa")
 			_, err := r.life.Down(context.Background(), 2, "")
 			want := `stack "ep-b-pr-2" is not tagged mlops:preview=true, mlops:pr=2; refusing to delete a stack that is not this pull request's preview`
 			if err == nil || err.Error() != want {
 				t.Fatalf("Down error = %v, want %q", err, want)
 			}
-			if _, ok := r.cfn.Stack("ep-b-pr-2"); !ok || len(r.cfn.Deleted) != 0 {
+			if _, ok := r.cfn.Stack("ep-b-pr-2"); !ok || len(r.cfn.Deleted()) != 0 {
 				t.Error("the stack was deleted")
 			}
-			if len(r.ecr.Tags()) != 1 || len(r.writes()) != 0 {
+			if len(r.tags()) != 1 || len(r.writes()) != 0 {
 				t.Error("images deleted or GitHub written after the refusal")
 			}
 		})
@@ -117,7 +119,7 @@ func TestDownReportsDeleteFailed(t *testing.T) {
 	if _, err := r.life.Up(context.Background(), preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"}); err != nil {
 		t.Fatal(err)
 	}
-	r.cfn.FailDelete = true
+	r.cfn.FailDelete = "The following resource(s) failed to delete: [ListenerRule]. "
 	_, err := r.life.Down(context.Background(), 2, "")
 	want := `delete stack "ep-b-pr-2": DELETE_FAILED; see its events in the CloudFormation console, then run mlops preview down again`
 	if err == nil || err.Error() != want {
@@ -127,7 +129,9 @@ func TestDownReportsDeleteFailed(t *testing.T) {
 
 func TestImagesMissingRepository(t *testing.T) {
 	t.Parallel()
-	im := &preview.Images{ECR: previewtest.NewECR("other"), Repository: "ecs-mlops"}
+	f := imagetest.NewECR()
+	f.AddRepo("other", ecrtypes.ImageTagMutabilityMutable)
+	im := &preview.Images{ECR: f, Repository: "ecs-mlops"}
 	got, err := im.DeleteTagged(context.Background(), "pr-2-")
 	if err != nil || len(got) != 0 {
 		t.Errorf("DeleteTagged = %v, %v; want nothing deleted and no error", got, err)
@@ -136,18 +140,21 @@ func TestImagesMissingRepository(t *testing.T) {
 
 func TestImagesDeleteInBatchesOf100(t *testing.T) {
 	t.Parallel()
-	f := previewtest.NewECR("ecs-mlops")
-	f.PageSize = 1000
+	f := imagetest.NewECR()
+	f.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
+	f.ListPageSize = 1000 // one page holds more than one BatchDeleteImage takes
 	for i := range 250 {
-		f.Push("pr-9-" + string(rune('a'+i/26)) + string(rune('a'+i%26)))
+		if err := f.PushTag("ecs-mlops", "pr-9-"+string(rune('a'+i/26))+string(rune('a'+i%26))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	im := &preview.Images{ECR: f, Repository: "ecs-mlops"}
 	got, err := im.DeleteTagged(context.Background(), "pr-9-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 250 || len(f.Tags()) != 0 {
-		t.Errorf("deleted %d, %d left; want 250 deleted, none left", len(got), len(f.Tags()))
+	if len(got) != 250 || len(f.Tags("ecs-mlops")) != 0 {
+		t.Errorf("deleted %d, %d left; want 250 deleted, none left", len(got), len(f.Tags("ecs-mlops")))
 	}
 }
 
@@ -161,15 +168,17 @@ func TestGC(t *testing.T) {
 		}
 	}
 	// Stacks gc must not touch: not previews, or not tagged as one.
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
-	r.gh.PRStates = map[int]string{1: "closed", 2: "open", 3: "closed"} // 4: 404
+	r.cfn.Put(stacktest.Seed{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
+	r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
+	for pr, state := range map[int]string{1: "closed", 2: "open", 3: "closed"} { // 4: 404
+		r.gh.SetPRState("octo/models", pr, state)
+	}
 	got, err := r.life.GC(ctx)
 	want := []preview.GCEntry{
 		{PR: 1, Stack: "ep-b-pr-1", Action: "removed", Reason: "pull request is closed"},
 		{PR: 2, Stack: "ep-b-pr-2", Action: "kept", Reason: "pull request is open"},
 		{PR: 3, Stack: "ep-b-pr-3", Action: "removed", Reason: "pull request is closed"},
-		{PR: 4, Stack: "ep-b-pr-4", Action: "failed", Reason: "read pull request #4: GET " + r.gh.Server.URL + "/repos/octo/models/pulls/4: 404 Not Found []"},
+		{PR: 4, Stack: "ep-b-pr-4", Action: "failed", Reason: "read pull request #4: GET " + r.gh.APIURL() + "/repos/octo/models/pulls/4: 404 Not Found []"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GC (-want +got):\n%s", diff)

@@ -1,19 +1,24 @@
 package preview_test
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const (
@@ -21,15 +26,16 @@ const (
 	runURL      = "https://github.com/octo/models/actions/runs/42"
 	sha         = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 	registry    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+	ghToken     = "ghs_previewtoken"
 )
 
 // rig is one repository with endpoint A deployed and every stand-in wired
 // into a Lifecycle.
 type rig struct {
-	cfn       *previewtest.CFN
+	cfn       *stacktest.Fake
 	elb       *previewtest.ELB
-	ecr       *previewtest.ECR
-	gh        *previewtest.GitHub
+	ecr       *imagetest.ECR
+	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
 	commenter *previewtest.Commenter
 	tester    *previewtest.Tester
@@ -55,15 +61,20 @@ func previewEnv() *config.Environment {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
-		cfn:       previewtest.NewCFN(),
 		elb:       previewtest.NewELB(),
-		ecr:       previewtest.NewECR("ecs-mlops"),
-		gh:        previewtest.NewGitHub(),
+		ecr:       imagetest.NewECR(),
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}
-	t.Cleanup(r.gh.Close)
-	r.cfn.Put(previewtest.StackSpec{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
+	r.gh = ghfake.New(t)
+	r.gh.AddToken(ghToken, ghfake.ActionsBot())
+	r.gh.CapPerPage(2) // deployments are listed over several pages
+	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
+	r.ecr.ListPageSize = 2 // teardown lists images over several pages
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	r.cfn = stacktest.New(clk)
+	r.cfn.StackPageSize = 3 // listing previews takes several pages
+	r.cfn.Put(stacktest.Seed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
 	// Endpoint A's and B's own rules.
 	for _, p := range []int{1, 2} {
@@ -71,16 +82,15 @@ func newRig(t *testing.T) *rig {
 			t.Fatal(err)
 		}
 	}
-	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.deployer = &previewtest.Deployer{CFN: r.cfn, ELB: r.elb, Listener: listenerARN, PriorityParameter: "ListenerRulePriority", Clock: clk, Took: 3*time.Minute + 12*time.Second}
 	r.life = &preview.Lifecycle{
 		Env:            previewEnv(),
 		Stacks:         &preview.Stacks{CFN: r.cfn, Clock: clk},
 		Allocator:      &preview.Allocator{ELB: r.elb},
 		Images:         &preview.Images{ECR: r.ecr, Repository: "ecs-mlops"},
-		GitHub:         &preview.GitHub{Client: r.gh.Client(), Owner: "octo", Repo: "models"},
+		GitHub:         &preview.GitHub{Client: r.gh.Client(ghToken), Owner: "octo", Repo: "models"},
 		Deployer:       r.deployer,
-		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Clock: clk, Took: 48 * time.Second},
+		Builder:        &previewtest.Builder{ECR: r.ecr, Registry: registry, Repository: "ecs-mlops", Clock: clk, Took: 48 * time.Second},
 		Tester:         r.tester,
 		Commenter:      r.commenter,
 		Clock:          clk,
@@ -93,15 +103,38 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
+// call is a GitHub request as the tests compare it: path with query, JSON
+// body decoded.
+type call struct {
+	Method string
+	Path   string
+	Body   map[string]any
+}
+
 // writes returns the recorded GitHub calls that changed something.
-func (r *rig) writes() []previewtest.Call {
-	var out []previewtest.Call
-	for _, c := range r.gh.Calls() {
-		if c.Method != "GET" {
-			out = append(out, c)
+func (r *rig) writes() []call {
+	var out []call
+	for _, q := range r.gh.Requests() {
+		if q.Method == "GET" {
+			continue
 		}
+		c := call{Method: q.Method, Path: q.Path}
+		if q.Query != "" {
+			c.Path += "?" + q.Query
+		}
+		if q.Body != "" {
+			if err := json.Unmarshal([]byte(q.Body), &c.Body); err != nil {
+				c.Body = map[string]any{"undecodable": q.Body}
+			}
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// setPermission gives login permission on the rig's repository.
+func (r *rig) setPermission(login, permission string) {
+	r.gh.SetPermission("octo/models", login, permission)
 }
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -123,3 +156,14 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
+
+// push puts an image tagged tag into the repository.
+func (r *rig) push(t *testing.T, tag string) {
+	t.Helper()
+	if err := r.ecr.PushTag("ecs-mlops", tag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tags returns the repository's tags.
+func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }

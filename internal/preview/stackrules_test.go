@@ -3,19 +3,22 @@ package preview_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // A listener that follows the stacks: allocation sees the priorities of live
 // previews, not of deleted or rolled-back ones.
 func TestStackRulesFollowStacks(t *testing.T) {
 	t.Parallel()
-	cfn := previewtest.NewCFN()
+	cfn := stacktest.New(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 	rules := &previewtest.StackRules{CFN: cfn, Listener: listenerARN, Parameter: "ListenerRulePriority", Fixed: []int{1, 2}}
 	for name, s := range map[string]struct {
 		prio   string
@@ -26,7 +29,7 @@ func TestStackRulesFollowStacks(t *testing.T) {
 		"ep-b-pr-3": {"102", types.StackStatusUpdateRollbackComplete},
 		"ep-b-pr-4": {"103", types.StackStatusUpdateComplete},
 	} {
-		cfn.Put(previewtest.StackSpec{Name: name, Status: s.status, Parameters: map[string]string{"ListenerRulePriority": s.prio}})
+		cfn.Put(stacktest.Seed{Name: name, Status: s.status, Params: map[string]string{"ListenerRulePriority": s.prio}})
 	}
 	a := &preview.Allocator{ELB: rules}
 	var got []int

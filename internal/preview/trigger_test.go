@@ -54,7 +54,7 @@ func TestGate(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
 			if tt.permission != "" {
-				r.gh.Permissions["Codertocat"] = tt.permission
+				r.setPermission("Codertocat", tt.permission)
 			}
 			path := filepath.Join("testdata", "events", tt.file)
 			if tt.fork {

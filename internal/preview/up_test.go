@@ -11,8 +11,8 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 func TestUpCreatesPreview(t *testing.T) {
@@ -33,7 +33,7 @@ func TestUpCreatesPreview(t *testing.T) {
 	if diff := cmp.Diff(wantDeploy, r.deployer.Requests); diff != "" {
 		t.Errorf("deploys (-want +got):\n%s", diff)
 	}
-	wantWrites := []previewtest.Call{
+	wantWrites := []call{
 		{Method: "POST", Path: "/repos/octo/models/deployments", Body: map[string]any{
 			"ref": sha, "environment": "preview/pr-2", "description": "mlops preview",
 			"transient_environment": true, "production_environment": false, "auto_merge": false, "required_contexts": []any{},
@@ -132,7 +132,7 @@ func TestUpFailures(t *testing.T) {
 				t.Errorf("result status %q message %q, want failure with the error", res.Status, res.Message)
 			}
 			last := r.writes()[len(r.writes())-1]
-			want := previewtest.Call{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "failure", "log_url": runURL}}
+			want := call{Method: "POST", Path: "/repos/octo/models/deployments/1/statuses", Body: map[string]any{"state": "failure", "log_url": runURL}}
 			if diff := cmp.Diff(want, last); diff != "" {
 				t.Errorf("last GitHub write (-want +got):\n%s", diff)
 			}
@@ -159,7 +159,7 @@ func TestUpRefusesBeforeWriting(t *testing.T) {
 		{
 			name: "stack of the same name not tagged for the PR",
 			setup: func(r *rig) {
-				r.cfn.Put(previewtest.StackSpec{Name: "ep-b-pr-2", Tags: map[string]string{"team": "ml"}})
+				r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"team": "ml"}})
 			},
 			req:     preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"},
 			wantErr: `stack "ep-b-pr-2" exists but is not tagged mlops:preview=true, mlops:pr=2; refusing to take it over as a preview; rename preview.stack or remove that stack`,
@@ -229,7 +229,7 @@ func (f deployFunc) Deploy(ctx context.Context, req preview.DeployRequest) (map[
 func TestUpWithoutDeploymentsPermission(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.gh.DenyDeployments = true
+	r.gh.DenyDeployments(true)
 	_, err := r.life.Up(context.Background(), preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"})
 	if err == nil || !strings.Contains(err.Error(), "create deployment for preview/pr-2") || !strings.Contains(err.Error(), "403 Resource not accessible by integration") {
 		t.Fatalf("Up error = %v, want the refused deployment", err)

@@ -21,6 +21,9 @@ type Template struct {
 	Parameters map[string]ParamSpec
 	Resources  map[string]Resource
 	Outputs    map[string]OutputSpec
+	// Conditions maps a condition name to its decoded expression
+	// (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition).
+	Conditions map[string]any
 }
 
 // ParamSpec is one declared template parameter with its constraints.
@@ -43,7 +46,10 @@ type Resource struct {
 	Type                string
 	DeletionPolicy      string
 	UpdateReplacePolicy string
-	Properties          map[string]any
+	// Condition names the template condition that decides whether
+	// CloudFormation creates the resource at all ("" means always).
+	Condition  string
+	Properties map[string]any
 }
 
 // OutputSpec is one declared output; Value is the decoded expression.
@@ -86,7 +92,7 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 			return nil, fmt.Errorf("%s: Resources.%s has no Type", path, id)
 		}
 		props, _ := m["Properties"].(map[string]any)
-		t.Resources[id] = Resource{Type: typ, DeletionPolicy: scalarString(m["DeletionPolicy"]), UpdateReplacePolicy: scalarString(m["UpdateReplacePolicy"]), Properties: props}
+		t.Resources[id] = Resource{Type: typ, DeletionPolicy: scalarString(m["DeletionPolicy"]), UpdateReplacePolicy: scalarString(m["UpdateReplacePolicy"]), Condition: scalarString(m["Condition"]), Properties: props}
 	}
 	params, _ := root["Parameters"].(map[string]any)
 	for name, v := range params {
@@ -96,6 +102,9 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 			return nil, fmt.Errorf("%s: Parameters.%s: %w", path, name, err)
 		}
 		t.Parameters[name] = p
+	}
+	if conds, ok := root["Conditions"].(map[string]any); ok {
+		t.Conditions = conds
 	}
 	outs, _ := root["Outputs"].(map[string]any)
 	for name, v := range outs {

@@ -13,29 +13,34 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 var (
-	_ weights.ECSAPI   = (*awsfake.ECS)(nil)
+	_ weights.ECSAPI   = (*servicetest.ECS)(nil)
 	_ weights.LogsAPI  = (*awsfake.Logs)(nil)
-	_ weights.StackAPI = (*awsfake.Stacks)(nil)
+	_ weights.StackAPI = (*stacktest.Fake)(nil)
 )
 
 const taskDef = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-weights-sync:4"
 
 type remoteRig struct {
-	ecs    *awsfake.ECS
+	ecs    *servicetest.ECS
 	logs   *awsfake.Logs
-	stacks *awsfake.Stacks
+	stacks *stacktest.Fake
 	clock  *clock.Fake
 	lines  []string
 	remote *weights.Remote
 }
 
 func newRemoteRig() *remoteRig {
-	r := &remoteRig{logs: awsfake.NewLogs(), stacks: awsfake.NewStacks(), clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
-	r.ecs = awsfake.NewECS("ecs-mlops", r.logs)
+	r := &remoteRig{logs: awsfake.NewLogs(), clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
+	r.stacks = stacktest.New(r.clock)
+	r.ecs = servicetest.NewECS(r.clock)
+	r.ecs.AddCluster("ecs-mlops")
+	r.ecs.SetLogs(r.logs)
 	r.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String(taskDef),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
@@ -45,12 +50,12 @@ func newRemoteRig() *remoteRig {
 			}},
 		}},
 	})
-	r.stacks.Put("ecs-mlops-ep-a", map[string]string{
+	r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: taskDef,
 		weights.OutputCluster:        "ecs-mlops",
 		weights.OutputSubnets:        "subnet-a, subnet-b",
 		weights.OutputSecurityGroup:  "sg-service",
-	})
+	}})
 	r.remote = &weights.Remote{ECS: r.ecs, Logs: r.logs, Stacks: r.stacks, Clock: r.clock, Line: func(s string) { r.lines = append(r.lines, s) }}
 	return r
 }
@@ -68,7 +73,7 @@ func TestRemoteSuccessStreamsLogs(t *testing.T) {
 	t.Parallel()
 	r := newRemoteRig()
 	logs := []string{"==> list s3://weights/model", "12 files, 3 changed", "switched current to 20261125T120000Z-0123456789ab\n"}
-	r.ecs.Script(awsfake.TaskScript{Logs: logs, ExitCode: exit(0)})
+	r.ecs.Script(servicetest.TaskScript{Logs: logs, ExitCode: exit(0)})
 	res, err := r.run()
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +85,7 @@ func TestRemoteSuccessStreamsLogs(t *testing.T) {
 	if diff := cmp.Diff(want, r.lines); diff != "" {
 		t.Errorf("streamed log lines (-want +got):\n%s", diff)
 	}
-	in := r.ecs.RunInputs[0]
+	in := r.ecs.RunInputs()[0]
 	got := struct {
 		Cluster, Def, Container string
 		Command, Subnets, SGs   []string
@@ -106,7 +111,7 @@ func TestRemoteFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		script    awsfake.TaskScript
+		script    servicetest.TaskScript
 		setup     func(r *remoteRig)
 		wantErr   string
 		wantHint  string
@@ -115,30 +120,30 @@ func TestRemoteFailures(t *testing.T) {
 	}{
 		{
 			name:     "container exits non-zero",
-			script:   awsfake.TaskScript{Logs: []string{"error: object \"model.bin\": SHA256 checksum mismatch"}, ExitCode: exit(1)},
+			script:   servicetest.TaskScript{Logs: []string{"error: object \"model.bin\": SHA256 checksum mismatch"}, ExitCode: exit(1)},
 			wantErr:  "container weights-sync exited with code 1: Essential container in task exited",
 			wantCode: 1,
 		},
 		{
 			name:     "container killed for memory",
-			script:   awsfake.TaskScript{ExitCode: exit(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+			script:   servicetest.TaskScript{ExitCode: exit(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
 			wantErr:  "exited with code 137: OutOfMemoryError: Container killed due to memory usage; Essential container in task exited",
 			wantCode: 137,
 		},
 		{
 			name:    "no Fargate capacity (failures with HTTP 200)",
-			script:  awsfake.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+			script:  servicetest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
 			wantErr: "failed to start in cluster ecs-mlops: Capacity is unavailable",
 		},
 		{
 			name:     "EFS mount fails",
-			script:   awsfake.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
+			script:   servicetest.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
 			wantErr:  "stopped before its container ran (TaskFailedToStart): ResourceInitializationError: failed to invoke EFS utils",
 			wantHint: "TCP 2049",
 		},
 		{
 			name:      "stack missing",
-			setup:     func(r *remoteRig) { r.stacks = awsfake.NewStacks(); r.remote.Stacks = r.stacks },
+			setup:     func(r *remoteRig) { r.stacks = stacktest.New(r.clock); r.remote.Stacks = r.stacks },
 			wantErr:   "Stack with id ecs-mlops-ep-a does not exist",
 			wantHint:  "deploy the environment first",
 			wantUsage: true,
@@ -146,7 +151,7 @@ func TestRemoteFailures(t *testing.T) {
 		{
 			name: "stack without the sync task",
 			setup: func(r *remoteRig) {
-				r.stacks.Put("ecs-mlops-ep-a", map[string]string{weights.OutputCluster: "ecs-mlops"})
+				r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
 			},
 			wantErr:   "has no output WeightsSyncTaskDefinition, PrivateSubnets, ServiceSecurityGroup",
 			wantUsage: true,
@@ -180,7 +185,7 @@ func TestRemoteFailures(t *testing.T) {
 func TestRemoteLogsBeforeFailureAreShown(t *testing.T) {
 	t.Parallel()
 	r := newRemoteRig()
-	r.ecs.Script(awsfake.TaskScript{Logs: []string{"a", "b", "c", "d", "e"}, ExitCode: exit(2)})
+	r.ecs.Script(servicetest.TaskScript{Logs: []string{"a", "b", "c", "d", "e"}, ExitCode: exit(2)})
 	_, err := r.run()
 	if fault.ExitCode(err) != 2 {
 		t.Fatalf("error = %v, want exit code 2", err)
@@ -197,13 +202,13 @@ func TestRemoteTimeoutStopsTheTask(t *testing.T) {
 	for i := range many {
 		many[i] = "working"
 	}
-	r.ecs.Script(awsfake.TaskScript{Logs: many, ExitCode: exit(0)})
+	r.ecs.Script(servicetest.TaskScript{Logs: many, ExitCode: exit(0)})
 	r.remote.Timeout = time.Minute
 	_, err := r.run()
 	if err == nil || !strings.Contains(err.Error(), "still RUNNING after 1m0s") {
 		t.Fatalf("error = %v, want a timeout", err)
 	}
-	if len(r.ecs.StopInputs) != 1 {
-		t.Fatalf("StopTask calls = %d, want 1", len(r.ecs.StopInputs))
+	if len(r.ecs.StopInputs()) != 1 {
+		t.Fatalf("StopTask calls = %d, want 1", len(r.ecs.StopInputs()))
 	}
 }

@@ -4,8 +4,11 @@ package imagetest
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -42,6 +45,10 @@ type Repo struct {
 // repository is RepositoryNotFoundException, a missing tag
 // ImageNotFoundException.
 type ECR struct {
+	// ListPageSize caps a ListImages page when the caller sets no
+	// MaxResults (default 100, as ECR).
+	ListPageSize int
+
 	mu    sync.Mutex
 	repos map[string]*Repo
 	calls []string
@@ -74,6 +81,23 @@ func (f *ECR) Push(name, tag, digest string) error {
 	}
 	r.Images[tag] = digest
 	return nil
+}
+
+// PushTag pushes tag with a digest derived from the tag, for tests that
+// care about tags only.
+func (f *ECR) PushTag(name, tag string) error {
+	return f.Push(name, tag, fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(name+":"+tag))))
+}
+
+// Tags returns the tags in the named repository, sorted (nil if absent).
+func (f *ECR) Tags(name string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.repos[name]
+	if !ok {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(r.Images))
 }
 
 // Repo returns a copy of the named repository, or nil.

@@ -43,6 +43,9 @@ func (f *ECR) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...func(*
 	sort.Strings(tags)
 	size := int(aws.ToInt32(in.MaxResults))
 	if size <= 0 {
+		size = f.ListPageSize
+	}
+	if size <= 0 {
 		size = listPageSize
 	}
 	start, _ := strconv.Atoi(aws.ToString(in.NextToken))

@@ -12,13 +12,14 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // Deployer plays CloudFormation deploying a preview stack: the stack's
 // ListenerRule is created on the listener at the priority parameter, and
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
-	CFN      *CFN
+	CFN      *stacktest.Fake
 	ELB      *ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
@@ -52,7 +53,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 	fail := d.Fail
 	d.mu.Unlock()
 	if fail != nil {
-		d.CFN.Put(StackSpec{Name: req.Stack, Status: types.StackStatusRollbackComplete, Parameters: req.Parameters, Tags: req.Tags})
+		d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusRollbackComplete, Params: req.Parameters, Tags: req.Tags})
 		return nil, fail
 	}
 	prio, err := strconv.Atoi(req.Parameters[d.PriorityParameter])
@@ -68,7 +69,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 			status := types.StackStatusUpdateRollbackComplete
 			if old == "" {
 				status = types.StackStatusRollbackComplete
-				d.CFN.Put(StackSpec{Name: req.Stack, Status: status, Parameters: req.Parameters, Tags: req.Tags})
+				d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: status, Params: req.Parameters, Tags: req.Tags})
 			}
 			return nil, fmt.Errorf("stack %q: %s: ListenerRule (AWS::ElasticLoadBalancingV2::ListenerRule) CREATE_FAILED: %s (Service: ElasticLoadBalancingV2, Status Code: 400)", req.Stack, status, aws.ToString(errMessage(err)))
 		}
@@ -84,7 +85,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 		params[k] = v
 	}
 	outputs := map[string]string{"ServiceName": req.Stack, "ListenerRuleArn": arn}
-	d.CFN.Put(StackSpec{Name: req.Stack, Status: types.StackStatusCreateComplete, Parameters: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
+	d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusCreateComplete, Params: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
 	return outputs, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
@@ -54,8 +55,9 @@ func (t *Tester) Test(_ context.Context, target preview.TestTarget) ([]report.Ca
 
 // Builder "builds" an image by pushing its tag into the ECR stand-in.
 type Builder struct {
-	ECR      *ECR
-	Registry string // e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+	ECR        *imagetest.ECR
+	Registry   string // e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+	Repository string
 	// Clock and Took make each build take time.
 	Clock clock.Clock
 	Took  time.Duration
@@ -70,6 +72,8 @@ func (b *Builder) Build(ctx context.Context, tag string) (string, error) {
 			return "", err
 		}
 	}
-	b.ECR.Push(tag)
-	return b.Registry + "/" + b.ECR.Repo + ":" + tag, nil
+	if err := b.ECR.PushTag(b.Repository, tag); err != nil {
+		return "", err
+	}
+	return b.Registry + "/" + b.Repository + ":" + tag, nil
 }

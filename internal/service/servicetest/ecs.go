@@ -1,7 +1,8 @@
-// Package servicetest holds stateful ECS and ELBv2 fakes whose services
-// roll out (or trip the deployment circuit breaker) and whose targets turn
-// healthy (or fail health checks) over a fake clock, and Wire, which lets
-// the CloudFormation fake create them as stacks deploy.
+// Package servicetest holds the stateful ECS and ELBv2 fakes: services
+// roll out (or trip the deployment circuit breaker) and targets turn
+// healthy (or fail health checks) over a fake clock, one-off tasks run as
+// scripted, and Wire lets the CloudFormation fake create services and
+// target groups as stacks deploy.
 package servicetest
 
 import (
@@ -17,6 +18,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 )
@@ -31,7 +33,8 @@ type Rollout struct {
 	Desire int32         // desired count (default 1)
 }
 
-// ECS is an in-memory ECS with services registered by Register or Wire.
+// ECS is an in-memory ECS with services registered by Register or Wire
+// and one-off tasks started by RunTask.
 type ECS struct {
 	Clock   clock.Clock
 	Default Rollout            // for services without an entry in Rollouts
@@ -41,6 +44,15 @@ type ECS struct {
 	services  map[string]*fakeService // by ARN
 	calls     []string
 	throttles int
+
+	logs       *awsfake.Logs // receives one-off tasks' log lines (may be nil)
+	defs       map[string]ecstypes.TaskDefinition
+	clusters   map[string]bool
+	scripts    []TaskScript
+	tasks      map[string]*fakeTask // one-off tasks by ARN
+	n          int
+	runInputs  []*ecs.RunTaskInput
+	stopInputs []*ecs.StopTaskInput
 }
 
 // Throttle makes the next n calls fail with ThrottlingException: Rate exceeded.
@@ -71,7 +83,8 @@ var _ service.ECSAPI = (*ECS)(nil)
 
 // NewECS returns an ECS fake on clk.
 func NewECS(clk clock.Clock) *ECS {
-	return &ECS{Clock: clk, Rollout: map[string]Rollout{}, services: map[string]*fakeService{}}
+	return &ECS{Clock: clk, Rollout: map[string]Rollout{}, services: map[string]*fakeService{},
+		defs: map[string]ecstypes.TaskDefinition{}, clusters: map[string]bool{}, tasks: map[string]*fakeTask{}}
 }
 
 // Register adds (or redeploys) the service with ARN arn for stack; its
@@ -202,7 +215,9 @@ func (s *fakeService) taskARN(i int) string {
 	return fmt.Sprintf("arn:aws:ecs:eu-west-1:123456789012:task/%s/%032x", s.cluster, i+1)
 }
 
-// DescribeTasks implements service.ECSAPI.
+// DescribeTasks implements service.ECSAPI: one-off tasks move one step
+// along; services' stopped tasks are as their rollout says; unknown tasks
+// come back in failures[] with reason MISSING.
 func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -210,6 +225,13 @@ func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...
 		return nil, err
 	}
 	out := &ecs.DescribeTasksOutput{}
+	found := map[string]bool{}
+	for _, arn := range in.Tasks {
+		if t, ok := e.describeOneOff(arn); ok {
+			out.Tasks = append(out.Tasks, t)
+			found[arn] = true
+		}
+	}
 	for _, s := range e.services {
 		for i, reason := range s.rollout.Stops {
 			arn := s.taskARN(i)
@@ -222,6 +244,12 @@ func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...
 			}
 			out.Tasks = append(out.Tasks, ecstypes.Task{TaskArn: aws.String(arn), LastStatus: aws.String("STOPPED"), StoppedReason: aws.String(reason),
 				StoppedAt: aws.Time(s.since.Add(time.Duration(i+1) * 5 * time.Second)), Containers: []ecstypes.Container{c}})
+			found[arn] = true
+		}
+	}
+	for _, arn := range in.Tasks {
+		if !found[arn] {
+			out.Failures = append(out.Failures, ecstypes.Failure{Arn: aws.String(arn), Reason: aws.String("MISSING")})
 		}
 	}
 	return out, nil

@@ -208,8 +208,9 @@ func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInpu
 		return nil, err
 	}
 	defer f.unlock()
+	f.deleted = append(f.deleted, aws.ToString(in.StackName))
 	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
+	if st == nil || st.status == types.StackStatusDeleteComplete {
 		return &cloudformation.DeleteStackOutput{}, nil // deleting an absent stack succeeds
 	}
 	if st.protect {

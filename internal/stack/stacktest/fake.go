@@ -8,6 +8,7 @@ package stacktest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -59,6 +60,12 @@ type Fake struct {
 	// OnResourceDeleted is called (without the lock) when a resource is
 	// deleted, with its stack or by an update that removes it.
 	OnResourceDeleted func(stackName string, r types.StackResource)
+	// StackPageSize caps a DescribeStacks page when no stack is named
+	// (default 100).
+	StackPageSize int
+	// FailDelete, when set, is the StackStatusReason with which every
+	// stack deletion ends in DELETE_FAILED.
+	FailDelete string
 
 	mu        sync.Mutex
 	stacks    map[string]*fakeStack
@@ -68,6 +75,7 @@ type Fake struct {
 	calls     []string
 	hooks     []func()
 	runAt     time.Time // scheduled time of the step being run
+	deleted   []string  // stacks DeleteStack was called for, in order
 }
 
 // New returns a fake on clk in eu-west-1, account 123456789012.
@@ -142,6 +150,12 @@ type Seed struct {
 	// FinishAfter, for an *_IN_PROGRESS status, ends the operation after
 	// this long with the matching *_COMPLETE status.
 	FinishAfter time.Duration
+	// Outputs, when set, are the stack's outputs instead of those derived
+	// from the template (a stack seeded without a template has only these).
+	Outputs map[string]string
+	// OnDelete runs (without the lock) when the stack reaches
+	// DELETE_COMPLETE, e.g. to remove what its resources held elsewhere.
+	OnDelete func()
 }
 
 // Put creates a stack in the given state, its resources already in place.
@@ -149,14 +163,23 @@ func (f *Fake) Put(s Seed) {
 	f.mu.Lock()
 	defer f.unlock()
 	st := f.newStack(s.Name)
-	st.status, st.protect = s.Status, s.Protected
+	st.status, st.protect, st.onDelete = s.Status, s.Protected, s.OnDelete
+	if st.status == "" {
+		st.status = types.StackStatusCreateComplete
+	}
+	st.params, st.tags = maps.Clone(s.Params), toTags(s.Tags)
 	if s.Template != nil {
 		st.template, st.params = s.Template, withDefaults(s.Template, s.Params)
-		st.tags = toTags(s.Tags)
-		for _, id := range s.Template.ResourceIDs() {
+		for _, id := range f.activeIDs(st) {
 			f.ensureResource(st, id, s.Template.Resources[id].Type, "CREATE_COMPLETE")
 		}
 		st.outputs = f.evalOutputs(st)
+	}
+	if s.Outputs != nil {
+		st.outputs = nil
+		for _, k := range sortedKeys(s.Outputs) {
+			st.outputs = append(st.outputs, types.Output{OutputKey: aws.String(k), OutputValue: aws.String(s.Outputs[k])})
+		}
 	}
 	f.stacks[s.Name] = st
 	if s.FinishAfter > 0 {
@@ -247,10 +270,63 @@ func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStac
 		return nil, err
 	}
 	defer f.unlock()
+	if aws.ToString(in.StackName) == "" {
+		return f.listStacks(in.NextToken), nil
+	}
 	st := f.stacks[aws.ToString(in.StackName)]
 	if st == nil {
 		return nil, notExist(aws.ToString(in.StackName))
 	}
+	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{describe(st)}}, nil
+}
+
+// listStacks answers DescribeStacks without a stack name: every stack that
+// is not deleted, by name, StackPageSize a page, NextToken the offset.
+func (f *Fake) listStacks(token *string) *cloudformation.DescribeStacksOutput {
+	names := make([]string, 0, len(f.stacks))
+	for n, st := range f.stacks {
+		if st.status != types.StackStatusDeleteComplete {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	size := f.StackPageSize
+	if size <= 0 {
+		size = 100
+	}
+	off := atoi(aws.ToString(token))
+	end := min(off+size, len(names))
+	out := &cloudformation.DescribeStacksOutput{}
+	for _, n := range names[min(off, end):end] {
+		out.Stacks = append(out.Stacks, describe(f.stacks[n]))
+	}
+	if end < len(names) {
+		out.NextToken = aws.String(itoa(end))
+	}
+	return out
+}
+
+// Stack returns the stack as DescribeStacks shows it, after processing due
+// steps; false when it does not exist or is deleted.
+func (f *Fake) Stack(name string) (types.Stack, bool) {
+	f.mu.Lock()
+	f.advanceLocked()
+	defer f.unlock()
+	st := f.stacks[name]
+	if st == nil || st.status == types.StackStatusDeleteComplete {
+		return types.Stack{}, false
+	}
+	return describe(st), true
+}
+
+// Deleted returns the stacks DeleteStack was called for, in order.
+func (f *Fake) Deleted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.deleted...)
+}
+
+func describe(st *fakeStack) types.Stack {
 	out := types.Stack{
 		StackName: aws.String(st.name), StackId: aws.String(st.id), StackStatus: st.status, CreationTime: aws.Time(st.created),
 		EnableTerminationProtection: aws.Bool(st.protect), Tags: st.tags,
@@ -264,7 +340,7 @@ func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStac
 	if stack.IsTerminal(st.status) {
 		out.Outputs = st.outputs
 	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{out}}, nil
+	return out
 }
 
 // DescribeStackEvents implements CloudFormationAPI: newest first, PageSize

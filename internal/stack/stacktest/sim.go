@@ -27,6 +27,7 @@ type fakeStack struct {
 	changeSets map[string]*fakeChangeSet
 	gen        int // bumped by every new operation; stale steps check it
 	op         *operation
+	onDelete   func()
 }
 
 // operation is the execution in flight.
@@ -327,8 +328,16 @@ func (f *Fake) deleteStack(st *fakeStack, token string) {
 		})
 	}
 	f.at(t.Add(time.Second), func() {
-		if st.gen == gen {
-			f.stackEvent(st, types.StackStatusDeleteComplete, "", token)
+		if st.gen != gen {
+			return
+		}
+		if f.FailDelete != "" {
+			f.stackEvent(st, types.StackStatusDeleteFailed, f.FailDelete, token)
+			return
+		}
+		f.stackEvent(st, types.StackStatusDeleteComplete, "", token)
+		if st.onDelete != nil {
+			f.hooks = append(f.hooks, st.onDelete)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,7 +143,16 @@ func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
 		case "Fn::If":
 			parts, _ := arg.([]any)
 			if len(parts) == 3 {
-				return f.eval(st, parts[1])
+				if name, _ := parts[0].(string); f.holds(st, name) {
+					return f.eval(st, parts[1])
+				}
+				return f.eval(st, parts[2])
+			}
+		case "Fn::Split":
+			// Lists are evaluated as comma-joined strings.
+			parts, _ := arg.([]any)
+			if len(parts) == 2 {
+				return strings.Join(strings.Split(f.eval(st, parts[1]), f.eval(st, parts[0])), ",")
 			}
 		case "Fn::ImportValue":
 			return f.importValue(f.eval(st, arg))
@@ -269,13 +279,19 @@ func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 	}
 	old := st.template
 	tagsChanged := old != nil && !sameTags(st.tags, cs.tags)
-	for _, id := range cs.template.ResourceIDs() {
+	oldIDs := map[string]bool{}
+	for _, id := range f.activeIDs(st) {
+		oldIDs[id] = true
+	}
+	newIDs := f.activeIDs(proposed(st, cs.template, cs.params))
+	for _, id := range newIDs {
 		nr := cs.template.Resources[id]
 		if old == nil || st.status == types.StackStatusReviewInProgress {
 			add(types.ChangeActionAdd, id, nr.Type, "")
 			continue
 		}
 		or, ok := old.Resources[id]
+		ok = ok && oldIDs[id]
 		switch {
 		case !ok:
 			add(types.ChangeActionAdd, id, nr.Type, "")
@@ -285,14 +301,14 @@ func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 			add(types.ChangeActionModify, id, nr.Type, f.replacement(id, nr.Type))
 		}
 	}
-	for deps := dependents(cs.template, out); old != nil && len(deps) > 0; deps = dependents(cs.template, out) {
+	for deps := dependents(cs.template, newIDs, out); old != nil && len(deps) > 0; deps = dependents(cs.template, newIDs, out) {
 		for _, id := range deps {
 			add(types.ChangeActionModify, id, cs.template.Resources[id].Type, f.replacement(id, cs.template.Resources[id].Type))
 		}
 	}
 	if old != nil && st.status != types.StackStatusReviewInProgress {
-		for _, id := range old.ResourceIDs() {
-			if _, ok := cs.template.Resources[id]; !ok {
+		for _, id := range f.activeIDs(st) {
+			if !slices.Contains(newIDs, id) {
 				add(types.ChangeActionRemove, id, old.Resources[id].Type, "")
 			}
 		}
@@ -314,7 +330,7 @@ func (f *Fake) replacement(id, typ string) string {
 
 // dependents returns the unchanged resources that refer to a replaced
 // one: its new physical id changes their properties.
-func dependents(t *stack.Template, out []types.Change) []string {
+func dependents(t *stack.Template, ids []string, out []types.Change) []string {
 	changed, replaced := map[string]bool{}, []string{}
 	for _, c := range out {
 		id := aws.ToString(c.ResourceChange.LogicalResourceId)
@@ -324,7 +340,7 @@ func dependents(t *stack.Template, out []types.Change) []string {
 		}
 	}
 	var deps []string
-	for _, id := range t.ResourceIDs() {
+	for _, id := range ids {
 		if changed[id] {
 			continue
 		}

@@ -1,14 +1,18 @@
-package awsfake
+package servicetest
 
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 )
 
 // TestTaskRunsItsProcess: a scripted process gets the override's command;
@@ -16,8 +20,10 @@ import (
 func TestTaskRunsItsProcess(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	logs := NewLogs()
-	e := NewECS("c", logs)
+	logs := awsfake.NewLogs()
+	e := NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	e.AddCluster("c")
+	e.SetLogs(logs)
 	e.AddTaskDefinition(types.TaskDefinition{TaskDefinitionArn: aws.String("td"), ContainerDefinitions: []types.ContainerDefinition{{
 		Name: aws.String("sync"), Command: []string{"version"},
 		LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "g", "awslogs-stream-prefix": "p"}},

@@ -1,14 +1,64 @@
-package awsfake
+package servicetest
 
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 )
+
+// One-off tasks (RunTask, as the weights sync runs) move PROVISIONING →
+// PENDING → RUNNING → STOPPED, one step per DescribeTasks, as TaskScript
+// says; their containers' lines go to the ECS fake's Logs under their
+// awslogs stream names.
+
+// AddCluster creates a cluster RunTask may start tasks in.
+func (e *ECS) AddCluster(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.clusters[name] = true
+}
+
+// SetLogs makes one-off tasks write their log lines to l.
+func (e *ECS) SetLogs(l *awsfake.Logs) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.logs = l
+}
+
+// RunInputs returns every RunTask input, in order.
+func (e *ECS) RunInputs() []*ecs.RunTaskInput {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*ecs.RunTaskInput(nil), e.runInputs...)
+}
+
+// StopInputs returns every StopTask input, in order.
+func (e *ECS) StopInputs() []*ecs.StopTaskInput {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*ecs.StopTaskInput(nil), e.stopInputs...)
+}
+
+func apiError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+}
+
+// describeOneOff moves a one-off task one step along and returns it; the
+// caller holds the lock.
+func (e *ECS) describeOneOff(arn string) (ecstypes.Task, bool) {
+	ft, ok := e.tasks[arn]
+	if !ok {
+		return ecstypes.Task{}, false
+	}
+	e.advance(ft)
+	return ft.task, true
+}
 
 // TaskScript says how the next task run on the fake ECS behaves.
 type TaskScript struct {
@@ -30,23 +80,8 @@ type TaskScript struct {
 	Run func(command []string) (logs []string, exitCode int32)
 }
 
-// ECS is a fake ECS with task definitions and one-off tasks that move
-// PROVISIONING → PENDING → RUNNING → STOPPED, one step per DescribeTasks.
-type ECS struct {
-	mu       sync.Mutex
-	defs     map[string]types.TaskDefinition
-	clusters map[string]bool
-	scripts  []TaskScript
-	tasks    map[string]*fakeTask
-	logs     *Logs
-	n        int
-	// RunInputs records every RunTask call; StopInputs every StopTask call.
-	RunInputs  []*ecs.RunTaskInput
-	StopInputs []*ecs.StopTaskInput
-}
-
 type fakeTask struct {
-	task    types.Task
+	task    ecstypes.Task
 	script  TaskScript
 	command []string
 	polls   int
@@ -54,14 +89,8 @@ type fakeTask struct {
 	group   string
 }
 
-// NewECS returns a fake with one cluster; logs (may be nil) receives the
-// tasks' log lines under their awslogs stream names.
-func NewECS(cluster string, logs *Logs) *ECS {
-	return &ECS{defs: map[string]types.TaskDefinition{}, clusters: map[string]bool{cluster: true}, tasks: map[string]*fakeTask{}, logs: logs}
-}
-
 // AddTaskDefinition registers td under its ARN.
-func (e *ECS) AddTaskDefinition(td types.TaskDefinition) {
+func (e *ECS) AddTaskDefinition(td ecstypes.TaskDefinition) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.defs[aws.ToString(td.TaskDefinitionArn)] = td
@@ -79,6 +108,9 @@ func (e *ECS) Script(s TaskScript) {
 func (e *ECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.call("DescribeTaskDefinition"); err != nil {
+		return nil, err
+	}
 	td, ok := e.defs[aws.ToString(in.TaskDefinition)]
 	if !ok {
 		return nil, apiError("ClientException", "Unable to describe task definition.")
@@ -91,7 +123,10 @@ func (e *ECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefi
 func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Options)) (*ecs.RunTaskOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.RunInputs = append(e.RunInputs, in)
+	if err := e.call("RunTask"); err != nil {
+		return nil, err
+	}
+	e.runInputs = append(e.runInputs, in)
 	if !e.clusters[aws.ToString(in.Cluster)] {
 		return nil, apiError("ClusterNotFoundException", "Cluster not found.")
 	}
@@ -104,16 +139,16 @@ func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Op
 		s, e.scripts = e.scripts[0], e.scripts[1:]
 	}
 	if s.RunFailure != "" {
-		return &ecs.RunTaskOutput{Failures: []types.Failure{{Reason: aws.String(s.RunFailure)}}}, nil
+		return &ecs.RunTaskOutput{Failures: []ecstypes.Failure{{Reason: aws.String(s.RunFailure)}}}, nil
 	}
 	e.n++
 	id := fmt.Sprintf("%032x", e.n)
 	arn := "arn:aws:ecs:eu-west-1:123456789012:task/" + aws.ToString(in.Cluster) + "/" + id
 	c := td.ContainerDefinitions[0]
-	ft := &fakeTask{script: s, task: types.Task{
+	ft := &fakeTask{script: s, task: ecstypes.Task{
 		TaskArn: aws.String(arn), LastStatus: aws.String("PROVISIONING"), DesiredStatus: aws.String("RUNNING"),
 		TaskDefinitionArn: td.TaskDefinitionArn, ClusterArn: in.Cluster,
-		Containers: []types.Container{{Name: c.Name, LastStatus: aws.String("PENDING")}},
+		Containers: []ecstypes.Container{{Name: c.Name, LastStatus: aws.String("PENDING")}},
 	}}
 	if lc := c.LogConfiguration; lc != nil {
 		ft.group = lc.Options["awslogs-group"]
@@ -128,25 +163,7 @@ func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Op
 		}
 	}
 	e.tasks[arn] = ft
-	return &ecs.RunTaskOutput{Tasks: []types.Task{ft.task}}, nil
-}
-
-// DescribeTasks moves each task one step along and returns it; unknown
-// tasks come back in failures[] with reason MISSING.
-func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := &ecs.DescribeTasksOutput{}
-	for _, arn := range in.Tasks {
-		ft, ok := e.tasks[arn]
-		if !ok {
-			out.Failures = append(out.Failures, types.Failure{Arn: aws.String(arn), Reason: aws.String("MISSING")})
-			continue
-		}
-		e.advance(ft)
-		out.Tasks = append(out.Tasks, ft.task)
-	}
-	return out, nil
+	return &ecs.RunTaskOutput{Tasks: []ecstypes.Task{ft.task}}, nil
 }
 
 func (e *ECS) advance(ft *fakeTask) {
@@ -161,7 +178,7 @@ func (e *ECS) advance(ft *fakeTask) {
 		t.LastStatus = aws.String("RUNNING")
 		t.Containers[0].LastStatus = aws.String("RUNNING")
 	case status == "PENDING" && ft.script.ExitCode == nil:
-		e.stopTask(ft, types.TaskStopCodeTaskFailedToStart, ft.script.StoppedReason)
+		e.stopTask(ft, ecstypes.TaskStopCodeTaskFailedToStart, ft.script.StoppedReason)
 	case status == "PENDING":
 		t.LastStatus = aws.String("RUNNING")
 		t.Containers[0].LastStatus = aws.String("RUNNING")
@@ -177,11 +194,11 @@ func (e *ECS) advance(ft *fakeTask) {
 		if reason == "" {
 			reason = "Essential container in task exited"
 		}
-		e.stopTask(ft, types.TaskStopCodeEssentialContainerExited, reason)
+		e.stopTask(ft, ecstypes.TaskStopCodeEssentialContainerExited, reason)
 	}
 }
 
-func (e *ECS) stopTask(ft *fakeTask, code types.TaskStopCode, reason string) {
+func (e *ECS) stopTask(ft *fakeTask, code ecstypes.TaskStopCode, reason string) {
 	ft.task.LastStatus = aws.String("STOPPED")
 	ft.task.DesiredStatus = aws.String("STOPPED")
 	ft.task.StopCode = code
@@ -193,12 +210,15 @@ func (e *ECS) stopTask(ft *fakeTask, code types.TaskStopCode, reason string) {
 func (e *ECS) StopTask(_ context.Context, in *ecs.StopTaskInput, _ ...func(*ecs.Options)) (*ecs.StopTaskOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.StopInputs = append(e.StopInputs, in)
+	if err := e.call("StopTask"); err != nil {
+		return nil, err
+	}
+	e.stopInputs = append(e.stopInputs, in)
 	ft, ok := e.tasks[aws.ToString(in.Task)]
 	if !ok {
 		return nil, apiError("InvalidParameterException", "The referenced task was not found.")
 	}
-	e.stopTask(ft, types.TaskStopCodeUserInitiated, aws.ToString(in.Reason))
+	e.stopTask(ft, ecstypes.TaskStopCodeUserInitiated, aws.ToString(in.Reason))
 	return &ecs.StopTaskOutput{Task: &ft.task}, nil
 }
 
