@@ -20,7 +20,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -65,7 +65,7 @@ type previewJob struct {
 	gh             *ghfake.Server
 	cfn            *stacktest.Fake
 	ecr            *imagetest.ECR
-	elb            *previewtest.ELB
+	elb            *servicetest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
 	clock          clock.Clock
@@ -78,12 +78,13 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: ghfake.New(t), ecr: imagetest.NewECR(), elb: previewtest.NewELB()}
+	j := &previewJob{gh: ghfake.New(t), ecr: imagetest.NewECR()}
 	j.gh.AddToken("ghs_previewtoken", ghfake.ActionsBot())
 	j.gh.CapPerPage(2)
 	j.gh.AddPR("Codertocat/Hello-World", 2)
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	j.cfn = stacktest.New(j.clock)
+	j.elb = servicetest.NewELB(j.clock)
 	j.cfn.StackPageSize = 3
 	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
 	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -131,7 +131,7 @@ func TestPreviewForkCommand(t *testing.T) {
 
 // ruleProbe calls after once its first DescribeRules call.
 type ruleProbe struct {
-	*previewtest.ELB
+	*servicetest.ELB
 	calls int
 	after func()
 }

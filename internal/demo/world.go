@@ -25,7 +25,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
@@ -49,9 +48,8 @@ type world struct {
 	ecr     *imagetest.ECR
 	docker  *imagetest.Docker
 	s3srv   *httptest.Server
-	s3      *s3.Client       // the publisher's client, uploading new weights
-	rules   *previewtest.ELB // the listener's rules, as previews allocate priorities from them
-	logs    *awsfake.Logs    // their logs
+	s3      *s3.Client    // the publisher's client, uploading new weights
+	logs    *awsfake.Logs // their logs
 	mu      sync.Mutex
 	refused []error // rules the listener refused (a stack would fail on them)
 	github  *ghfake.Server
@@ -64,7 +62,6 @@ func newWorld(clk *runClock, region string) *world {
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
-	w.rules = previewtest.NewELB()
 	w.wireListenerRules()
 	w.github = newGitHub()
 	return w
@@ -84,7 +81,7 @@ func (w *world) wireListenerRules() {
 		id := aws.ToString(r.LogicalResourceId)
 		switch aws.ToString(r.ResourceType) {
 		case "AWS::ElasticLoadBalancingV2::Listener":
-			w.rules.AddListener(aws.ToString(r.PhysicalResourceId))
+			w.elb.AddListener(aws.ToString(r.PhysicalResourceId))
 		case "AWS::ElasticLoadBalancingV2::ListenerRule":
 			listener := w.cfn.ResourceProperty(stackName, id, "ListenerArn")
 			prio, _ := strconv.Atoi(w.cfn.ResourceProperty(stackName, id, "Priority"))
@@ -93,7 +90,7 @@ func (w *world) wireListenerRules() {
 			if _, ok := arns[stackName+"/"+id]; ok {
 				return // an update that kept the rule
 			}
-			arn, err := w.rules.CreateRule(listener, prio)
+			arn, err := w.elb.CreateRule(listener, prio)
 			if err != nil {
 				w.mu.Lock()
 				w.refused = append(w.refused, fmt.Errorf("listener rule %s of stack %s: %w", id, stackName, err))
@@ -108,7 +105,7 @@ func (w *world) wireListenerRules() {
 		defer mu.Unlock()
 		key := stackName + "/" + aws.ToString(r.LogicalResourceId)
 		if arn, ok := arns[key]; ok {
-			w.rules.DeleteRule(arn)
+			w.elb.DeleteRule(arn)
 			delete(arns, key)
 		}
 	}
@@ -186,7 +183,7 @@ func (w *world) wire(e *cli.Env) {
 	s.RolloutELB = func(aws.Config) service.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) image.ECRAPI { return w.ecr }
 	s.Runner = w.docker
-	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.rules }
+	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.elb }
 	s.ECRImages = func(aws.Config) preview.ECRAPI { return w.ecr }
 	s.ECS = func(aws.Config) weights.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }

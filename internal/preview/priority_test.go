@@ -11,7 +11,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 )
 
 func TestFirstChoiceIsDeterministic(t *testing.T) {
@@ -56,7 +56,7 @@ func TestAllocateSkipsUsedPriorities(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			elb := previewtest.NewELB()
+			elb := newELB()
 			elb.AddListener(listenerARN)
 			for _, p := range tt.used {
 				if _, err := elb.CreateRule(listenerARN, p); err != nil {
@@ -81,7 +81,7 @@ func TestAllocateSkipsUsedPriorities(t *testing.T) {
 
 func TestAllocateFullRange(t *testing.T) {
 	t.Parallel()
-	elb := previewtest.NewELB()
+	elb := newELB()
 	elb.AddListener(listenerARN)
 	for _, p := range seq(100, 110) {
 		if _, err := elb.CreateRule(listenerARN, p); err != nil {
@@ -98,7 +98,7 @@ func TestAllocateFullRange(t *testing.T) {
 
 func TestAllocateUnknownListener(t *testing.T) {
 	t.Parallel()
-	a := &preview.Allocator{ELB: previewtest.NewELB()}
+	a := &preview.Allocator{ELB: newELB()}
 	_, err := a.Allocate(context.Background(), "arn:nope", 3, 0, nil)
 	var api smithy.APIError
 	if !errors.As(err, &api) || api.ErrorCode() != "ListenerNotFound" {
@@ -189,14 +189,14 @@ func TestFiftyConcurrentPreviews(t *testing.T) {
 	if got := len(r.elb.Priorities(listenerARN)); got != 55 {
 		t.Errorf("listener has %d rules, want 55", got)
 	}
-	if r.elb.Clashes == 0 || len(r.deployer.Requests) != 50+r.elb.Clashes {
-		t.Errorf("%d deploys for 50 previews and %d PriorityInUse answers; want each clash retried once", len(r.deployer.Requests), r.elb.Clashes)
+	if r.elb.Clashes() == 0 || len(r.deployer.Requests) != 50+r.elb.Clashes() {
+		t.Errorf("%d deploys for 50 previews and %d PriorityInUse answers; want each clash retried once", len(r.deployer.Requests), r.elb.Clashes())
 	}
 }
 
 // barrierELB holds the first n DescribeRules calls until all n arrived.
 type barrierELB struct {
-	*previewtest.ELB
+	*servicetest.ELB
 	mu   sync.Mutex
 	left int
 	all  sync.WaitGroup

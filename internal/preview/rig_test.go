@@ -18,6 +18,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -33,7 +34,7 @@ const (
 // into a Lifecycle.
 type rig struct {
 	cfn       *stacktest.Fake
-	elb       *previewtest.ELB
+	elb       *servicetest.ELB
 	ecr       *imagetest.ECR
 	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
@@ -61,7 +62,6 @@ func previewEnv() *config.Environment {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
-		elb:       previewtest.NewELB(),
 		ecr:       imagetest.NewECR(),
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
@@ -73,6 +73,7 @@ func newRig(t *testing.T) *rig {
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.cfn = stacktest.New(clk)
+	r.elb = servicetest.NewELB(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
 	r.cfn.Put(stacktest.Seed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
@@ -167,3 +168,8 @@ func (r *rig) push(t *testing.T, tag string) {
 
 // tags returns the repository's tags.
 func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }
+
+// newELB returns a load balancer fake with no listeners.
+func newELB() *servicetest.ELB {
+	return servicetest.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+}

@@ -1,3 +1,8 @@
+// Package previewtest holds stand-ins for the preview lifecycle's own
+// steps (deploy, build, endpoint test, comment). The AWS and GitHub APIs
+// they touch are the project's shared fakes (stacktest, servicetest,
+// imagetest, ghfake), so tests and the in-process demo exercise the real
+// code paths.
 package previewtest
 
 import (
@@ -12,6 +17,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -20,7 +26,7 @@ import (
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
 	CFN      *stacktest.Fake
-	ELB      *ELB
+	ELB      *servicetest.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
 	PriorityParameter string
@@ -94,7 +100,7 @@ func (d *Deployer) holds(arn string, prio int) bool {
 		return false
 	}
 	for _, p := range d.ELB.Priorities(d.Listener) {
-		if p == prio && d.ELB.ruleAt(d.Listener, p) == arn {
+		if p == prio && d.ELB.RuleAt(d.Listener, p) == arn {
 			return true
 		}
 	}

@@ -26,13 +26,18 @@ type Health struct {
 	Path        string                          // health check path (default /ping)
 }
 
-// ELB is an in-memory Elastic Load Balancing v2 with target groups.
+// ELB is an in-memory Elastic Load Balancing v2 with target groups and
+// listener rules.
 type ELB struct {
 	Clock   clock.Clock
 	Default Health
 
-	mu     sync.Mutex
-	groups map[string]*group
+	mu       sync.Mutex
+	groups   map[string]*group
+	rules    map[string]map[int]string // listener ARN → priority → rule ARN
+	nextRule int
+	rulePage int
+	clashes  int
 }
 
 type group struct {
@@ -44,7 +49,9 @@ type group struct {
 var _ service.ELBAPI = (*ELB)(nil)
 
 // NewELB returns an ELB fake on clk.
-func NewELB(clk clock.Clock) *ELB { return &ELB{Clock: clk, groups: map[string]*group{}} }
+func NewELB(clk clock.Clock) *ELB {
+	return &ELB{Clock: clk, groups: map[string]*group{}, rules: map[string]map[int]string{}}
+}
 
 // Register adds target group tg (ARN) with h; targets register now.
 func (l *ELB) Register(tg string, h Health) {

@@ -1,0 +1,139 @@
+package servicetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
+)
+
+// Listener rules: priorities are unique per listener and 1..50000, as in
+// ELBv2; DescribeRules lists them in priority order with the default rule
+// last, in pages linked by Marker/NextMarker.
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeRules.html
+
+// defaultRulePage is the rules per DescribeRules page when neither the
+// caller nor the test sets one.
+const defaultRulePage = 20
+
+// AddListener creates an empty listener.
+func (l *ELB) AddListener(arn string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rules[arn] == nil {
+		l.rules[arn] = map[int]string{}
+	}
+}
+
+// SetRulePageSize caps DescribeRules pages, so tests see NextMarker paging.
+func (l *ELB) SetRulePageSize(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rulePage = n
+}
+
+// CreateRule adds a rule at priority (as a stack's ListenerRule resource
+// does), failing with PriorityInUse when the listener has one there.
+func (l *ELB) CreateRule(listener string, priority int) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if priority < 1 || priority > 50000 {
+		return "", &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf("1 validation error detected: Value '%d' at 'priority' failed to satisfy constraint: Member must have value less than or equal to 50000", priority)}
+	}
+	rs := l.rules[listener]
+	if rs == nil {
+		return "", listenerNotFound()
+	}
+	if _, taken := rs[priority]; taken {
+		l.clashes++
+		return "", &smithy.GenericAPIError{Code: "PriorityInUse", Message: fmt.Sprintf("Priority '%d' is currently in use", priority)}
+	}
+	l.nextRule++
+	arn := fmt.Sprintf("%s/rule/%d", listener, l.nextRule)
+	rs[priority] = arn
+	return arn, nil
+}
+
+// DeleteRule removes the rule with arn from every listener.
+func (l *ELB) DeleteRule(arn string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, rs := range l.rules {
+		for p, a := range rs {
+			if a == arn {
+				delete(rs, p)
+			}
+		}
+	}
+}
+
+// Priorities returns the listener's rule priorities, sorted.
+func (l *ELB) Priorities(listener string) []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ps []int
+	for p := range l.rules[listener] {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+// RuleAt returns the ARN of the listener's rule at priority ("" if none).
+func (l *ELB) RuleAt(listener string, priority int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rules[listener][priority]
+}
+
+// Clashes counts the PriorityInUse answers so far.
+func (l *ELB) Clashes() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.clashes
+}
+
+// DescribeRules lists the listener's rules; an unknown listener is
+// ListenerNotFound.
+func (l *ELB) DescribeRules(_ context.Context, in *elb.DescribeRulesInput, _ ...func(*elb.Options)) (*elb.DescribeRulesOutput, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rs, ok := l.rules[aws.ToString(in.ListenerArn)]
+	if !ok {
+		return nil, listenerNotFound()
+	}
+	all := []elbtypes.Rule{}
+	ps := make([]int, 0, len(rs))
+	for p := range rs {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	for _, p := range ps {
+		all = append(all, elbtypes.Rule{RuleArn: aws.String(rs[p]), Priority: aws.String(strconv.Itoa(p)), IsDefault: aws.Bool(false)})
+	}
+	all = append(all, elbtypes.Rule{RuleArn: aws.String(aws.ToString(in.ListenerArn) + "/rule/default"), Priority: aws.String("default"), IsDefault: aws.Bool(true)})
+	size := l.rulePage
+	if size <= 0 {
+		size = defaultRulePage
+	}
+	if in.PageSize != nil && int(*in.PageSize) < size {
+		size = int(*in.PageSize)
+	}
+	start, _ := strconv.Atoi(aws.ToString(in.Marker))
+	start = min(start, len(all))
+	end := min(start+size, len(all))
+	out := &elb.DescribeRulesOutput{Rules: all[start:end]}
+	if end < len(all) {
+		out.NextMarker = aws.String(strconv.Itoa(end))
+	}
+	return out, nil
+}
+
+func listenerNotFound() error {
+	return &smithy.GenericAPIError{Code: "ListenerNotFound", Message: "One or more listeners not found", Fault: smithy.FaultClient}
+}
