@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,7 @@ type previewJob struct {
 	clock          clock.Clock
 	purposes       []config.Purpose // roles AWS clients were built for
 	stdout, stderr bytes.Buffer
+	http           *http.Client // Services.HTTP; nil for the default
 }
 
 func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
@@ -123,6 +125,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		return j.cfn
 	}
 	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
+	e.Services.HTTP = j.http
 	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
 		if j.rules != nil {
 			return j.rules

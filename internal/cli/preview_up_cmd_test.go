@@ -187,3 +187,63 @@ func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
 		t.Errorf("stack status %s, want CREATE_COMPLETE after the recreate", got)
 	}
 }
+
+// A preview's host name is new and its DNS record may not exist yet, so
+// preview up tests it through the load balancer: the connection goes to the
+// stack's AlbDnsName output, while the URL, Host header and TLS server name
+// are the preview's host, and the certificate is verified against it.
+func TestPreviewUpTestsThroughLoadBalancer(t *testing.T) {
+	t.Parallel()
+	// The test certificate covers example.com and *.example.com only.
+	for _, tc := range []struct {
+		name, host string
+		code       int
+		want       string
+	}{
+		{"certificate covers the host", "pr-{pr}.example.com", ExitOK, "testing https://pr-2.example.com through the load balancer"},
+		{"certificate does not cover the host", "pr-{pr}.preview.example.com", ExitFailure, "certificate is valid for"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			host := strings.ReplaceAll(tc.host, "{pr}", "2")
+			lb := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// The load balancer's host rule: only the preview's host
+				// reaches the preview.
+				if r.Host != host || r.TLS == nil || r.TLS.ServerName != host {
+					http.Error(w, "no endpoint for this host", http.StatusNotFound)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `{"status":"ok"}`)
+			}))
+			t.Cleanup(lb.Close)
+			cases, err := filepath.Abs("testdata/preview/ping.yaml")
+			must(t, err)
+			cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
+			cfg = strings.Replace(cfg, "host: pr-{pr}.preview.example.com", "host: "+tc.host, 1)
+			cfg = strings.Replace(cfg, "testdata/preview/ep-b.yaml", "testdata/preview/ep-b-alb.yaml", 1)
+			j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
+			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
+			j.http = lb.Client() // trusts the test certificate authority, nothing else
+			cfn := stacktest.New(j.clock)
+			const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
+			// EndpointUrl names the preview's host, which has no DNS record;
+			// AlbDnsName is where the load balancer answers.
+			cfn.OutputValues = map[string]string{"HttpsListenerArn": listener, "EndpointUrl": "https://" + host, "AlbDnsName": lb.Listener.Addr().String()}
+			tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
+			must(t, err)
+			cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+			j.elb.AddListener(listener)
+			j.stackAPI = cfn
+			image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint-preview@sha256:" + strings.Repeat("ab", 32)
+			code := j.run(t, "preview", "up", "--image", image)
+			out := j.stdout.String() + j.stderr.String() + j.file(t, "GITHUB_STEP_SUMMARY")
+			if code != tc.code || !strings.Contains(out, tc.want) {
+				t.Errorf("exit %d, want %d with %q; stdout:\n%s\nstderr:\n%s", code, tc.code, tc.want, j.stdout.String(), j.stderr.String())
+			}
+			if tc.code == ExitOK && strings.TrimSpace(j.stdout.String()) != "https://"+host {
+				t.Errorf("stdout = %q, want the preview URL https://%s", j.stdout.String(), host)
+			}
+		})
+	}
+}

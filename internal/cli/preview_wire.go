@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
@@ -130,9 +132,21 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	// are healthy, as for any deploy.
 	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
-	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: probe.NewClient(), Clock: e.Clock, Logf: e.Action.Logf}}
+	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: e.probeClient(), Clock: e.Clock, Logf: e.Action.Logf}, logf: e.Action.Logf}
 	life.Builder = &imageBuilder{cfg: run.cfg, b: &image.Builder{ECR: e.Services.ECR(awsCfg), Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask}}
 	return nil
+}
+
+// probeClient is the endpoint test client, trusting what Services.HTTP
+// trusts (tests point it at their own certificate authority).
+func (e *Env) probeClient() *http.Client {
+	c := probe.NewClient()
+	if h := e.Services.HTTP; h != nil {
+		if tr, ok := h.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+			c.Transport.(*http.Transport).TLSClientConfig = tr.TLSClientConfig.Clone()
+		}
+	}
+	return c
 }
 
 // stackDeployer deploys a preview stack with the change-set engine.
@@ -163,14 +177,44 @@ func (s *stackDeployer) Deploy(ctx context.Context, req preview.DeployRequest) (
 type probeTester struct {
 	suites []*probe.Suite
 	runner *probe.Runner
+	logf   func(string, ...any)
 }
 
+// albOutput is the stack output naming the load balancer's DNS name
+// (add-ep-b.yaml, create-ep-a.yaml).
+const albOutput = "AlbDnsName"
+
+// Test sends the cases through the load balancer: a preview's host name is
+// new, and its DNS record may not exist (or not have propagated) yet. The
+// connection goes to the stack's AlbDnsName; the request URL, the Host
+// header and TLS (server name, certificate verification) keep the preview's
+// host, as a client will once DNS points there. Without that output the
+// cases go to the URL output through DNS.
 func (p *probeTester) Test(ctx context.Context, t preview.TestTarget) ([]report.CaseResult, error) {
-	target, err := probe.ParseTarget(t.URL, "")
+	alb := t.Outputs[albOutput]
+	if alb == "" || t.Host == "" {
+		target, err := probe.ParseTarget(t.URL, "")
+		if err != nil {
+			return nil, err
+		}
+		return p.runner.Run(ctx, target, p.suites).Cases, nil
+	}
+	base, err := url.Parse(t.URL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") {
+		base = &url.URL{Scheme: "https"}
+	}
+	target, err := probe.ParseTarget((&url.URL{Scheme: base.Scheme, Host: t.Host, Path: base.Path}).String(), "")
 	if err != nil {
 		return nil, err
 	}
-	return p.runner.Run(ctx, target, p.suites).Cases, nil
+	addr := probe.LoadBalancerAddr(alb, base.Scheme)
+	if p.logf != nil {
+		p.logf("testing %s through the load balancer %s (Host and TLS server name %s), before DNS is needed", target.URL, addr, t.Host)
+	}
+	r := *p.runner
+	r.Client = probe.Via(p.runner.Client, addr)
+	defer r.Client.CloseIdleConnections()
+	return r.Run(ctx, target, p.suites).Cases, nil
 }
 
 // imageBuilder builds and pushes the preview's image to the preview repository.

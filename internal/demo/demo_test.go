@@ -156,7 +156,7 @@ var volatile = []struct {
 	re   *regexp.Regexp
 	with string
 }{
-	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://127.0.0.1:PORT"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 	{regexp.MustCompile(`/[^\s` + "`" + `|]*/mlops-demo-\d+`), "$WORK"},
 	{regexp.MustCompile(`20260302T\d{6}Z-[0-9a-f]{12}`), "$VERSION"},
 	{regexp.MustCompile(`mlops-20260302-\d{6}-`), "mlops-20260302-$TIME-"},

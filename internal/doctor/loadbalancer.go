@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 )
 
 // checkRules finds the listener rule that forwards to the target group and
@@ -186,29 +187,14 @@ func (d *Doctor) checkHealthPath(ctx context.Context, r *Report, outs map[string
 }
 
 func (d *Doctor) get(ctx context.Context, url, alb, scheme string) (int, error) {
-	addr := alb
-	if _, _, err := net.SplitHostPort(alb); err != nil {
-		port := "443"
-		if scheme == "http" {
-			port = "80"
-		}
-		addr = net.JoinHostPort(alb, port)
-	}
 	base := d.HTTP
 	if base == nil {
 		base = http.DefaultClient
 	}
-	tr, ok := base.Transport.(*http.Transport)
-	if !ok || tr == nil {
-		tr = http.DefaultTransport.(*http.Transport)
-	}
-	tr = tr.Clone()
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return dialer.DialContext(ctx, network, addr)
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := probe.Via(base, probe.LoadBalancerAddr(alb, scheme))
+	defer client.CloseIdleConnections()
+	client.Timeout = 15 * time.Second
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
