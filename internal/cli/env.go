@@ -155,7 +155,7 @@ func defaultS3(c aws.Config) weights.S3API {
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
-	})
+	}, weights.KeepConnections)
 }
 
 // gitHub is the default Services.GitHub: a client that retries rate limits
