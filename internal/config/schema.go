@@ -2,13 +2,14 @@ package config
 
 import (
 	"fmt"
-	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // schema checks the YAML tree against the Config type before decoding, so

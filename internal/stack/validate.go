@@ -3,12 +3,12 @@ package stack
 import (
 	"errors"
 	"fmt"
-	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // Inputs are the sources of a deploy's parameter values, lowest precedence
