@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,9 +14,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 )
 
-// signalListener reports each time the server first reads from an accepted
-// connection (the connection is then tracked by the server) and when the
-// listener is closed (shutdown has begun).
+// signalListener reports when the handler of the first request is running
+// (read) and when the listener is closed (shutdown has begun).
 type signalListener struct {
 	net.Listener
 	read   chan struct{}
@@ -39,16 +39,26 @@ func (l *signalListener) Close() error {
 	return err
 }
 
+// signalConn signals when the server reads again after it has received the
+// request's headers: only the handler does that, to wait for more body.
+// Signalling on an earlier read would race net/http, which drops a request
+// whose headers were read just as shutdown began, before its handler ran.
 type signalConn struct {
 	net.Conn
-	l    *signalListener
-	once sync.Once
+	l       *signalListener
+	seen    []byte
+	headers bool
+	once    sync.Once
 }
 
 func (c *signalConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if c.headers {
 		c.once.Do(func() { c.l.read <- struct{}{} })
+	}
+	n, err := c.Conn.Read(p)
+	if !c.headers {
+		c.seen = append(c.seen, p[:n]...)
+		c.headers = bytes.Contains(c.seen, []byte("\r\n\r\n"))
 	}
 	return n, err
 }

@@ -165,7 +165,7 @@ func (e *Env) reportBootstrap(out map[string]string) {
 	fmt.Fprintf(e.Stdout, "# Paste into .github/mlops.yml:\nroles:\n  deploy: %s\n  preview: %s\n  weights: %s\nartifacts:\n  bucket: %s\n",
 		out["DeployRoleArn"], out["PreviewRoleArn"], out["WeightsRoleArn"], out["ArtifactBucketName"])
 	t := report.Table{Header: []string{"output", "value"}}
-	for _, k := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "ArtifactBucketName", "OIDCProviderArn"} {
+	for _, k := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "PreviewRepositoryUri", "ArtifactBucketName", "OIDCProviderArn"} {
 		t.AddRow(k, "`"+out[k]+"`")
 	}
 	e.Action.SetOutput("deploy-role-arn", out["DeployRoleArn"])

@@ -19,6 +19,7 @@ import (
 
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -135,7 +136,7 @@ artifacts:
 	if diff := cmp.Diff(wantOut, stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
-	goldenFile(t, "bootstrap/stderr.log", stderr)
+	golden.Check(t, "bootstrap/stderr.log", stderr)
 	if !cf.Protected("ecs-mlops-bootstrap") {
 		t.Error("bootstrap stack without termination protection; it holds the roles every workflow needs")
 	}

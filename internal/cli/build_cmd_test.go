@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth/awsauthtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 )
@@ -141,8 +142,8 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if r := j.ecr.Repo(tc.repo); r == nil || r.Images[tc.tag] == "" {
 				t.Errorf("ECR repository %s has no image %s", tc.repo, tc.tag)
 			}
-			goldenFile(t, tc.golden+".summary.md", j.file(t, "summary"))
-			goldenFile(t, tc.golden+".log", withoutMaskCommands(j.stderr.String()))
+			golden.Check(t, tc.golden+".summary.md", j.file(t, "summary"))
+			golden.Check(t, tc.golden+".log", withoutMaskCommands(j.stderr.String()))
 			issued := j.sts.Issued()
 			if len(issued) != 1 || len(j.usedKeys) != 1 || j.usedKeys[0] != issued[0].AccessKeyID {
 				t.Fatalf("ECR client used keys %v; STS issued %+v", j.usedKeys, issued)

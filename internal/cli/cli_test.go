@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
 // TestHelp pins the help of mlops and of every registered command: a new
@@ -36,7 +38,7 @@ func TestHelp(t *testing.T) {
 			if tc.name != "mlops" && !strings.HasPrefix(r.stdout, "Usage: mlops ") {
 				t.Errorf("help does not start with a usage line:\n%s", r.stdout)
 			}
-			golden(t, "help/"+tc.name+".golden", r.stdout)
+			golden.Check(t, "help/"+tc.name+".golden", r.stdout)
 		})
 	}
 }

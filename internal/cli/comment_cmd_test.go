@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 const commentRepo = "acme/models"
 
@@ -91,26 +89,6 @@ func previewResults(status string) report.Results {
 	}
 }
 
-func goldenFile(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update creates it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 func TestCommentFromResultsCreatesThenUpdates(t *testing.T) {
 	t.Parallel()
 	w := newCommentWorld(t)
@@ -135,7 +113,7 @@ func TestCommentFromResultsCreatesThenUpdates(t *testing.T) {
 	if comments[1].User != ghfake.ActionsBot() {
 		t.Errorf("comment author = %+v, want github-actions[bot]", comments[1].User)
 	}
-	goldenFile(t, "comment/preview-success.md", comments[1].Body)
+	golden.Check(t, "comment/preview-success.md", comments[1].Body)
 
 	out, _ := os.ReadFile(w.env["GITHUB_OUTPUT"])
 	for _, want := range []string{"comment-url<<", first, "created<<", "comment-id<<"} {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/service"
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -122,9 +123,9 @@ func TestDeployInActions(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, j.stderr.String())
 	}
-	goldenFile(t, "deploy-ci.log.golden", j.log())
-	goldenFile(t, "deploy-summary.md.golden", j.file(t, "summary"))
-	goldenFile(t, "deploy-results.json.golden", j.file(t, "results.json"))
+	golden.Check(t, "deploy-ci.log.golden", j.log())
+	golden.Check(t, "deploy-summary.md.golden", j.file(t, "summary"))
+	golden.Check(t, "deploy-results.json.golden", j.file(t, "results.json"))
 	wantOut := "ClusterName=ecs-mlops-ep-a-Cluster\nEndpointUrl=https://api.example.com\nLoadBalancerDNS=ecs-mlops-ep-a-loadbalancer-1234567890.eu-west-1.elb.amazonaws.com\nServiceArn=arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-ep-a-Cluster/ecs-mlops-ep-a-Service\n"
 	if diff := cmp.Diff(wantOut, j.stdout.String()); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
@@ -156,8 +157,8 @@ func TestDeployFailureInActions(t *testing.T) {
 	if code != ExitFailure {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitFailure, j.stderr.String())
 	}
-	goldenFile(t, "deploy-failure-ci.log.golden", j.log())
-	goldenFile(t, "deploy-failure-summary.md.golden", j.file(t, "summary"))
+	golden.Check(t, "deploy-failure-ci.log.golden", j.log())
+	golden.Check(t, "deploy-failure-summary.md.golden", j.file(t, "summary"))
 	if got := j.outputs(t)["stack-status"]; got != "UPDATE_ROLLBACK_COMPLETE" {
 		t.Errorf("stack-status output %q", got)
 	}
@@ -191,5 +192,5 @@ func TestDeployNoChangesInActions(t *testing.T) {
 	if w := j.cf.StackWrites(); len(w) != 0 {
 		t.Errorf("stack writes %v", w)
 	}
-	goldenFile(t, "deploy-nochanges-summary.md.golden", j.file(t, "summary"))
+	golden.Check(t, "deploy-nochanges-summary.md.golden", j.file(t, "summary"))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor/doctortest"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
 const doctorConfig = `version: 1
@@ -93,7 +94,7 @@ func TestDoctorReport(t *testing.T) {
 			if code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tc.wantCode, stderr)
 			}
-			golden(t, "doctor-"+tc.name+".txt", stdout)
+			golden.Check(t, "doctor-"+tc.name+".txt", stdout)
 		})
 	}
 }
@@ -171,5 +172,5 @@ func TestDoctorInActions(t *testing.T) {
 	}
 	b, err := os.ReadFile(summary)
 	must(t, err)
-	golden(t, "doctor-efs-closed.summary.md", string(b))
+	golden.Check(t, "doctor-efs-closed.summary.md", string(b))
 }

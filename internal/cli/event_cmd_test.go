@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
 // examples are the payloads bundled for the README's quickstart, modified
@@ -78,7 +80,7 @@ func TestEventInActions(t *testing.T) {
 			if r.code != ExitOK {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			golden(t, "event/"+tc.golden+".golden", transcript(t, r, env))
+			golden.Check(t, "event/"+tc.golden+".golden", transcript(t, r, env))
 		})
 	}
 }

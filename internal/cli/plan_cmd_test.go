@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
 // TestStackCommandsBadInput: every kind of bad input is one message naming
@@ -47,7 +49,7 @@ func TestStackCommandsBadInput(t *testing.T) {
 		}
 		all.WriteString("## " + tc.name + "\n" + j.log() + "\n")
 	}
-	goldenFile(t, "stack-bad-input.golden", all.String())
+	golden.Check(t, "stack-bad-input.golden", all.String())
 }
 
 func TestPlanMarkdownAndOutputs(t *testing.T) {
@@ -57,8 +59,8 @@ func TestPlanMarkdownAndOutputs(t *testing.T) {
 	if code := j.run(t, "plan", "--env", "ep-a", "--markdown", md); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, j.stderr.String())
 	}
-	goldenFile(t, "plan.md.golden", j.file(t, "plan.md"))
-	goldenFile(t, "plan-stdout.golden", j.stdout.String())
+	golden.Check(t, "plan.md.golden", j.file(t, "plan.md"))
+	golden.Check(t, "plan-stdout.golden", j.stdout.String())
 	if got := j.file(t, "summary"); strings.TrimSpace(got) != strings.TrimSpace(j.file(t, "plan.md")) {
 		t.Errorf("summary differs from the markdown file:\n%s", got)
 	}
@@ -90,5 +92,5 @@ func TestPlanOffline(t *testing.T) {
 	if !strings.Contains(j.stderr.String(), "::add-mask::s3cret-value") {
 		t.Errorf("NoEcho value not masked for the rest of the job:\n%s", j.stderr.String())
 	}
-	goldenFile(t, "plan-offline.golden", out)
+	golden.Check(t, "plan-offline.golden", out)
 }

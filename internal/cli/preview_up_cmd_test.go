@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -101,7 +102,7 @@ func TestPreviewUpCommand(t *testing.T) {
 	if len(comments) != 1 {
 		t.Fatalf("%d comments on the pull request, want 1: %q", len(comments), comments)
 	}
-	golden(t, "preview/up-comment.md.golden", strings.ReplaceAll(comments[0], endpoint.URL, "http://endpoint.test"))
+	golden.Check(t, "preview/up-comment.md.golden", strings.ReplaceAll(comments[0], endpoint.URL, "http://endpoint.test"))
 }
 
 // A fork's pull request gets the reason as a comment, and nothing else.

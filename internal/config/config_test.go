@@ -2,36 +2,15 @@ package config
 
 import (
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/<name>, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 func TestValidConfigRoundTrips(t *testing.T) {
 	t.Parallel()
@@ -100,7 +79,7 @@ func TestProblems(t *testing.T) {
 					t.Errorf("problem %q is not a Problem naming %s", e, f)
 				}
 			}
-			golden(t, filepath.Join("invalid", strings.TrimSuffix(filepath.Base(f), ".yml")+".golden"), err.Error()+"\n")
+			golden.Check(t, filepath.Join("invalid", strings.TrimSuffix(filepath.Base(f), ".yml")+".golden"), err.Error()+"\n")
 		})
 	}
 }

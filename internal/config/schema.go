@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // schema checks the YAML tree against the Config type before decoding, so
@@ -159,44 +161,10 @@ func fieldType(t reflect.Type, name string) (reflect.Type, []string) {
 func unknownKey(name string, known []string) string {
 	sort.Strings(known)
 	msg := fmt.Sprintf("unknown key %q", name)
-	if best := closest(name, known); best != "" {
+	if best := suggest.Closest(name, known); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
 	return msg + " Keys here: " + strings.Join(known, ", ")
-}
-
-// closest returns the known key within two edits of name, if any; typos
-// such as "templte" or "image-parameter" should name their fix.
-func closest(name string, known []string) string {
-	best, bestD := "", 3
-	norm := strings.ToLower(strings.ReplaceAll(name, "-", "_"))
-	for _, k := range known {
-		if d := distance(norm, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func describe(n ast.Node) string {

@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,11 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // registry is where the image stand-in keeps the suite's repository.
 const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint"
@@ -51,14 +49,14 @@ func TestDemo(t *testing.T) {
 	t.Run("weight sync reaches the endpoint", func(t *testing.T) { checkWeights(t, res) })
 	t.Run("unlabel tears the preview down", func(t *testing.T) { checkTeardown(t, res) })
 	t.Run("job summaries", func(t *testing.T) {
-		golden(t, "summaries.md.golden", normalize(joinSummaries(res.Summaries)))
+		golden.Check(t, "summaries.md.golden", normalize(joinSummaries(res.Summaries)))
 	})
 	t.Run("pull request comment", func(t *testing.T) {
 		if len(res.Comments) != 2 {
 			t.Fatalf("saw %d comment bodies, want one after preview up and one after teardown", len(res.Comments))
 		}
-		golden(t, "comment-up.md.golden", normalize(res.Comments[0]))
-		golden(t, "comment-down.md.golden", normalize(res.Comments[1]))
+		golden.Check(t, "comment-up.md.golden", normalize(res.Comments[0]))
+		golden.Check(t, "comment-down.md.golden", normalize(res.Comments[1]))
 		if res.PRComments != 1 {
 			t.Errorf("pull request has %d comments, want the one sticky comment updated in place", res.PRComments)
 		}
@@ -176,24 +174,6 @@ func normalize(s string) string {
 		s = v.re.ReplaceAllLiteralString(s, v.with)
 	}
 	return s
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/demo -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 // TestDemoStopsAtAFailingStep runs the demo on a checkout whose endpoint

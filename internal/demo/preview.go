@@ -42,7 +42,7 @@ func (d *Demo) labelPreview(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.world.ruleErr(); err != nil {
+	if err := d.world.elb.Refused(); err != nil {
 		return err
 	}
 	if _, err := d.recordStack(ctx, s.outputs["stack"]); err != nil {

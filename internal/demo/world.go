@@ -4,15 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http/httptest"
-	"strconv"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
@@ -41,18 +37,16 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // that fails the way the service does; S3 and GitHub are real HTTP servers
 // reached through the real SDK and go-github clients.
 type world struct {
-	clock   *runClock
-	cfn     *stacktest.Fake
-	ecs     *servicetest.ECS
-	elb     *servicetest.ELB
-	ecr     *imagetest.ECR
-	docker  *imagetest.Docker
-	s3srv   *httptest.Server
-	s3      *s3.Client    // the publisher's client, uploading new weights
-	logs    *awsfake.Logs // their logs
-	mu      sync.Mutex
-	refused []error // rules the listener refused (a stack would fail on them)
-	github  *ghfake.Server
+	clock  *runClock
+	cfn    *stacktest.Fake
+	ecs    *servicetest.ECS
+	elb    *servicetest.ELB
+	ecr    *imagetest.ECR
+	docker *imagetest.Docker
+	s3srv  *httptest.Server
+	s3     *s3.Client    // the publisher's client, uploading new weights
+	logs   *awsfake.Logs // their logs
+	github *ghfake.Server
 }
 
 func newWorld(clk *runClock, region string) *world {
@@ -62,53 +56,8 @@ func newWorld(clk *runClock, region string) *world {
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
-	w.wireListenerRules()
 	w.github = newGitHub()
 	return w
-}
-
-// wireListenerRules keeps the listener stand-in in step with the stacks,
-// as ELB is with CloudFormation: a listener exists once its stack created
-// it, and a ListenerRule resource holds its priority on its listener until
-// it is deleted. The ECS and target-group wiring stays as servicetest.Wire
-// made it.
-func (w *world) wireListenerRules() {
-	created := w.cfn.OnResource
-	arns := map[string]string{} // stack/logical id → rule ARN
-	var mu sync.Mutex
-	w.cfn.OnResource = func(stackName string, r cfntypes.StackResource) {
-		created(stackName, r)
-		id := aws.ToString(r.LogicalResourceId)
-		switch aws.ToString(r.ResourceType) {
-		case "AWS::ElasticLoadBalancingV2::Listener":
-			w.elb.AddListener(aws.ToString(r.PhysicalResourceId))
-		case "AWS::ElasticLoadBalancingV2::ListenerRule":
-			listener := w.cfn.ResourceProperty(stackName, id, "ListenerArn")
-			prio, _ := strconv.Atoi(w.cfn.ResourceProperty(stackName, id, "Priority"))
-			mu.Lock()
-			defer mu.Unlock()
-			if _, ok := arns[stackName+"/"+id]; ok {
-				return // an update that kept the rule
-			}
-			arn, err := w.elb.CreateRule(listener, prio)
-			if err != nil {
-				w.mu.Lock()
-				w.refused = append(w.refused, fmt.Errorf("listener rule %s of stack %s: %w", id, stackName, err))
-				w.mu.Unlock()
-				return
-			}
-			arns[stackName+"/"+id] = arn
-		}
-	}
-	w.cfn.OnResourceDeleted = func(stackName string, r cfntypes.StackResource) {
-		mu.Lock()
-		defer mu.Unlock()
-		key := stackName + "/" + aws.ToString(r.LogicalResourceId)
-		if arn, ok := arns[key]; ok {
-			w.elb.DeleteRule(arn)
-			delete(arns, key)
-		}
-	}
 }
 
 func (w *world) close() {
@@ -134,16 +83,6 @@ func (w *world) awsConfig(region string) aws.Config {
 		// The stand-in stores only the checksums a client sends.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 	}
-}
-
-// ruleErr reports the listener rules the listener stand-in refused. In AWS
-// the ListenerRule resource would fail and the stack roll back; the stand-in
-// only learns of the rule once CloudFormation created it, so the demo fails
-// here instead.
-func (w *world) ruleErr() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return errors.Join(w.refused...)
 }
 
 // bootstrap creates what mlops bootstrap would have: the image repository

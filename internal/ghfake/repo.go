@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Deployment is a stored deployment with its statuses.
@@ -17,6 +19,9 @@ type Deployment struct {
 	// EnvironmentURL is the last environment_url a status set.
 	EnvironmentURL string
 }
+
+// statusStates are the states a deployment status may have.
+var statusStates = []string{"error", "failure", "inactive", "in_progress", "queued", "pending", "success"}
 
 // pr is a pull request's state; its conversation is in Server.issues.
 type pr struct {
@@ -191,6 +196,10 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.State == "" {
 		writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"state\" wasn't supplied.", "https://docs.github.com/rest/deployments/statuses#create-a-deployment-status")
+		return
+	}
+	if !slices.Contains(statusStates, in.State) {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Invalid request.\n\n%q is not a member of [%s].", in.State, strings.Join(statusStates, ", ")), "https://docs.github.com/rest/deployments/statuses#create-a-deployment-status")
 		return
 	}
 	s.mu.Lock()

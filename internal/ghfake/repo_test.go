@@ -72,6 +72,10 @@ func TestDeployments(t *testing.T) {
 	if status(err) != http.StatusNotFound {
 		t.Errorf("status of an unknown deployment: %v, want 404", err)
 	}
+	_, _, err = c.Repositories.CreateDeploymentStatus(ctx, "o", "r", 1, &github.DeploymentStatusRequest{State: github.String("done")})
+	if status(err) != http.StatusUnprocessableEntity {
+		t.Errorf("status with an unknown state: %v, want 422", err)
+	}
 	s.DenyDeployments(true)
 	_, _, err = c.Repositories.CreateDeployment(ctx, "o", "r", &github.DeploymentRequest{Ref: github.String("main")})
 	if status(err) != http.StatusForbidden {

@@ -7,6 +7,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -47,7 +48,7 @@ func TestDownRemovesEverythingOfThePR(t *testing.T) {
 		t.Errorf("GitHub writes (-want +got):\n%s", diff)
 	}
 	ups := r.commenter.Updates()
-	golden(t, "down-removed.md", ups[len(ups)-1])
+	golden.Check(t, "down-removed.md", ups[len(ups)-1])
 
 	// Again: nothing left, nothing written, no comment.
 	writes, comments := len(r.writes()), len(ups)

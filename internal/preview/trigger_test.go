@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
 
@@ -74,7 +75,7 @@ func TestGate(t *testing.T) {
 			comments := r.commenter.Updates()
 			switch {
 			case tt.fork && len(comments) == 1:
-				golden(t, "fork-notice.md", comments[0])
+				golden.Check(t, "fork-notice.md", comments[0])
 			case len(comments) != 0 || tt.fork:
 				t.Errorf("comments = %q, want the fork notice for a fork only", comments)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -59,7 +60,7 @@ func TestUpCreatesPreview(t *testing.T) {
 	if len(ups) != 2 || !strings.HasPrefix(ups[0], "### ⏳ Preview `ep-b-pr-2` is deploying…") {
 		t.Fatalf("comment updates = %q, want in progress then the result", ups)
 	}
-	golden(t, "up-success.md", ups[1])
+	golden.Check(t, "up-success.md", ups[1])
 	wantTarget := []preview.TestTarget{{Environment: "ep-b", URL: "https://pr-2.preview.example.com", Host: "pr-2.preview.example.com", Outputs: res.Outputs}}
 	if diff := cmp.Diff(wantTarget, r.tester.Targets); diff != "" {
 		t.Errorf("test targets (-want +got):\n%s", diff)

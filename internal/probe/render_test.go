@@ -2,37 +2,13 @@ package probe
 
 import (
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 func sampleResult() *Result {
 	return &Result{
@@ -51,15 +27,15 @@ func sampleResult() *Result {
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	r := sampleResult()
-	golden(t, "result.txt", []byte(r.Text()))
-	golden(t, "result.md", []byte(r.Markdown()))
+	golden.Check(t, "result.txt", r.Text())
+	golden.Check(t, "result.md", r.Markdown())
 	x, err := r.JUnit()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "result.xml", x)
+	golden.Check(t, "result.xml", string(x))
 	passing := &Result{URL: "https://ep-a.example.com", Started: t0, Duration: 40 * time.Millisecond, Cases: r.Cases[:1]}
-	golden(t, "passing.md", []byte(passing.Markdown()))
+	golden.Check(t, "passing.md", passing.Markdown())
 }
 
 // The JUnit schema CI consumers read (Jenkins, GitLab, test reporters):

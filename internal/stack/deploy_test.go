@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -314,7 +315,7 @@ func TestFailureHeadlineAndDiagnosis(t *testing.T) {
 	if res.Status != "UPDATE_ROLLBACK_COMPLETE" {
 		t.Errorf("status %s", res.Status)
 	}
-	golden(t, "failure.golden", err.Error()+"\nhint: "+fault.Hint(err)+"\n")
+	golden.Check(t, "failure.golden", err.Error()+"\nhint: "+fault.Hint(err)+"\n")
 }
 
 func TestTagsAndTerminationProtection(t *testing.T) {

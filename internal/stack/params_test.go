@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -224,5 +225,5 @@ func TestValidationErrors(t *testing.T) {
 		}
 		b.WriteString("## " + tc.name + "\n" + err.Error() + "\n\n")
 	}
-	golden(t, "validation-errors.golden", b.String())
+	golden.Check(t, "validation-errors.golden", b.String())
 }

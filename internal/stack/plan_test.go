@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -26,7 +27,7 @@ func TestPlanExecutesNothing(t *testing.T) {
 	if count(w.cf.Calls(), "DeleteChangeSet") != 1 {
 		t.Errorf("change set not deleted: %v", w.cf.Calls())
 	}
-	golden(t, "plan.md.golden", stack.PlanMarkdown("ep-a", res))
+	golden.Check(t, "plan.md.golden", stack.PlanMarkdown("ep-a", res))
 }
 
 func TestPlanOfNewStackLeavesNothing(t *testing.T) {
@@ -43,7 +44,7 @@ func TestPlanOfNewStackLeavesNothing(t *testing.T) {
 	if got := w.cf.Status("ep-a"); got != "" {
 		t.Errorf("plan left stack in %s, want none (the REVIEW_IN_PROGRESS stack is deleted)", got)
 	}
-	golden(t, "plan-create.md.golden", stack.PlanMarkdown("ep-a", res))
+	golden.Check(t, "plan-create.md.golden", stack.PlanMarkdown("ep-a", res))
 }
 
 func TestPlanOfFailedCreate(t *testing.T) {
@@ -67,7 +68,7 @@ func TestPlanNoChanges(t *testing.T) {
 	if err != nil || !res.NoChanges {
 		t.Fatalf("NoChanges %v, err %v", res.NoChanges, err)
 	}
-	golden(t, "plan-nochanges.md.golden", stack.PlanMarkdown("ep-a", res))
+	golden.Check(t, "plan-nochanges.md.golden", stack.PlanMarkdown("ep-a", res))
 }
 
 func TestDestructiveChanges(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // Inputs are the sources of a deploy's parameter values, lowest precedence
@@ -119,48 +120,13 @@ func checkKnown(t *Template, file, key string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("parameter %q is not declared in %s; remove it", key, t.Path)
-	if s := closest(key, t.ParamNames()); s != "" {
+	if s := suggest.Closest(key, t.ParamNames()); s != "" {
 		msg += fmt.Sprintf(" or rename it to %q", s)
 	}
 	if len(t.Parameters) > 0 {
 		msg += " (declared: " + strings.Join(t.ParamNames(), ", ") + ")"
 	}
 	return &config.Problem{File: file, Key: key, Msg: msg}
-}
-
-// closest returns the declared name that differs from key only in case or
-// by at most two edits, or "".
-func closest(key string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if strings.EqualFold(n, key) {
-			return n
-		}
-		if d := editDistance(strings.ToLower(key), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func checkValue(t *Template, spec ParamSpec, p *Params, f *ParamFile) error {

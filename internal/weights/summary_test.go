@@ -1,33 +1,11 @@
 package weights
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", p, diff)
-	}
-}
 
 func TestSummaryRendering(t *testing.T) {
 	t.Parallel()
@@ -48,8 +26,8 @@ func TestSummaryRendering(t *testing.T) {
 	for name, r := range map[string]*Result{"switched": switched, "noop": noop, "dryrun": dry} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			golden(t, name+".md", r.Markdown())
-			golden(t, name+".txt", r.Text()+"--- plan\n"+r.PlanText())
+			golden.Check(t, name+".md", r.Markdown())
+			golden.Check(t, name+".txt", r.Text()+"--- plan\n"+r.PlanText())
 		})
 	}
 }

@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,10 @@ type ELB struct {
 	nextRule int
 	rulePage int
 	clashes  int
+	// stackRules maps "stack/logical id" to the rule a stack's
+	// ListenerRule resource holds; refused lists the rules refused.
+	stackRules map[string]string
+	refused    []error
 }
 
 type group struct {
@@ -50,7 +55,7 @@ var _ service.ELBAPI = (*ELB)(nil)
 
 // NewELB returns an ELB fake on clk.
 func NewELB(clk clock.Clock) *ELB {
-	return &ELB{Clock: clk, groups: map[string]*group{}, rules: map[string]map[int]string{}}
+	return &ELB{Clock: clk, groups: map[string]*group{}, rules: map[string]map[int]string{}, stackRules: map[string]string{}}
 }
 
 // Register adds target group tg (ARN) with h; targets register now.
@@ -133,12 +138,23 @@ func (l *ELB) stackGroups(stackName string) map[string]bool {
 	return out
 }
 
-// Wire makes cf create ECS services and target groups in these fakes as
-// its stacks deploy them: a service (re)deploys when its stack resource
-// completes, and every target group of a stack sits behind its services.
+// Wire makes cf create ECS services, target groups, listeners and listener
+// rules in these fakes as its stacks deploy them: a service (re)deploys
+// when its stack resource completes, every target group of a stack sits
+// behind its services, and a ListenerRule resource holds its priority on
+// its listener until it is deleted.
 func Wire(cf *stacktest.Fake, e *ECS, l *ELB) {
+	cf.OnResourceDeleted = func(stackName string, r types.StackResource) {
+		l.stackRuleDeleted(stackName, aws.ToString(r.LogicalResourceId))
+	}
 	cf.OnResource = func(stackName string, r types.StackResource) {
 		switch aws.ToString(r.ResourceType) {
+		case "AWS::ElasticLoadBalancingV2::Listener":
+			l.AddListener(aws.ToString(r.PhysicalResourceId))
+		case "AWS::ElasticLoadBalancingV2::ListenerRule":
+			id := aws.ToString(r.LogicalResourceId)
+			prio, _ := strconv.Atoi(cf.ResourceProperty(stackName, id, "Priority"))
+			l.stackRuleCreated(stackName, id, cf.ResourceProperty(stackName, id, "ListenerArn"), prio)
 		case "AWS::ECS::Service":
 			e.Register(stackName, aws.ToString(r.PhysicalResourceId))
 			for tg := range l.stackGroups(stackName) {

@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -136,4 +137,46 @@ func (l *ELB) DescribeRules(_ context.Context, in *elb.DescribeRulesInput, _ ...
 
 func listenerNotFound() error {
 	return &smithy.GenericAPIError{Code: "ListenerNotFound", Message: "One or more listeners not found", Fault: smithy.FaultClient}
+}
+
+// stackRuleCreated creates the rule of a stack's ListenerRule resource; an
+// update that keeps the rule changes nothing. A refused rule is kept for
+// Refused: in AWS the resource would fail and the stack roll back, but the
+// fake learns of the rule only once CloudFormation created it.
+func (l *ELB) stackRuleCreated(stackName, id, listener string, priority int) {
+	key := stackName + "/" + id
+	l.mu.Lock()
+	_, kept := l.stackRules[key]
+	l.mu.Unlock()
+	if kept {
+		return
+	}
+	arn, err := l.CreateRule(listener, priority)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.refused = append(l.refused, fmt.Errorf("listener rule %s of stack %s: %w", id, stackName, err))
+		return
+	}
+	l.stackRules[key] = arn
+}
+
+// stackRuleDeleted removes the rule a stack's deleted resource held.
+func (l *ELB) stackRuleDeleted(stackName, id string) {
+	key := stackName + "/" + id
+	l.mu.Lock()
+	arn, ok := l.stackRules[key]
+	delete(l.stackRules, key)
+	l.mu.Unlock()
+	if ok {
+		l.DeleteRule(arn)
+	}
+}
+
+// Refused reports the stacks' listener rules the listener refused (e.g.
+// PriorityInUse), nil if none.
+func (l *ELB) Refused() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return errors.Join(l.refused...)
 }
