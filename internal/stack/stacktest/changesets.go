@@ -31,7 +31,6 @@ func busy(st *fakeStack) error {
 // CreateChangeSet implements CloudFormationAPI.
 func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	if err := f.begin("CreateChangeSet"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -124,7 +123,6 @@ func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
 // DescribeChangeSet implements CloudFormationAPI; changes come 100 a page.
 func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
 	if err := f.begin("DescribeChangeSet"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -166,7 +164,6 @@ func (f *Fake) changeSet(stackName, name *string) (*fakeChangeSet, error) {
 // ExecuteChangeSet implements CloudFormationAPI.
 func (f *Fake) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
 	if err := f.begin("ExecuteChangeSet"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -189,7 +186,6 @@ func (f *Fake) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteCha
 // DeleteChangeSet implements CloudFormationAPI.
 func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
 	if err := f.begin("DeleteChangeSet"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -204,7 +200,6 @@ func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChang
 // DeleteStack implements CloudFormationAPI; protected stacks refuse.
 func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	if err := f.begin("DeleteStack"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -225,15 +220,11 @@ func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInpu
 
 // ContinueUpdateRollback implements CloudFormationAPI.
 func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
-	if err := f.begin("ContinueUpdateRollback"); err != nil {
-		f.unlock()
+	st, err := f.beginOn("ContinueUpdateRollback", in.StackName)
+	if err != nil {
 		return nil, err
 	}
 	defer f.unlock()
-	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
-		return nil, notExist(aws.ToString(in.StackName))
-	}
 	if st.status != types.StackStatusUpdateRollbackFailed {
 		return nil, validation("Stack %s is in %s state and can not continue update rollback.", st.id, st.status)
 	}
@@ -252,15 +243,11 @@ func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.Cont
 // CancelUpdateStack implements CloudFormationAPI: the update in progress
 // stops and rolls back.
 func (f *Fake) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpdateStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
-	if err := f.begin("CancelUpdateStack"); err != nil {
-		f.unlock()
+	st, err := f.beginOn("CancelUpdateStack", in.StackName)
+	if err != nil {
 		return nil, err
 	}
 	defer f.unlock()
-	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
-		return nil, notExist(aws.ToString(in.StackName))
-	}
 	if st.status != types.StackStatusUpdateInProgress {
 		return nil, validation("CancelUpdateStack cannot be called from current stack status.")
 	}
@@ -270,15 +257,11 @@ func (f *Fake) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpd
 
 // UpdateTerminationProtection implements CloudFormationAPI.
 func (f *Fake) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
-	if err := f.begin("UpdateTerminationProtection"); err != nil {
-		f.unlock()
+	st, err := f.beginOn("UpdateTerminationProtection", in.StackName)
+	if err != nil {
 		return nil, err
 	}
 	defer f.unlock()
-	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
-		return nil, notExist(aws.ToString(in.StackName))
-	}
 	st.protect = aws.ToBool(in.EnableTerminationProtection)
 	return &cloudformation.UpdateTerminationProtectionOutput{StackId: aws.String(st.id)}, nil
 }

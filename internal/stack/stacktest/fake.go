@@ -208,16 +208,32 @@ func completeOf(s types.StackStatus) types.StackStatus {
 }
 
 // begin records a call, processes due steps and applies throttling. The
-// caller holds no lock; begin returns with the lock held.
+// caller holds no lock; on success begin returns with the lock held (the
+// caller defers f.unlock), on a throttle it has released it again.
 func (f *Fake) begin(op string) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
 	f.advanceLocked()
 	if f.throttles > 0 {
 		f.throttles--
+		f.unlock()
 		return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 	}
 	return nil
+}
+
+// beginOn is begin for a call on one existing stack: it also fails, with
+// the lock released, when the stack named name does not exist.
+func (f *Fake) beginOn(op string, name *string) (*fakeStack, error) {
+	if err := f.begin(op); err != nil {
+		return nil, err
+	}
+	st := f.stacks[aws.ToString(name)]
+	if st == nil {
+		f.unlock()
+		return nil, notExist(aws.ToString(name))
+	}
+	return st, nil
 }
 
 // unlock releases the lock and runs hooks queued under it.
@@ -266,7 +282,6 @@ func notExist(name string) error { return validation("Stack with id %s does not 
 // DescribeStacks implements CloudFormationAPI.
 func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	if err := f.begin("DescribeStacks"); err != nil {
-		f.unlock()
 		return nil, err
 	}
 	defer f.unlock()
@@ -346,15 +361,11 @@ func describe(st *fakeStack) types.Stack {
 // DescribeStackEvents implements CloudFormationAPI: newest first, PageSize
 // a page, NextToken the offset.
 func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
-	if err := f.begin("DescribeStackEvents"); err != nil {
-		f.unlock()
+	st, err := f.beginOn("DescribeStackEvents", in.StackName)
+	if err != nil {
 		return nil, err
 	}
 	defer f.unlock()
-	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
-		return nil, notExist(aws.ToString(in.StackName))
-	}
 	size := f.PageSize
 	if size <= 0 {
 		size = 100
@@ -376,15 +387,11 @@ func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.Describ
 
 // DescribeStackResources implements CloudFormationAPI.
 func (f *Fake) DescribeStackResources(_ context.Context, in *cloudformation.DescribeStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
-	if err := f.begin("DescribeStackResources"); err != nil {
-		f.unlock()
+	st, err := f.beginOn("DescribeStackResources", in.StackName)
+	if err != nil {
 		return nil, err
 	}
 	defer f.unlock()
-	st := f.stacks[aws.ToString(in.StackName)]
-	if st == nil {
-		return nil, notExist(aws.ToString(in.StackName))
-	}
 	out := &cloudformation.DescribeStackResourcesOutput{}
 	for _, id := range sortedResourceIDs(st.resources) {
 		out.StackResources = append(out.StackResources, *st.resources[id])

@@ -222,17 +222,12 @@ func (f *Fake) notifyDeleted(st *fakeStack, id string) {
 	f.hooks = append(f.hooks, func() { hook(name, r) })
 }
 
-func (f *Fake) finish(st *fakeStack, gen int) {
-	op := st.op
-	st.outputs = f.evalOutputs(st)
-	if op.create {
-		f.stackEvent(st, types.StackStatusCreateComplete, "", op.token)
-		st.op = nil
-		return
-	}
-	f.stackEvent(st, types.StackStatusUpdateCompleteCleanupInProgress, "", op.token)
+// deleteResources schedules the deletion of resources ids of st, one a
+// second from now, while st is still on generation gen; it returns the time
+// of the last deletion.
+func (f *Fake) deleteResources(st *fakeStack, gen int, ids []string) time.Time {
 	t := f.now()
-	for _, id := range op.removes {
+	for _, id := range ids {
 		typ := aws.ToString(st.resources[id].ResourceType)
 		t = t.Add(time.Second)
 		f.at(t, func() {
@@ -243,6 +238,19 @@ func (f *Fake) finish(st *fakeStack, gen int) {
 			}
 		})
 	}
+	return t
+}
+
+func (f *Fake) finish(st *fakeStack, gen int) {
+	op := st.op
+	st.outputs = f.evalOutputs(st)
+	if op.create {
+		f.stackEvent(st, types.StackStatusCreateComplete, "", op.token)
+		st.op = nil
+		return
+	}
+	f.stackEvent(st, types.StackStatusUpdateCompleteCleanupInProgress, "", op.token)
+	t := f.deleteResources(st, gen, op.removes)
 	f.at(t.Add(time.Second), func() {
 		if st.gen == gen {
 			f.stackEvent(st, types.StackStatusUpdateComplete, "", op.token)
@@ -315,18 +323,7 @@ func (f *Fake) deleteStack(st *fakeStack, token string) {
 	gen := st.gen
 	st.op = &operation{token: token}
 	f.stackEvent(st, types.StackStatusDeleteInProgress, "User Initiated", token)
-	t := f.now()
-	for _, id := range sortedResourceIDs(st.resources) {
-		typ := aws.ToString(st.resources[id].ResourceType)
-		t = t.Add(time.Second)
-		f.at(t, func() {
-			if st.gen == gen {
-				f.resourceEvent(st, id, typ, "DELETE_IN_PROGRESS", "")
-				f.notifyDeleted(st, id)
-				f.resourceEvent(st, id, typ, "DELETE_COMPLETE", "")
-			}
-		})
-	}
+	t := f.deleteResources(st, gen, sortedResourceIDs(st.resources))
 	f.at(t.Add(time.Second), func() {
 		if st.gen != gen {
 			return
