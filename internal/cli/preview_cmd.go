@@ -53,7 +53,7 @@ func runPreview(ctx context.Context, e *Env, args []string) error {
 	fs.String("repo", "", "repository OWNER/NAME (default $GITHUB_REPOSITORY)")
 	fs.String("event-name", "", "webhook event name (default $GITHUB_EVENT_NAME)")
 	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args[1:], false); err != nil {
 		return err
 	}
