@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -152,14 +151,4 @@ func CheckImageRef(ref string) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not an image reference; give repo:tag or repo@sha256:<64 hex digits>, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/endpoint@sha256:...", ref)
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
