@@ -67,7 +67,7 @@ func ParseParamFile(path string, data []byte) (*ParamFile, error) {
 			tags, _ := v["Tags"].(map[string]any)
 			pf.Tags = map[string]string{}
 			for k, t := range tags {
-				pf.Tags[k] = scalarString(t)
+				pf.Tags[k] = ScalarString(t)
 			}
 			return pf, nil
 		}
@@ -86,7 +86,7 @@ func (pf *ParamFile) readCLI(items []any, problem problemFunc) error {
 		if !ok {
 			return problem(key, "entry is not an object; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
-		k := scalarString(m["ParameterKey"])
+		k := ScalarString(m["ParameterKey"])
 		if k == "" {
 			return problem(key, "entry has no ParameterKey; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
@@ -121,11 +121,11 @@ func valueString(v any) string {
 	if l, ok := v.([]any); ok {
 		parts := make([]string, len(l))
 		for i, x := range l {
-			parts[i] = scalarString(x)
+			parts[i] = ScalarString(x)
 		}
 		return strings.Join(parts, ",")
 	}
-	return scalarString(v)
+	return ScalarString(v)
 }
 
 // ParseOverride splits one Key=Value override at the first "="; the value is

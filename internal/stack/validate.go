@@ -203,10 +203,10 @@ func numberError(s ParamSpec, v string) string {
 		return "is not a number (the parameter's Type is " + s.Type + ")"
 	}
 	if s.MinValue != nil && n < *s.MinValue {
-		return fmt.Sprintf("is less than MinValue %s", scalarString(*s.MinValue))
+		return fmt.Sprintf("is less than MinValue %s", ScalarString(*s.MinValue))
 	}
 	if s.MaxValue != nil && n > *s.MaxValue {
-		return fmt.Sprintf("is greater than MaxValue %s", scalarString(*s.MaxValue))
+		return fmt.Sprintf("is greater than MaxValue %s", ScalarString(*s.MaxValue))
 	}
 	return ""
 }

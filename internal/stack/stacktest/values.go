@@ -98,14 +98,6 @@ var subVar = regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
 // eval evaluates the intrinsic functions outputs commonly use.
 func (f *Fake) eval(st *fakeStack, v any) string {
 	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, p := range x {
@@ -115,7 +107,7 @@ func (f *Fake) eval(st *fakeStack, v any) string {
 	case map[string]any:
 		return f.evalFn(st, x)
 	}
-	return fmt.Sprint(v)
+	return stack.ScalarString(v)
 }
 
 func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
