@@ -2,6 +2,7 @@ package cftemplates
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -97,7 +98,7 @@ func trustProblems(m map[string]any) ([]string, map[string][]string) {
 	var ps []string
 	subs := map[string][]string{}
 	rs := resources(m)
-	for _, name := range sortedKeys(rs) {
+	for _, name := range slices.Sorted(maps.Keys(rs)) {
 		if rs[name]["Type"] != "AWS::IAM::Role" {
 			continue
 		}

@@ -3,9 +3,10 @@ package cftemplates
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +45,7 @@ func schemaProblems(tmpl map[string]any) []string {
 	var ps []string
 	all := cloudformation.AllResources()
 	resources, _ := tmpl["Resources"].(map[string]any)
-	for _, name := range sortedKeys(resources) {
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[name].(map[string]any)
 		typ, _ := r["Type"].(string)
 		for k := range r {
@@ -77,7 +78,7 @@ func propProblems(path string, v any, t reflect.Type) []string {
 			return []string{fmt.Sprintf("%s: want an object, got %T", path, v)}
 		}
 		fields := jsonFields(t)
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			ft, ok := fields[k]
 			if !ok {
 				ps = append(ps, fmt.Sprintf("%s: unknown property %q", path, k))
@@ -95,7 +96,7 @@ func propProblems(path string, v any, t reflect.Type) []string {
 		}
 	case reflect.Map:
 		if m, ok := v.(map[string]any); ok {
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				ps = append(ps, propProblems(path+"."+k, m[k], t.Elem())...)
 			}
 		}
@@ -182,13 +183,4 @@ var subRe = regexp.MustCompile(`\$\{[^}]+\}`)
 func globMatch(pattern, s string) bool {
 	re := "^" + strings.ReplaceAll(strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*"), `\?`, ".") + "$"
 	return regexp.MustCompile(re).MatchString(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

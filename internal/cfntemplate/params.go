@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,7 +76,7 @@ func (t *Template) CheckParameters(file string, values map[string]string, filled
 	add := func(key, format string, args ...any) {
 		fs = append(fs, Finding{File: file, Path: key, Msg: fmt.Sprintf(format, args...)})
 	}
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		switch {
 		case params[k] == nil:
 			add(k, "not a parameter of %s; remove it from %s or add the parameter to the template", t.Path, file)
@@ -86,7 +88,7 @@ func (t *Template) CheckParameters(file string, values map[string]string, filled
 			}
 		}
 	}
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		p, _ := params[k].(map[string]any)
 		if d, ok := p["Default"]; ok {
 			if msg := t.checkValue(k, fmt.Sprint(d)); msg != "" {

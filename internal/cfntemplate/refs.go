@@ -2,7 +2,9 @@ package cfntemplate
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -50,16 +52,16 @@ func (t *Template) CheckReferences() []Finding {
 			fs = append(fs, t.checkRef(c, fn, arg, p, used)...)
 		})
 	}
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		fs = append(fs, t.checkAttributes(ctx, name)...)
 	}
-	for _, name := range sortedKeys(t.section("Outputs")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Outputs"))) {
 		o, _ := t.section("Outputs")[name].(map[string]any)
 		if c, ok := o["Condition"].(string); ok && !ctx.conditions[c] {
 			fs = append(fs, t.finding("Outputs."+name+".Condition", "condition %q is not defined in Conditions", c))
 		}
 	}
-	for _, p := range sortedKeys(t.section("Parameters")) {
+	for _, p := range slices.Sorted(maps.Keys(t.section("Parameters"))) {
 		if !used[p] {
 			fs = append(fs, t.finding("Parameters."+p, "parameter %q is never used; remove it or use it", p))
 		}
@@ -174,7 +176,7 @@ func walk(v any, p string, visit func(fn string, arg any, p string)) {
 		if fn, arg, ok := intrinsic(x); ok {
 			visit(fn, arg, join(p, fn))
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walk(x[k], join(p, k), visit)
 		}
 	case []any:
@@ -201,7 +203,7 @@ func keySet(m map[string]any) map[string]bool {
 // as stack with the given parameter values (defaults fill the rest).
 func (t *Template) Exports(stack string, values map[string]string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for _, name := range sortedKeys(t.section("Outputs")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Outputs"))) {
 		o, _ := t.section("Outputs")[name].(map[string]any)
 		e, _ := o["Export"].(map[string]any)
 		if e == nil {

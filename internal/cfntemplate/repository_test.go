@@ -2,6 +2,7 @@ package cfntemplate
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -151,7 +152,7 @@ func TestWeightsPathMatchesConfig(t *testing.T) {
 func TestNamesFitBootstrapScopes(t *testing.T) {
 	t.Parallel()
 	for _, d := range loadEnvs(t, loadConfig(t)) {
-		for _, name := range sortedKeys(d.tmpl.section("Resources")) {
+		for _, name := range slices.Sorted(maps.Keys(d.tmpl.section("Resources"))) {
 			r := d.tmpl.resource(name)
 			props, _ := r["Properties"].(map[string]any)
 			switch str(r["Type"]) {

@@ -3,8 +3,9 @@ package cfntemplate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,14 +35,14 @@ func (t *Template) CheckResources() []Finding {
 	all := cloudformation.AllResources()
 	attrs := resourceAttributes()
 	var fs []Finding
-	for _, name := range sortedKeys(resources) {
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
 		p := "Resources." + name
 		r, ok := resources[name].(map[string]any)
 		if !ok {
 			fs = append(fs, t.finding(p, "a resource must be a mapping with Type and Properties"))
 			continue
 		}
-		for _, k := range sortedKeys(r) {
+		for _, k := range slices.Sorted(maps.Keys(r)) {
 			if !attrs[k] {
 				fs = append(fs, t.finding(join(p, k), "unknown resource attribute %q", k))
 			}
@@ -141,7 +142,7 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 		}
 		fields := jsonFields(t)
 		out := make(map[string]any, len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, known := fields[k]
 			if !known {
 				*unknown = append(*unknown, join(p, k))
@@ -240,7 +241,7 @@ func dropped(in, out any, p string) []string {
 	case map[string]any:
 		o, _ := out.(map[string]any)
 		var ds []string
-		for _, k := range sortedKeys(in) {
+		for _, k := range slices.Sorted(maps.Keys(in)) {
 			x, ok := o[k]
 			if !ok {
 				if !empty(in[k]) {
@@ -328,15 +329,6 @@ func intrinsic(v any) (fn string, arg any, ok bool) {
 
 func last(p string) string {
 	return strings.TrimPrefix(p[len(parent(p)):], ".")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func dedupe(fs []Finding) []Finding {

@@ -2,6 +2,8 @@ package cfntemplate
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +21,7 @@ func statefulTypes() map[string]bool {
 func (t *Template) CheckRetain() []Finding {
 	var fs []Finding
 	stateful := statefulTypes()
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		if !stateful[str(r["Type"])] {
 			continue
@@ -68,7 +70,7 @@ func (t *Template) ingressOf(name string) []ingressRule {
 			out = append(out, ingressRule{p, m})
 		}
 	}
-	for _, other := range sortedKeys(t.section("Resources")) {
+	for _, other := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		o := t.resource(other)
 		if str(o["Type"]) != "AWS::EC2::SecurityGroupIngress" {
 			continue
@@ -124,7 +126,7 @@ func (t *Template) checkCidrIngress() []Finding {
 		lbSGs[sg] = true
 	}
 	var fs []Finding
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		if str(t.resource(name)["Type"]) != "AWS::EC2::SecurityGroup" {
 			continue
 		}
@@ -148,7 +150,7 @@ func (t *Template) checkCidrIngress() []Finding {
 func (t *Template) checkPrivateTasks() []Finding {
 	public := t.publicSubnets()
 	var fs []Finding
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		if str(r["Type"]) != "AWS::ECS::Service" {
 			continue
@@ -206,7 +208,7 @@ func importsPrivateSubnets(v any) bool {
 // internet gateway, or that map public IPs on launch.
 func (t *Template) publicSubnets() map[string]bool {
 	igwTables := map[string]bool{}
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		props, _ := r["Properties"].(map[string]any)
 		if str(r["Type"]) == "AWS::EC2::Route" && str(t.resource(refName(props["GatewayId"]))["Type"]) == "AWS::EC2::InternetGateway" {
@@ -214,7 +216,7 @@ func (t *Template) publicSubnets() map[string]bool {
 		}
 	}
 	public := map[string]bool{}
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		props, _ := r["Properties"].(map[string]any)
 		switch str(r["Type"]) {
@@ -233,7 +235,7 @@ func (t *Template) publicSubnets() map[string]bool {
 
 func (t *Template) checkIAM() []Finding {
 	var fs []Finding
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		props, _ := r["Properties"].(map[string]any)
 		p := "Resources." + name + ".Properties"
@@ -303,7 +305,7 @@ func wildcard(v any, is func(string) bool) bool {
 func (t *Template) groupsOf(typ, prop string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		if str(r["Type"]) != typ {
 			continue
@@ -323,7 +325,7 @@ func (t *Template) groupsOf(typ, prop string) []string {
 // serviceSecurityGroups are the groups ECS services of this template run in.
 func (t *Template) serviceSecurityGroups() map[string]bool {
 	out := map[string]bool{}
-	for _, name := range sortedKeys(t.section("Resources")) {
+	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		if str(r["Type"]) != "AWS::ECS::Service" {
 			continue

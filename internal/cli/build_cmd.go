@@ -28,7 +28,7 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 	fs.String("dockerfile", "", "Dockerfile (default image.dockerfile, else <context>/Dockerfile)")
 	var buildArgs multiFlag
 	fs.Var(&buildArgs, "build-arg", "build argument KEY=VALUE (repeatable; action input build-args, one per line)")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}
@@ -68,9 +68,9 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 // buildRequest resolves every setting of a build; all checks happen here,
 // before any AWS call.
 func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Config) (image.Request, int, error) {
-	push, err := strconv.ParseBool(e.resolve(fs, "push", "", "false"))
+	push, err := e.resolveBool(fs, "build", "push")
 	if err != nil {
-		return image.Request{}, 0, fault.Usagef("mlops build: push must be true or false: %v", err)
+		return image.Request{}, 0, err
 	}
 	req := image.Request{
 		Repository: e.resolve(fs, "repository", cfg.Image.Repository, ""),

@@ -112,15 +112,25 @@ func (e *Env) commentRequest(fs *flag.FlagSet) (commentRequest, error) {
 
 var repoPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
 
-func (e *Env) commentTarget(fs *flag.FlagSet) (prcomment.Target, error) {
-	var errs []error
+// resolveRepo resolves --repo (default $GITHUB_REPOSITORY) into owner and
+// name; a missing or malformed value is an error saying what to pass.
+func (e *Env) resolveRepo(fs *flag.FlagSet) (owner, name string, err error) {
 	repo := e.resolve(fs, "repo", "", "", "GITHUB_REPOSITORY")
-	owner, name, _ := strings.Cut(repo, "/")
+	owner, name, _ = strings.Cut(repo, "/")
 	switch {
 	case repo == "":
-		errs = append(errs, errors.New("no repository: pass --repo OWNER/NAME or run inside GitHub Actions (GITHUB_REPOSITORY)"))
+		err = errors.New("no repository: pass --repo OWNER/NAME or run inside GitHub Actions (GITHUB_REPOSITORY)")
 	case !repoPattern.MatchString(repo):
-		errs = append(errs, fmt.Errorf("--repo %q: want OWNER/NAME, e.g. acme/models", repo))
+		err = fmt.Errorf("--repo %q: want OWNER/NAME, e.g. acme/models", repo)
+	}
+	return owner, name, err
+}
+
+func (e *Env) commentTarget(fs *flag.FlagSet) (prcomment.Target, error) {
+	var errs []error
+	owner, name, err := e.resolveRepo(fs)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	pr, err := e.commentPR(fs)
 	if err != nil {

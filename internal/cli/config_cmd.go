@@ -17,7 +17,7 @@ func runConfig(ctx context.Context, e *Env, args []string) error {
 		return fault.Usagef("mlops config: unknown subcommand %q; use mlops config validate", args[0])
 	}
 	fs := e.flags("config validate", "[--config FILE]")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args[1:], false); err != nil {
 		return err
 	}

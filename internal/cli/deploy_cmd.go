@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -26,9 +25,9 @@ func runDeploy(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	allow, err := strconv.ParseBool(e.resolve(fs, "allow-replace", "", "false"))
+	allow, err := e.resolveBool(fs, "deploy", "allow-replace")
 	if err != nil {
-		return fault.Usagef("mlops deploy: allow-replace must be true or false: %v", err)
+		return err
 	}
 	j.req.AllowReplace = allow
 	resultsPath := e.resolve(fs, "results", "", "", "MLOPS_RESULTS")

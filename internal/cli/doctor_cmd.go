@@ -38,7 +38,7 @@ func runDoctor(ctx context.Context, e *Env, args []string) error {
 	fs.String("env", "", "environment to examine, as named in the config (env MLOPS_ENV)")
 	fs.String("pr", "", "pull request number, for a preview environment")
 	fs.Bool("json", false, "print the findings as JSON on stdout")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -256,6 +257,21 @@ func (e *Env) resolve(fs *flag.FlagSet, name string, cfgValue, def string, envVa
 		v = f.Value.String()
 	}
 	return e.Action.Resolve(action.Setting{Flag: name, Env: envVars, Config: cfgValue, Def: def}, v, isSet(fs, name)).Value
+}
+
+// configFlag declares --config, which loadConfig reads.
+func configFlag(fs *flag.FlagSet) {
+	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+}
+
+// resolveBool resolves boolean flag name of command cmd (default false); a
+// value that is not a boolean is a usage error naming the flag.
+func (e *Env) resolveBool(fs *flag.FlagSet, cmd, name string) (bool, error) {
+	v, err := strconv.ParseBool(e.resolve(fs, name, "", "false"))
+	if err != nil {
+		return false, fault.Usagef("mlops %s: %s must be true or false: %v", cmd, name, err)
+	}
+	return v, nil
 }
 
 // loadConfig reads the config file named by --config (resolved through the

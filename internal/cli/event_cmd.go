@@ -19,7 +19,7 @@ func runEvent(_ context.Context, e *Env, args []string) error {
 	fs := e.flags("event", "[--event-name NAME] [--event-path FILE] [--config FILE]")
 	fs.String("event-name", "", "webhook event name: "+strings.Join(event.Names(), ", ")+" (default $GITHUB_EVENT_NAME)")
 	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}

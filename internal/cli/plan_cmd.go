@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -24,9 +23,9 @@ func runPlan(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	offline, err := strconv.ParseBool(e.resolve(fs, "offline", "", "false"))
+	offline, err := e.resolveBool(fs, "plan", "offline")
 	if err != nil {
-		return fault.Usagef("mlops plan: offline must be true or false: %v", err)
+		return err
 	}
 	mdPath := e.resolve(fs, "markdown", "", "")
 	if offline {

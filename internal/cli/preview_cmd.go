@@ -53,7 +53,7 @@ func runPreview(ctx context.Context, e *Env, args []string) error {
 	fs.String("repo", "", "repository OWNER/NAME (default $GITHUB_REPOSITORY)")
 	fs.String("event-name", "", "webhook event name (default $GITHUB_EVENT_NAME)")
 	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args[1:], false); err != nil {
 		return err
 	}
@@ -135,13 +135,9 @@ func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
 	if token == "" {
 		errs = append(errs, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or the action input github-token"))
 	}
-	repo := e.resolve(fs, "repo", "", "", "GITHUB_REPOSITORY")
-	owner, name, _ := strings.Cut(repo, "/")
-	switch {
-	case repo == "":
-		errs = append(errs, errors.New("no repository: pass --repo OWNER/NAME or run inside GitHub Actions (GITHUB_REPOSITORY)"))
-	case !repoPattern.MatchString(repo):
-		errs = append(errs, fmt.Errorf("--repo %q: want OWNER/NAME, e.g. acme/models", repo))
+	owner, name, err := e.resolveRepo(fs)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, fault.Usage(fmt.Errorf("mlops preview: %w", errors.Join(errs...)))

@@ -30,7 +30,7 @@ func stackFlags(fs *flag.FlagSet, params *listFlag) {
 	fs.String("pr", "", "pull request number, for a preview environment's stack")
 	fs.String("sha", "", "commit recorded in the mlops:commit tag (default: the event's commit, else git rev-parse HEAD)")
 	fs.String("timeout", "", "how long the stack may take before an update is cancelled (default 30m)")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 }
 
 // stackJob is a deploy or plan resolved from flags, inputs and config,

@@ -44,7 +44,7 @@ func runTest(ctx context.Context, e *Env, args []string) error {
 	fs.Var(&cases, "cases", "case file or glob; repeatable (default: the environment's tests, else "+defaultCases+")")
 	fs.String("json", "", "write the results as JSON to this file")
 	fs.String("junit", "", "write the results as JUnit XML to this file")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}

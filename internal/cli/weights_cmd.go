@@ -45,7 +45,7 @@ func runSyncWeights(ctx context.Context, e *Env, args []string) error {
 	fs.Int("keep", weights.DefaultKeep, "versions to keep after the switch (config weights.keep)")
 	fs.Int("concurrency", weights.DefaultConcurrency, "GET requests in flight")
 	fs.Int("part-size-mib", weights.DefaultPartSize>>20, "objects larger than this download as parallel ranged GETs of this size")
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
+	configFlag(fs)
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}

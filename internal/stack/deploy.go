@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -143,7 +145,7 @@ func (r Request) allTags() []types.Tag {
 		m[k] = v
 	}
 	tags := make([]types.Tag, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return tags

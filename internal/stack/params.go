@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -68,7 +67,7 @@ func ParseParamFile(path string, data []byte) (*ParamFile, error) {
 			tags, _ := v["Tags"].(map[string]any)
 			pf.Tags = map[string]string{}
 			for k, t := range tags {
-				pf.Tags[k] = scalarString(t)
+				pf.Tags[k] = ScalarString(t)
 			}
 			return pf, nil
 		}
@@ -87,7 +86,7 @@ func (pf *ParamFile) readCLI(items []any, problem problemFunc) error {
 		if !ok {
 			return problem(key, "entry is not an object; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
-		k := scalarString(m["ParameterKey"])
+		k := ScalarString(m["ParameterKey"])
 		if k == "" {
 			return problem(key, "entry has no ParameterKey; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
@@ -122,11 +121,11 @@ func valueString(v any) string {
 	if l, ok := v.([]any); ok {
 		parts := make([]string, len(l))
 		for i, x := range l {
-			parts[i] = scalarString(x)
+			parts[i] = ScalarString(x)
 		}
 		return strings.Join(parts, ",")
 	}
-	return scalarString(v)
+	return ScalarString(v)
 }
 
 // ParseOverride splits one Key=Value override at the first "="; the value is
@@ -152,14 +151,4 @@ func CheckImageRef(ref string) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not an image reference; give repo:tag or repo@sha256:<64 hex digits>, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/endpoint@sha256:...", ref)
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

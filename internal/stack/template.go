@@ -92,7 +92,7 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 			return nil, fmt.Errorf("%s: Resources.%s has no Type", path, id)
 		}
 		props, _ := m["Properties"].(map[string]any)
-		t.Resources[id] = Resource{Type: typ, DeletionPolicy: scalarString(m["DeletionPolicy"]), UpdateReplacePolicy: scalarString(m["UpdateReplacePolicy"]), Condition: scalarString(m["Condition"]), Properties: props}
+		t.Resources[id] = Resource{Type: typ, DeletionPolicy: ScalarString(m["DeletionPolicy"]), UpdateReplacePolicy: ScalarString(m["UpdateReplacePolicy"]), Condition: ScalarString(m["Condition"]), Properties: props}
 	}
 	params, _ := root["Parameters"].(map[string]any)
 	for name, v := range params {
@@ -109,22 +109,22 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 	outs, _ := root["Outputs"].(map[string]any)
 	for name, v := range outs {
 		m, _ := v.(map[string]any)
-		t.Outputs[name] = OutputSpec{Description: scalarString(m["Description"]), Value: m["Value"]}
+		t.Outputs[name] = OutputSpec{Description: ScalarString(m["Description"]), Value: m["Value"]}
 	}
 	return t, nil
 }
 
 func parseParamSpec(name string, m map[string]any) (ParamSpec, error) {
-	p := ParamSpec{Name: name, Type: scalarString(m["Type"]), AllowedPattern: scalarString(m["AllowedPattern"]), ConstraintDescription: scalarString(m["ConstraintDescription"])}
+	p := ParamSpec{Name: name, Type: ScalarString(m["Type"]), AllowedPattern: ScalarString(m["AllowedPattern"]), ConstraintDescription: ScalarString(m["ConstraintDescription"])}
 	if p.Type == "" {
 		return p, errors.New("has no Type")
 	}
 	if d, ok := m["Default"]; ok {
-		s := scalarString(d)
+		s := ScalarString(d)
 		if l, isList := d.([]any); isList {
 			parts := make([]string, len(l))
 			for i, x := range l {
-				parts[i] = scalarString(x)
+				parts[i] = ScalarString(x)
 			}
 			s = strings.Join(parts, ",")
 		}
@@ -132,10 +132,10 @@ func parseParamSpec(name string, m map[string]any) (ParamSpec, error) {
 	}
 	if av, ok := m["AllowedValues"].([]any); ok {
 		for _, x := range av {
-			p.AllowedValues = append(p.AllowedValues, scalarString(x))
+			p.AllowedValues = append(p.AllowedValues, ScalarString(x))
 		}
 	}
-	p.NoEcho = scalarString(m["NoEcho"]) == "true"
+	p.NoEcho = ScalarString(m["NoEcho"]) == "true"
 	var err error
 	if p.MinLength, err = intField(m, "MinLength"); err != nil {
 		return p, err
@@ -156,8 +156,8 @@ func floatField(m map[string]any, key string) (*float64, error) {
 		return nil, nil
 	}
 	var f float64
-	if _, err := fmt.Sscanf(scalarString(v), "%g", &f); err != nil {
-		return nil, fmt.Errorf("%s %q is not a number", key, scalarString(v))
+	if _, err := fmt.Sscanf(ScalarString(v), "%g", &f); err != nil {
+		return nil, fmt.Errorf("%s %q is not a number", key, ScalarString(v))
 	}
 	return &f, nil
 }

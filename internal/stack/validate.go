@@ -3,7 +3,9 @@ package stack
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,7 +54,7 @@ func (p *Params) Secrets() []string {
 }
 
 // Keys returns the parameter names, sorted.
-func (p *Params) Keys() []string { return sortedKeys(p.Values) }
+func (p *Params) Keys() []string { return slices.Sorted(maps.Keys(p.Values)) }
 
 // Resolve merges the inputs and checks every value against the template
 // offline: unknown keys, missing required parameters and the declared
@@ -65,7 +67,7 @@ func Resolve(in Inputs) (*Params, error) {
 	}
 	var probs []error
 	if in.File != nil {
-		for _, k := range sortedKeys(in.File.Values) {
+		for _, k := range slices.Sorted(maps.Keys(in.File.Values)) {
 			if err := checkKnown(t, in.File.Path, k); err != nil {
 				probs = append(probs, err)
 				continue
@@ -201,10 +203,10 @@ func numberError(s ParamSpec, v string) string {
 		return "is not a number (the parameter's Type is " + s.Type + ")"
 	}
 	if s.MinValue != nil && n < *s.MinValue {
-		return fmt.Sprintf("is less than MinValue %s", scalarString(*s.MinValue))
+		return fmt.Sprintf("is less than MinValue %s", ScalarString(*s.MinValue))
 	}
 	if s.MaxValue != nil && n > *s.MaxValue {
-		return fmt.Sprintf("is greater than MaxValue %s", scalarString(*s.MaxValue))
+		return fmt.Sprintf("is greater than MaxValue %s", ScalarString(*s.MaxValue))
 	}
 	return ""
 }

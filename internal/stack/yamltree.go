@@ -115,9 +115,9 @@ func tagValue(n *yaml.Node) (any, error) {
 	return map[string]any{"Fn::" + strings.TrimPrefix(tag, "!"): v}, nil
 }
 
-// scalarString renders a decoded scalar the way CloudFormation passes
+// ScalarString renders a decoded scalar the way CloudFormation passes
 // parameter values: strings as is, whole numbers without a decimal point.
-func scalarString(v any) string {
+func ScalarString(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""

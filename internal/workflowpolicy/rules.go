@@ -2,8 +2,9 @@ package workflowpolicy
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -98,7 +99,7 @@ func checkTopPermissions(p any, add addFunc) {
 			add("permissions", "%q grants write; set permissions: {} at the top and grant each job what it needs", v)
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if fmt.Sprint(v[k]) == "write" {
 				add("permissions", "%s: write at the top applies to every job; grant it only to the job that needs it", k)
 			}
@@ -113,7 +114,7 @@ func checkJobPermissions(where string, p any, cs map[string]bool, add addFunc) {
 			add(where+".permissions", "write-all; list only the scopes the job needs")
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if fmt.Sprint(v[k]) != "write" {
 				continue
 			}
@@ -122,7 +123,7 @@ func checkJobPermissions(where string, p any, cs map[string]bool, add addFunc) {
 			case !known:
 				add(where+".permissions", "%s: write is not needed by any mlops step; remove it", k)
 			case !anyOf(cs, allowed):
-				add(where+".permissions", "%s: write but no step needs it (only %s do); remove it", k, strings.Join(sortedKeys(allowed), ", "))
+				add(where+".permissions", "%s: write but no step needs it (only %s do); remove it", k, strings.Join(slices.Sorted(maps.Keys(allowed)), ", "))
 			}
 		}
 	}
@@ -135,7 +136,7 @@ func checkConcurrency(where string, jobC, wfC any, cs map[string]bool, add addFu
 	if c == nil {
 		c, at = wfC, "concurrency"
 	}
-	what := strings.Join(sortedKeys(intersect(cs, mutating)), ", ")
+	what := strings.Join(slices.Sorted(maps.Keys(intersect(cs, mutating))), ", ")
 	m, ok := c.(map[string]any)
 	switch {
 	case c == nil:
@@ -210,13 +211,4 @@ func intersect(a, b map[string]bool) map[string]bool {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

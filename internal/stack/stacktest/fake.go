@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -177,7 +178,7 @@ func (f *Fake) Put(s Seed) {
 	}
 	if s.Outputs != nil {
 		st.outputs = nil
-		for _, k := range sortedKeys(s.Outputs) {
+		for _, k := range slices.Sorted(maps.Keys(s.Outputs)) {
 			st.outputs = append(st.outputs, types.Output{OutputKey: aws.String(k), OutputValue: aws.String(s.Outputs[k])})
 		}
 	}
@@ -349,7 +350,7 @@ func describe(st *fakeStack) types.Stack {
 	if st.reason != "" {
 		out.StackStatusReason = aws.String(st.reason)
 	}
-	for _, k := range sortedKeys(st.params) {
+	for _, k := range slices.Sorted(maps.Keys(st.params)) {
 		out.Parameters = append(out.Parameters, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(st.params[k])})
 	}
 	if stack.IsTerminal(st.status) {

@@ -2,7 +2,9 @@ package stacktest
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,14 +98,6 @@ var subVar = regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
 // eval evaluates the intrinsic functions outputs commonly use.
 func (f *Fake) eval(st *fakeStack, v any) string {
 	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, p := range x {
@@ -113,7 +107,7 @@ func (f *Fake) eval(st *fakeStack, v any) string {
 	case map[string]any:
 		return f.evalFn(st, x)
 	}
-	return fmt.Sprint(v)
+	return stack.ScalarString(v)
 }
 
 func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
@@ -278,19 +272,10 @@ func withDefaults(t *stack.Template, params map[string]string) map[string]string
 
 func toTags(m map[string]string) []types.Tag {
 	var out []types.Tag
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sortedResourceIDs(m map[string]*types.StackResource) []string {
