@@ -27,13 +27,14 @@ type fetcher struct {
 	bufs     chan []byte // part buffers, allocated on first use
 	made     atomic.Int32
 	copyBufs sync.Pool
+	flush    *flusher // fsyncs and closes finished files
 	bytes    *atomic.Int64
 	progress func() // called after each ranged part
 }
 
-func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64) *fetcher {
+func newFetcher(api S3API, src Source, dir string, concurrency int, partSize int64, bytes *atomic.Int64, flush *flusher) *fetcher {
 	f := &fetcher{
-		api: api, src: src, dir: dir, partSize: partSize, bytes: bytes,
+		api: api, src: src, dir: dir, partSize: partSize, bytes: bytes, flush: flush,
 		sem:  make(chan struct{}, concurrency),
 		bufs: make(chan []byte, concurrency),
 	}
@@ -90,15 +91,16 @@ func (f *fetcher) fetch(ctx context.Context, o Object) (File, error) {
 }
 
 // fetchWhole streams a small object into its file with one GET, hashing as
-// it writes. The request slot is released before the file is flushed.
+// it writes.
 func (f *fetcher) fetchWhole(ctx context.Context, o Object) (File, error) {
 	file, v, n, etag, err := f.getWhole(ctx, o)
-	if file != nil {
-		defer file.Close()
-	}
 	if err != nil {
+		if file != nil {
+			file.Close()
+		}
 		return File{}, err
 	}
+	startWriteback(file, 0, n)
 	return f.finish(file, v, o, n, etag)
 }
 
@@ -138,21 +140,20 @@ func (f *fetcher) getWhole(ctx context.Context, o Object) (*os.File, *verifier, 
 	return file, v, n, aws.ToString(out.ETag), nil
 }
 
+// finish verifies a written file and hands it to the flusher, which owns
+// it from then on. Each file is fsynced on its own: one syncfs(2) at the
+// end would also wait for every other process's dirty data on the volume.
 func (f *fetcher) finish(file *os.File, v *verifier, o Object, n int64, etag string) (File, error) {
 	sum, err := v.finish(o.Key)
 	if err != nil {
+		file.Close()
 		return File{}, err
 	}
-	// fsync here, in parallel with the other downloads, flushes only this
-	// file; one syncfs(2) at the end would also wait for every other
-	// process's dirty data on the volume.
-	if err := file.Sync(); err != nil {
-		return File{}, err
-	}
+	f.flush.add(file)
 	if o.ETag != "" {
 		etag = o.ETag // the listing's form, which the next run compares with
 	}
-	return File{Key: o.Key, Size: n, SHA256: sum, Checksum: v.want, ETag: etag, LastModified: o.LastModified}, file.Close()
+	return File{Key: o.Key, Size: n, SHA256: sum, Checksum: v.want, ETag: etag, LastModified: o.LastModified}, nil
 }
 
 // counter adds written byte counts to the progress total.

@@ -40,12 +40,13 @@ func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	defer file.Close()
+	v := newVerifier(want)
 	if err := file.Truncate(size); err != nil {
+		file.Close()
 		return File{}, err
 	}
-	v := newVerifier(want)
 	if err := f.parts(ctx, file, o, size, v); err != nil {
+		file.Close()
 		return File{}, err
 	}
 	return f.finish(file, v, o, size, aws.ToString(head.ETag))

@@ -240,7 +240,9 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	}
 	dl := p.Downloads()
 	got := make([]File, len(dl))
-	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes)
+	flush := newFlusher(flushWorkers, flushQueue)
+	defer flush.wait() // on an early return, files still close before tmp is removed
+	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes, flush)
 	fe.progress = s.progress
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2 * o.Concurrency)
@@ -256,13 +258,23 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if err := flush.wait(); err != nil {
+		return nil, err
+	}
 	files = append(files, got...)
 	sortFiles(files)
 	return files, nil
 }
 
+// The flusher's size: fsyncs in flight, and verified files waiting open for
+// one (well below the usual limit of 1,024 open files).
+const (
+	flushWorkers = 32
+	flushQueue   = 256
+)
+
 // makeDurable fsyncs every directory of the version before the manifest is
-// written (each file was fsynced when it was written).
+// written (each file was fsynced by the flusher).
 func makeDurable(tmp string, files []File) error {
 	dirs := map[string]bool{}
 	for _, f := range files {
