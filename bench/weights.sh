@@ -4,6 +4,10 @@
 #   (a) one 1 GiB object   (b) 1,000 x 1 MiB objects   (c) no-op re-sync of (b)
 # Each figure is the median of RUNS runs (default 3). Dirty pages are flushed
 # (not timed) before every run so no tool pays for another's writeback.
+# Two floors are timed with them: `curl` fetching the same objects with the
+# same 16 requests in flight into files (no verification, no fsync), and
+# `openssl` computing the SHA-256 of the same bytes on one core, the work the
+# sync's verification cannot skip.
 #
 # Usage: bench/weights.sh            (from the repository root)
 #        RUNS=5 WORK=/var/tmp/wb bench/weights.sh
@@ -15,11 +19,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AWS=/usr/bin/aws # Debian's awscli package, not any other aws on PATH
 
 need() {
-  if ! command -v rclone >/dev/null || [ ! -x "$AWS" ] || [ ! -x /usr/bin/time ]; then
-    echo "installing awscli, rclone and time (Debian packages)" >&2
+  if ! command -v rclone curl openssl >/dev/null || [ ! -x "$AWS" ] || [ ! -x /usr/bin/time ]; then
+    echo "installing awscli, rclone, curl, openssl and time (Debian packages)" >&2
     sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_=sudo
     $sudo_ apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq awscli rclone time >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq awscli rclone curl openssl time >/dev/null
   fi
 }
 
@@ -37,6 +41,8 @@ measure() {
     mlops) cmd=("$WORK/mlops" sync-weights --source "s3://bench/$set" --target "$dest") ;;
     aws) cmd=("$AWS" --endpoint-url "$ENDPOINT" s3 sync --only-show-errors "s3://bench/$set" "$dest") ;;
     rclone) cmd=(rclone sync "bench:bench/$set" "$dest") ;;
+    curl) cmd=(curl -sSf -Z --parallel-max 16 --create-dirs --output-dir "$dest" --remote-name-all -K "$WORK/urls.$set") ;;
+    sha) cmd=(bash -c 'openssl dgst -sha256 "$1"/* >/dev/null' _ "data/$set") ;;
     cp) cmd=(cp -r "data/$set" "$dest") ;;
     cpsync) cmd=(bash -c 'cp -r "$1" "$2" && sync -f "$2"' _ "data/$set" "$dest") ;;
   esac
@@ -73,6 +79,9 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do [ -s server.out ] && break; sleep 0.1; done
 ENDPOINT=$(awk '{print $1; exit}' server.out)
 echo "S3 at $ENDPOINT: $(cut -d' ' -f2- server.out)" >&2
+for set in one many; do # curl's list of the objects of each set
+  for f in data/$set/*; do echo "url = \"$ENDPOINT/bench/$set/${f##*/}\""; done >"urls.$set"
+done
 
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ENDPOINT_URL=$ENDPOINT AWS_EC2_METADATA_DISABLED=true
@@ -89,7 +98,7 @@ rm -rf times out && mkdir -p times out
 for round in $(seq "$RUNS"); do
   echo "round $round of $RUNS" >&2
   for set in one many; do
-    for tool in mlops aws rclone cp cpsync; do
+    for tool in mlops aws rclone curl cp cpsync sha; do
       measure "$set.$tool" "$tool" "$set" "out/$tool"
     done
   done
@@ -106,16 +115,16 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 row() { # row LABEL SET SUFFIX
-  local m=${R[$2,mlops$3]} c=${R[$2,cp$3]:-} r=${R[$2,rclone$3]} a=${R[$2,aws$3]}
-  echo "| $1 | $m | $a | $r | ${c:-} | ${R[$2,cpsync$3]:-} | $([ -n "$c" ] && ratio "$m" "$c") | $(ratio "$m" "$r") | $(ratio "$m" "$a") |"
+  local m=${R[$2,mlops$3]} c=${R[$2,cp$3]:-} r=${R[$2,rclone$3]} a=${R[$2,aws$3]} g=${R[$2,curl$3]:-}
+  echo "| $1 | $m | $a | $r | ${g:-} | ${R[$2,sha$3]:-} | ${c:-} | ${R[$2,cpsync$3]:-} | $([ -n "$c" ] && ratio "$m" "$c") | $(ratio "$m" "$r") | $(ratio "$m" "$a") | $([ -n "$c" ] && ratio "$g" "$c") |"
 }
 for what in "wall time, s" "CPU time (user + system), s"; do
   sfx=""; [ "${what%% *}" = CPU ] && sfx=".cpu"
   echo
   echo "$what:"
   echo
-  echo "| case | mlops sync-weights | aws s3 sync | rclone sync | cp | cp + syncfs | mlops / cp | mlops / rclone | mlops / aws |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| case | mlops sync-weights | aws s3 sync | rclone sync | GET only (curl) | SHA-256 only (openssl) | cp | cp + syncfs | mlops / cp | mlops / rclone | mlops / aws | GET only / cp |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   row "(a) 1 x 1 GiB" one "$sfx"
   row "(b) 1,000 x 1 MiB" many "$sfx"
   row "(c) no-op re-sync of (b)" noop "$sfx"

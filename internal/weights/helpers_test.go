@@ -80,10 +80,24 @@ func (f *fakeS3) put(key, body string, sum ...string) {
 	}
 }
 
-func (f *fakeS3) putCRC32C(key, body, sum string) {
+func (f *fakeS3) putCRC32C(key, body, sum string) { f.putChecksum(key, body, "CRC32C", sum) }
+
+// putChecksum uploads body with an additional checksum of algorithm alg
+// (CRC32, CRC32C or CRC64NVME) whose value is sum.
+func (f *fakeS3) putChecksum(key, body, alg, sum string) {
 	f.t.Helper()
 	f.replace(key)
-	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body), ChecksumCRC32C: aws.String(sum)}
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}
+	switch alg {
+	case "CRC32":
+		in.ChecksumCRC32 = aws.String(sum)
+	case "CRC32C":
+		in.ChecksumCRC32C = aws.String(sum)
+	case "CRC64NVME":
+		in.ChecksumCRC64NVME = aws.String(sum)
+	default:
+		f.t.Fatalf("putChecksum: no algorithm %q", alg)
+	}
 	if _, err := f.client.PutObject(context.Background(), in); err != nil {
 		f.t.Fatalf("put %s: %v", key, err)
 	}

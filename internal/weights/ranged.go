@@ -3,6 +3,7 @@ package weights
 import (
 	"context"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"sync"
@@ -13,17 +14,20 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// part is one downloaded range waiting to be hashed in file order.
+// part is one downloaded range waiting to be hashed in file order, with
+// the CRC of its bytes when the object's S3 checksum is a CRC.
 type part struct {
 	index int
 	buf   []byte
+	crc   hash.Hash
 }
 
 // fetchRanged downloads a large object as parallel ranged GETs written with
 // WriteAt into a preallocated file. S3 returns no whole-object checksum on a
 // ranged GET, so a HEAD (checksum mode on) reads it first; the parts are
 // hashed in file order as they arrive, so verification needs no second read
-// of the file. If-Match pins every range to the listed ETag: an object
+// of the file. Only the SHA-256 runs in file order: a CRC checksum is
+// computed by each range's worker and joined (crcJoin). If-Match pins every range to the listed ETag: an object
 // replaced mid-download fails the sync instead of mixing two uploads.
 func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
 	head, err := f.api.HeadObject(ctx, &s3.HeadObjectInput{
@@ -45,7 +49,7 @@ func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
 		file.Close()
 		return File{}, err
 	}
-	if err := f.parts(ctx, file, o, size, v); err != nil {
+	if err := f.parts(ctx, &lockedFile{File: file}, o, size, v); err != nil {
 		file.Close()
 		return File{}, err
 	}
@@ -53,7 +57,7 @@ func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
 }
 
 // parts runs the range workers and the in-order hasher.
-func (f *fetcher) parts(ctx context.Context, file *os.File, o Object, size int64, v io.Writer) error {
+func (f *fetcher) parts(ctx context.Context, file *lockedFile, o Object, size int64, v *verifier) error {
 	n := int((size + f.partSize - 1) / f.partSize)
 	done := make(chan part, n)
 	g, gctx := errgroup.WithContext(ctx)
@@ -84,13 +88,14 @@ func (f *fetcher) parts(ctx context.Context, file *os.File, o Object, size int64
 					f.bufs <- buf
 					return nil
 				}
-				b, err := f.getRange(gctx, o, file, buf, int64(i)*f.partSize, size)
+				crc := v.partHash()
+				b, err := f.getRange(gctx, o, file, buf, int64(i)*f.partSize, size, crc)
 				if err != nil {
 					f.bufs <- buf
 					return err
 				}
-				startWriteback(file, int64(i)*f.partSize, int64(len(b)))
-				done <- part{i, b}
+				startWriteback(file.File, int64(i)*f.partSize, int64(len(b)))
+				done <- part{i, b, crc}
 			}
 		})
 	}
@@ -99,19 +104,19 @@ func (f *fetcher) parts(ctx context.Context, file *os.File, o Object, size int64
 }
 
 // hashInOrder feeds parts to the verifier in file order and recycles buffers.
-func (f *fetcher) hashInOrder(ctx context.Context, done <-chan part, n int, v io.Writer) error {
-	pending := map[int][]byte{}
+func (f *fetcher) hashInOrder(ctx context.Context, done <-chan part, n int, v *verifier) error {
+	pending := map[int]part{}
 	for want := 0; want < n; {
 		select {
 		case p := <-done:
-			pending[p.index] = p.buf
+			pending[p.index] = p
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		for b, ok := pending[want]; ok; b, ok = pending[want] {
-			v.Write(b)
+		for p, ok := pending[want]; ok; p, ok = pending[want] {
+			v.writePart(p.buf, p.crc)
 			delete(pending, want)
-			f.bufs <- b[:cap(b)]
+			f.bufs <- p.buf[:cap(p.buf)]
 			want++
 		}
 	}
@@ -136,6 +141,23 @@ func (f *fetcher) buffer(ctx context.Context) ([]byte, error) {
 	}
 }
 
+// lockedFile serializes the range workers' writes to one file. The kernel
+// does anyway (a buffered write holds the inode's lock), but its waiters
+// spin on the CPU while the holder copies; here they park, and the CPU goes
+// to the downloads and the hashing. When copying into the page cache is
+// slow (first touch of memory in a virtual machine), spinning writers took
+// more CPU than the copies themselves.
+type lockedFile struct {
+	*os.File
+	mu sync.Mutex
+}
+
+func (l *lockedFile) WriteAt(b []byte, off int64) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.File.WriteAt(b, off)
+}
+
 // writeChunk is how much of a part is read from the response before it is
 // written to the file. Writing each part in one 8 MiB WriteAt held the
 // file's inode lock (taken by every buffered write) for the whole part, so
@@ -144,9 +166,10 @@ func (f *fetcher) buffer(ctx context.Context) ([]byte, error) {
 const writeChunk = 256 << 10
 
 // getRange reads bytes [off, off+len(buf)) of the object into buf, writing
-// them to the file at the same offset as they arrive. buf is kept for the
-// in-order hasher, so the file is never read back.
-func (f *fetcher) getRange(ctx context.Context, o Object, file *os.File, buf []byte, off, size int64) ([]byte, error) {
+// them to the file at the same offset (and to crc, if not nil) as they
+// arrive. buf is kept for the in-order hasher, so the file is never read
+// back.
+func (f *fetcher) getRange(ctx context.Context, o Object, file *lockedFile, buf []byte, off, size int64, crc hash.Hash) ([]byte, error) {
 	end := min(off+int64(len(buf)), size)
 	select {
 	case f.sem <- struct{}{}:
@@ -172,6 +195,9 @@ func (f *fetcher) getRange(ctx context.Context, o Object, file *os.File, buf []b
 		}
 		if _, err := file.WriteAt(b[pos:pos+k], off+int64(pos)); err != nil {
 			return nil, err
+		}
+		if crc != nil {
+			crc.Write(b[pos : pos+k])
 		}
 		pos += k
 		f.bytes.Add(int64(k))

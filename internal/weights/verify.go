@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -51,12 +52,17 @@ func (c s3Checksums) pick() *Checksum {
 
 // verifier hashes the bytes of one file as they are written: always SHA-256
 // (recorded in the manifest), plus the S3 checksum's algorithm when the
-// object has one.
+// object has one. A CRC can instead be computed part by part elsewhere and
+// joined here (writePart).
 type verifier struct {
 	sha   hash.Hash
 	extra hash.Hash // nil when there is no S3 checksum or it is SHA256
 	want  *Checksum
 	w     io.Writer
+	join  *crcJoin // non-nil when the S3 checksum is a CRC
+	// crc of the bytes given to writePart with their own part CRC.
+	crc    uint64
+	joined bool
 }
 
 func newVerifier(want *Checksum) *verifier {
@@ -77,18 +83,46 @@ func newVerifier(want *Checksum) *verifier {
 	if v.extra != nil {
 		v.w = io.MultiWriter(v.sha, v.extra)
 	}
+	if want != nil {
+		v.join = crcJoins[want.Algorithm]
+	}
 	return v
 }
 
 // Write feeds bytes in file order.
 func (v *verifier) Write(p []byte) (int, error) { return v.w.Write(p) }
 
+// partHash returns a fresh hash for the CRC of one part, or nil when the
+// S3 checksum is not a CRC (the part then goes through Write's hashes).
+func (v *verifier) partHash() hash.Hash {
+	if v.join == nil {
+		return nil
+	}
+	return v.join.new()
+}
+
+// writePart feeds one part in file order, with the partHash that has
+// already seen exactly its bytes (or nil). Either every part of a file
+// comes with its CRC or none does.
+func (v *verifier) writePart(p []byte, crc hash.Hash) {
+	if crc == nil {
+		v.w.Write(p)
+		return
+	}
+	v.sha.Write(p)
+	v.crc = v.join.join(v.crc, v.join.sum(crc), int64(len(p)))
+	v.joined = true
+}
+
 // finish checks the S3 checksum (if any) and returns the hex SHA-256.
 func (v *verifier) finish(key string) (string, error) {
 	sum := v.sha.Sum(nil)
 	if v.want != nil {
 		got := sum
-		if v.extra != nil {
+		switch {
+		case v.joined:
+			got = binary.BigEndian.AppendUint64(nil, v.crc)[8-v.extra.Size():]
+		case v.extra != nil:
 			got = v.extra.Sum(nil)
 		}
 		if enc := base64.StdEncoding.EncodeToString(got); enc != v.want.Value {
