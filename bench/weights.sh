@@ -19,7 +19,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AWS=/usr/bin/aws # Debian's awscli package, not any other aws on PATH
 
 need() {
-  if ! command -v rclone curl openssl >/dev/null || [ ! -x "$AWS" ] || [ ! -x /usr/bin/time ]; then
+  local missing="" t
+  for t in rclone curl openssl; do command -v "$t" >/dev/null || missing=1; done
+  if [ -n "$missing" ] || [ ! -x "$AWS" ] || [ ! -x /usr/bin/time ]; then
     echo "installing awscli, rclone, curl, openssl and time (Debian packages)" >&2
     sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_=sudo
     $sudo_ apt-get update -qq
