@@ -2,6 +2,8 @@
 # Benchmark of `mlops sync-weights` against `aws s3 sync`, `rclone sync` and
 # `cp`, all in the same run, on an in-memory S3 (gofakes3) on loopback:
 #   (a) one 1 GiB object   (b) 1,000 x 1 MiB objects   (c) no-op re-sync of (b)
+#   (a') the object of (a) with the CRC64NVME checksum S3 gives every new
+#        object by default, instead of a SHA-256 one
 # Each figure is the median of RUNS runs (default 3). Dirty pages are flushed
 # (not timed) before every run so no tool pays for another's writeback.
 # Two floors are timed with them: `curl` fetching the same objects with the
@@ -75,7 +77,7 @@ if [ ! -f data.complete ]; then
   touch data.complete
 fi
 
-./s3server -load data >server.out 2>server.err &
+./s3server -load data -crc64nvme one >server.out 2>server.err &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do [ -s server.out ] && break; sleep 0.1; done
@@ -108,6 +110,9 @@ for round in $(seq "$RUNS"); do
   for tool in mlops aws rclone; do
     measure "noop.$tool" "$tool" many "out/$tool"
   done
+  for tool in mlops aws rclone; do # (a'): no floors, they are those of (a)
+    measure "one-crc64nvme.$tool" "$tool" one-crc64nvme "out/$tool"
+  done
 done
 declare -A R
 for f in times/*; do
@@ -128,6 +133,7 @@ for what in "wall time, s" "CPU time (user + system), s"; do
   echo "| case | mlops sync-weights | aws s3 sync | rclone sync | GET only (curl) | SHA-256 only (openssl) | cp | cp + syncfs | mlops / cp | mlops / rclone | mlops / aws | GET only / cp |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   row "(a) 1 x 1 GiB" one "$sfx"
+  row "(a') 1 x 1 GiB, CRC64NVME checksum" one-crc64nvme "$sfx"
   row "(b) 1,000 x 1 MiB" many "$sfx"
   row "(c) no-op re-sync of (b)" noop "$sfx"
 done

@@ -2,14 +2,17 @@ package weights
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
@@ -83,6 +86,10 @@ func (f *fetcher) fetch(ctx context.Context, o Object) (File, error) {
 		fe, err = f.fetchRanged(ctx, o)
 	} else {
 		fe, err = f.fetchWhole(ctx, o)
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed {
+		return File{}, fmt.Errorf("%s/%s changed in S3 while it was being downloaded (it is no longer the listed ETag %s); nothing was published: run the sync again once the upload is complete", f.src, o.Key, o.ETag)
 	}
 	if err != nil {
 		return File{}, fmt.Errorf("download %s/%s: %w", f.src, o.Key, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -41,12 +42,15 @@ const bucket = "weights"
 func newFakeS3(t *testing.T) *fakeS3 {
 	t.Helper()
 	f := &fakeS3{t: t}
-	faker := gofakes3.New(s3mem.New())
-	h := faker.Server()
+	be := s3mem.New()
+	h := gofakes3.New(be).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.reqs = append(f.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
 		f.mu.Unlock()
+		if preconditionFailed(be, w, r) {
+			return
+		}
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -63,6 +67,33 @@ func newFakeS3(t *testing.T) *fakeS3 {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// preconditionFailed answers a GET or HEAD whose If-Match names another
+// ETag than the object's as S3 does (gofakes3 ignores the header): 412,
+// with an XML error body for GET and none for HEAD.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+func preconditionFailed(be *s3mem.Backend, w http.ResponseWriter, r *http.Request) bool {
+	want := r.Header.Get("If-Match")
+	if want == "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return false
+	}
+	bkt, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok {
+		return false
+	}
+	obj, err := be.HeadObject(bkt, key)
+	if err != nil || `"`+hex.EncodeToString(obj.Hash)+`"` == want {
+		return false // gofakes3 answers a missing object itself
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(http.StatusPreconditionFailed)
+	if r.Method == http.MethodGet {
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message>`+
+			`<Condition>If-Match</Condition><RequestId>4442587FB7D0A2F9</RequestId><HostId>host</HostId></Error>`)
+	}
+	return true
 }
 
 // put uploads body under key; sum, when given, is sent as the object's

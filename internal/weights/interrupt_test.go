@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 )
@@ -233,4 +234,79 @@ func readConsistent(target string, keys []string) error {
 		}
 	}
 	return nil
+}
+
+// replaceAt is an S3API that replaces an object in S3 just before the n-th
+// object read, like an upload landing while a sync downloads.
+type replaceAt struct {
+	S3API
+	n       atomic.Int32
+	replace func()
+}
+
+func (r *replaceAt) GetObject(ctx context.Context, in *s3.GetObjectInput, opt ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if r.n.Add(-1) == 0 {
+		r.replace()
+	}
+	return r.S3API.GetObject(ctx, in, opt...)
+}
+
+// TestObjectReplacedMidSync: every read is pinned to the listed ETag, so an
+// object replaced after the listing fails the sync (S3 answers 412) instead
+// of mixing two uploads in one file or one version; the next run takes the
+// new object.
+func TestObjectReplacedMidSync(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		key    string
+		v2, v3 string
+		at     int32 // object read before which the object is replaced
+	}{
+		{"large object between two ranges", "model/model.bin", big("v2", 300<<10), big("v3", 300<<10), 2},
+		{"small object after the listing", "model/config.json", "v2 config", "v3 config", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeS3(t)
+			want := seed(f)
+			target := t.TempDir()
+			s := newSyncer(f)
+			first, err := s.Sync(context.Background(), opts(target))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Only tc.key changes, so it is the only object read.
+			f.put(tc.key, tc.v2, sha256b64(tc.v2))
+			// S3 replaces an object at once: no moment without it.
+			replace := func() {
+				if _, err := f.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(tc.key),
+					Body: strings.NewReader(tc.v3), ChecksumSHA256: aws.String(sha256b64(tc.v3))}); err != nil {
+					t.Error(err)
+				}
+			}
+			racing := &Syncer{S3: &replaceAt{S3API: f.client, replace: replace}, Clock: s.Clock}
+			racing.S3.(*replaceAt).n.Store(tc.at)
+			_, err = racing.Sync(context.Background(), opts(target))
+			if err == nil || !strings.Contains(err.Error(), "changed in S3 while it was being downloaded") {
+				t.Fatalf("sync error = %v, want the object named as changed mid-download", err)
+			}
+			if !strings.Contains(err.Error(), strings.TrimPrefix(tc.key, "model/")) {
+				t.Errorf("error %q does not name %s", err, tc.key)
+			}
+			if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+				t.Errorf("current changed (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{first.Version}, versionNames(t, target)); diff != "" {
+				t.Errorf("versions (-want +got):\n%s", diff)
+			}
+			if _, err := s.Sync(context.Background(), opts(target)); err != nil {
+				t.Fatalf("next sync: %v", err)
+			}
+			want[strings.TrimPrefix(tc.key, "model/")] = tc.v3
+			if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
+				t.Errorf("current after the next sync (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
