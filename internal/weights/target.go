@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
@@ -50,6 +47,9 @@ func (l Layout) CurrentID() (string, error) {
 // versions directory is on the same file system, because the version
 // directory rename and the hard links must not cross file systems.
 func (l Layout) check(create bool) error {
+	if err := platformCheck(); err != nil {
+		return err
+	}
 	st, err := os.Stat(l.Root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && create:
@@ -73,18 +73,11 @@ func (l Layout) check(create bool) error {
 		}
 	}
 	if create {
-		if err := unix.Access(l.Root, unix.W_OK); err != nil {
+		if err := writable(l.Root); err != nil {
 			return permission(fmt.Errorf("target %s is not writable: %w", l.Root, err))
 		}
 	}
 	return nil
-}
-
-func device(fi fs.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev)
-	}
-	return 0
 }
 
 // permission marks a permission problem on the target as bad input.
@@ -102,7 +95,7 @@ func (l Layout) lock() (release func(), err error) {
 	if err != nil {
 		return nil, permission(fmt.Errorf("lock %s: %w", l.lockPath(), err))
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := tryLock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("another sync holds %s: %w", l.lockPath(), err)
 	}
