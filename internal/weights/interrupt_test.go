@@ -5,6 +5,7 @@ package weights
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,18 +20,51 @@ import (
 )
 
 // cancelAfter is an S3API that cancels the sync's context when the n-th
-// object read starts, like a kill arriving mid-download.
+// object read starts, or, with bodyOf, once the first bytes of the first
+// GET of that key have been read: a kill arriving mid-download.
 type cancelAfter struct {
 	S3API
 	n      atomic.Int32
 	cancel context.CancelFunc
+	bodyOf string
 }
 
 func (c *cancelAfter) GetObject(ctx context.Context, in *s3.GetObjectInput, opt ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	if c.n.Add(-1) == 0 {
-		c.cancel()
+	if c.bodyOf == "" {
+		if c.n.Add(-1) == 0 {
+			c.cancel()
+		}
+		return c.S3API.GetObject(ctx, in, opt...)
 	}
-	return c.S3API.GetObject(ctx, in, opt...)
+	if aws.ToString(in.Key) != c.bodyOf || c.n.Add(-1) != 0 {
+		return c.S3API.GetObject(ctx, in, opt...)
+	}
+	out, err := c.S3API.GetObject(ctx, in, opt...)
+	if err == nil {
+		out.Body = &cancelOnRead{ReadCloser: out.Body, cancel: c.cancel}
+	}
+	return out, err
+}
+
+// cancelOnRead cancels after its first read returned bytes; later reads
+// fail as the cancelled request's do (the HTTP client may still have
+// buffered bytes to hand out, which would hide the error path).
+type cancelOnRead struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	done   bool
+}
+
+func (r *cancelOnRead) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, context.Canceled
+	}
+	n, err := r.ReadCloser.Read(p[:min(len(p), 1024)])
+	if n > 0 {
+		r.done = true
+		r.cancel()
+	}
+	return n, err
 }
 
 func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
@@ -42,6 +76,9 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 	for range 6 {
 		points = append(points, "read:"+string(rune('1'+rng.IntN(7))))
 	}
+	// Mid-body: a part of the ranged object, and a 40 KiB object fetched
+	// whole.
+	points = append(points, "body:model.bin", "body:new")
 	for _, point := range points {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
@@ -56,16 +93,23 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 			v2 := big("v2", 250<<10)
 			f.put("model/model.bin", v2, sha256b64(v2))
 			f.put("model/config.json", "v2 config")
-			f.put("model/new", "v2 new")
+			newObj := big("new", 40<<10) // read in several pieces, below the part size
+			f.put("model/new", newObj)
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			killed := &Syncer{S3: f.client, Clock: s.Clock}
-			if n, ok := strings.CutPrefix(point, "read:"); ok {
-				c := &cancelAfter{S3API: f.client, cancel: cancel}
-				c.n.Store(int32(n[0] - '0'))
+			kind, arg, read := strings.Cut(point, ":")
+			switch {
+			case kind == "body":
+				c := &cancelAfter{S3API: f.client, cancel: cancel, bodyOf: "model/" + arg}
+				c.n.Store(1)
 				killed.S3 = c
-			} else {
+			case read:
+				c := &cancelAfter{S3API: f.client, cancel: cancel}
+				c.n.Store(int32(arg[0] - '0'))
+				killed.S3 = c
+			default:
 				killed.stage = func(name string) {
 					if name == point {
 						cancel()
@@ -74,6 +118,9 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 			}
 			if _, err := killed.Sync(ctx, opts(target)); !errors.Is(err, context.Canceled) {
 				t.Fatalf("interrupted sync error = %v, want context.Canceled", err)
+			}
+			if open := openUnder(t, target); len(open) > 0 {
+				t.Errorf("files still open after the interrupted sync returned: %v", open)
 			}
 			if id, _ := (Layout{Root: target}).CurrentID(); id != first.Version {
 				t.Errorf("current = %s after an interrupted sync, want %s", id, first.Version)
@@ -85,7 +132,7 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sync after the interruption: %v", err)
 			}
-			want["model.bin"], want["config.json"], want["new"] = v2, "v2 config", "v2 new"
+			want["model.bin"], want["config.json"], want["new"] = v2, "v2 config", newObj
 			if diff := cmp.Diff(want, currentFiles(t, target)); diff != "" {
 				t.Errorf("files after the next sync (-want +got):\n%s", diff)
 			}
@@ -311,4 +358,22 @@ func TestObjectReplacedMidSync(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openUnder lists this process's open files under dir (Linux /proc; other
+// systems skip the check). Parallel tests use their own directories.
+func openUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var open []string
+	for _, fd := range fds {
+		p, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			open = append(open, p)
+		}
+	}
+	return open
 }
