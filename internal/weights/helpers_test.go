@@ -175,6 +175,29 @@ func sha256b64(s string) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
+// synced is a fake S3 holding the seed model and a target that already
+// holds its first sync.
+type synced struct {
+	f      *fakeS3
+	s      *Syncer
+	want   map[string]string // files of the first version
+	target string
+	first  *Result
+}
+
+func seededAndSynced(t *testing.T) synced {
+	t.Helper()
+	f := newFakeS3(t)
+	want := seed(f)
+	target := t.TempDir()
+	s := newSyncer(f)
+	first, err := s.Sync(context.Background(), opts(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return synced{f: f, s: s, want: want, target: target, first: first}
+}
+
 // newSyncer returns a Syncer on the fake S3 with a fake clock that moves a
 // minute per sync, so version names differ.
 func newSyncer(f *fakeS3) *Syncer {

@@ -82,14 +82,8 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 	for _, point := range points {
 		t.Run(point, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeS3(t)
-			want := seed(f)
-			target := t.TempDir()
-			s := newSyncer(f)
-			first, err := s.Sync(context.Background(), opts(target))
-			if err != nil {
-				t.Fatal(err)
-			}
+			x := seededAndSynced(t)
+			f, s, want, target, first := x.f, x.s, x.want, x.target, x.first
 			v2 := big("v2", 250<<10)
 			f.put("model/model.bin", v2, sha256b64(v2))
 			f.put("model/config.json", "v2 config")
@@ -150,14 +144,8 @@ func TestInterruptedSyncLeavesCurrentIntact(t *testing.T) {
 
 func TestLeftoversOfAKilledSyncAreCleaned(t *testing.T) {
 	t.Parallel()
-	f := newFakeS3(t)
-	want := seed(f)
-	target := t.TempDir()
-	s := newSyncer(f)
-	first, err := s.Sync(context.Background(), opts(target))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := seededAndSynced(t)
+	s, want, target, first := x.s, x.want, x.target, x.first
 	// What SIGKILL leaves: a half-filled temporary version and a temporary
 	// symlink that never replaced current.
 	half := filepath.Join(target, "versions", "20261125T120500Z-abcdefabcdef.tmp")
@@ -317,14 +305,8 @@ func TestObjectReplacedMidSync(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeS3(t)
-			want := seed(f)
-			target := t.TempDir()
-			s := newSyncer(f)
-			first, err := s.Sync(context.Background(), opts(target))
-			if err != nil {
-				t.Fatal(err)
-			}
+			x := seededAndSynced(t)
+			f, s, want, target, first := x.f, x.s, x.want, x.target, x.first
 			// Only tc.key changes, so it is the only object read.
 			f.put(tc.key, tc.v2, sha256b64(tc.v2))
 			// S3 replaces an object at once: no moment without it.
@@ -336,7 +318,7 @@ func TestObjectReplacedMidSync(t *testing.T) {
 			}
 			racing := &Syncer{S3: &replaceAt{S3API: f.client, replace: replace}, Clock: s.Clock}
 			racing.S3.(*replaceAt).n.Store(tc.at)
-			_, err = racing.Sync(context.Background(), opts(target))
+			_, err := racing.Sync(context.Background(), opts(target))
 			if err == nil || !strings.Contains(err.Error(), "changed in S3 while it was being downloaded") {
 				t.Fatalf("sync error = %v, want the object named as changed mid-download", err)
 			}

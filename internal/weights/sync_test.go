@@ -89,14 +89,8 @@ func TestSyncFull(t *testing.T) {
 
 func TestSyncIncremental(t *testing.T) {
 	t.Parallel()
-	f := newFakeS3(t)
-	want := seed(f)
-	target := t.TempDir()
-	s := newSyncer(f)
-	first, err := s.Sync(context.Background(), opts(target))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := seededAndSynced(t)
+	f, s, want, target, first := x.f, x.s, x.want, x.target, x.first
 	f.put("model/config.json", `{"layers": 3}`)
 	f.put("model/extra.txt", "new file")
 	f.del("model/tokenizer/merges")
@@ -178,15 +172,10 @@ func TestChecksumMismatchPublishesNothing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeS3(t)
-			want := seed(f)
-			target := t.TempDir()
-			first, err := newSyncer(f).Sync(context.Background(), opts(target))
-			if err != nil {
-				t.Fatal(err)
-			}
+			x := seededAndSynced(t)
+			f, want, target, first := x.f, x.want, x.target, x.first
 			tc.put(f)
-			_, err = newSyncer(f).Sync(context.Background(), opts(target))
+			_, err := newSyncer(f).Sync(context.Background(), opts(target))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("sync error = %v, want %q", err, tc.want)
 			}
@@ -281,14 +270,8 @@ func hexSHA(s string) string {
 
 func TestUnreadableManifestIsRebuilt(t *testing.T) {
 	t.Parallel()
-	f := newFakeS3(t)
-	want := seed(f)
-	target := t.TempDir()
-	s := newSyncer(f)
-	first, err := s.Sync(context.Background(), opts(target))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := seededAndSynced(t)
+	s, want, target, first := x.s, x.want, x.target, x.first
 	if err := os.WriteFile(filepath.Join(target, "versions", first.Version, ManifestName), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
