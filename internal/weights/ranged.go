@@ -27,8 +27,9 @@ type part struct {
 // ranged GET, so a HEAD (checksum mode on) reads it first; the parts are
 // hashed in file order as they arrive, so verification needs no second read
 // of the file. Only the SHA-256 runs in file order: a CRC checksum is
-// computed by each range's worker and joined (crcJoin). If-Match pins every range to the listed ETag: an object
-// replaced mid-download fails the sync instead of mixing two uploads.
+// computed by each range's worker and joined (crcJoin). If-Match pins every
+// range to the listed ETag: an object replaced mid-download fails the sync
+// instead of mixing two uploads.
 func (f *fetcher) fetchRanged(ctx context.Context, o Object) (File, error) {
 	head, err := f.api.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: aws.String(f.src.Bucket), Key: f.s3Key(o.Key),
