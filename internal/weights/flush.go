@@ -12,6 +12,7 @@ import (
 // at once, which lets the file system commit them together. wait returns
 // only when every file handed over is on disk (or the first error).
 type flusher struct {
+	fsync func(*os.File) error // (*os.File).Sync; tests fail it
 	files chan *os.File
 	wg    sync.WaitGroup
 	once  sync.Once
@@ -20,8 +21,12 @@ type flusher struct {
 }
 
 // newFlusher starts workers goroutines; at most queue files wait open.
-func newFlusher(workers, queue int) *flusher {
-	f := &flusher{files: make(chan *os.File, queue)}
+// fsync nil means (*os.File).Sync.
+func newFlusher(workers, queue int, fsync func(*os.File) error) *flusher {
+	if fsync == nil {
+		fsync = (*os.File).Sync
+	}
+	f := &flusher{fsync: fsync, files: make(chan *os.File, queue)}
 	for range workers {
 		f.wg.Add(1)
 		go func() {
@@ -35,7 +40,7 @@ func newFlusher(workers, queue int) *flusher {
 }
 
 func (f *flusher) flush(file *os.File) {
-	err := file.Sync()
+	err := f.fsync(file)
 	if err != nil {
 		err = fmt.Errorf("fsync %s: %w", file.Name(), err)
 	}

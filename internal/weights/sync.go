@@ -49,6 +49,8 @@ type Syncer struct {
 	// stage, when set, is called after each step that changes the target;
 	// tests use it to interrupt a sync at every point.
 	stage func(name string)
+	// fsync, when set, replaces (*os.File).Sync for downloaded files.
+	fsync func(*os.File) error
 }
 
 // Stats are live counters of a running sync.
@@ -240,7 +242,7 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 	}
 	dl := p.Downloads()
 	got := make([]File, len(dl))
-	flush := newFlusher(flushWorkers, flushQueue)
+	flush := newFlusher(flushWorkers, flushQueue, s.fsync)
 	defer flush.wait() // on an early return, files still close before tmp is removed
 	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes, flush)
 	fe.progress = s.progress
