@@ -3,7 +3,6 @@ package weights
 import (
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
 )
 
 // crcJoin combines the CRCs of consecutive pieces of a file into the CRC of
@@ -55,9 +54,12 @@ func (c *crcJoin) mul(a, b uint64) uint64 {
 }
 
 // shift returns x^(8·n) mod P: the factor that moves a CRC n bytes left.
-func (c *crcJoin) shift(n int64) uint64 {
+func (c *crcJoin) shift(n int64) uint64 { return c.xpow(uint64(n) << 3) }
+
+// xpow returns x^n mod P.
+func (c *crcJoin) xpow(n uint64) uint64 {
 	p := c.top
-	for k := 3; n != 0; k, n = k+1, n>>1 {
+	for k := 0; n != 0; k, n = k+1, n>>1 {
 		if n&1 != 0 {
 			p = c.mul(c.pow2[k%len(c.pow2)], p)
 		}
@@ -76,10 +78,7 @@ var crcJoins = map[string]*crcJoin{
 	"CRC32C": newCRCJoin(32, crc32.Castagnoli, func() hash.Hash {
 		return crc32.New(castagnoli)
 	}),
-	"CRC64NVME": newCRCJoin(64, crc64NVME, func() hash.Hash { return crc64.New(nvmeTable) }),
+	"CRC64NVME": newCRCJoin(64, crc64NVME, func() hash.Hash { return newNVME() }),
 }
 
-var (
-	castagnoli = crc32.MakeTable(crc32.Castagnoli)
-	nvmeTable  = crc64.MakeTable(crc64NVME)
-)
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)

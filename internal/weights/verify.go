@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
 	"io"
 	"strings"
 
@@ -70,7 +69,7 @@ func newVerifier(want *Checksum) *verifier {
 	if want != nil {
 		switch want.Algorithm {
 		case "CRC64NVME":
-			v.extra = crc64.New(crc64.MakeTable(crc64NVME))
+			v.extra = newNVME()
 		case "CRC32C":
 			v.extra = crc32.New(crc32.MakeTable(crc32.Castagnoli))
 		case "CRC32":
