@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // Result is what a run did, read back from the stand-ins: what a user
@@ -71,16 +73,8 @@ func (d *Demo) recordStack(ctx context.Context, name string) (Stack, error) {
 		return Stack{}, err
 	}
 	s := out.Stacks[0]
-	st := Stack{Name: name, Status: string(s.StackStatus), Params: map[string]string{}, Tags: map[string]string{}, Outputs: map[string]string{}}
-	for _, p := range s.Parameters {
-		st.Params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
-	}
-	for _, t := range s.Tags {
-		st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	for _, o := range s.Outputs {
-		st.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
+	st := Stack{Name: name, Status: string(s.StackStatus)}
+	st.Params, st.Tags, st.Outputs = stack.Maps(s)
 	d.res.Stacks[name] = st
 	return st, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // CloudFormationAPI is the part of CloudFormation the preview lifecycle reads and deletes with.
@@ -112,22 +113,8 @@ func (s *Stacks) Delete(ctx context.Context, name string) error {
 }
 
 func toStack(st types.Stack) *Stack {
-	s := &Stack{
-		Name:       aws.ToString(st.StackName),
-		Status:     string(st.StackStatus),
-		Tags:       map[string]string{},
-		Parameters: map[string]string{},
-		Outputs:    map[string]string{},
-	}
-	for _, t := range st.Tags {
-		s.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	for _, p := range st.Parameters {
-		s.Parameters[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
-	}
-	for _, o := range st.Outputs {
-		s.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
+	s := &Stack{Name: aws.ToString(st.StackName), Status: string(st.StackStatus)}
+	s.Parameters, s.Tags, s.Outputs = stack.Maps(st)
 	return s
 }
 
