@@ -20,10 +20,7 @@ import (
 var nvmeTable = crc64.MakeTable(crc64NVME)
 
 // nvmeFold holds the folding constants: x^191 mod P and x^127 mod P.
-var nvmeFold = func() [2]uint64 {
-	c := newCRCJoin(64, crc64NVME, nil)
-	return [2]uint64{c.xpow(191), c.xpow(127)}
-}()
+var nvmeFold = [2]uint64{crcJoins["CRC64NVME"].xpow(191), crcJoins["CRC64NVME"].xpow(127)}
 
 // nvmeUpdate returns crc64.Update(crc, nvmeTable, p).
 func nvmeUpdate(crc uint64, p []byte) uint64 {

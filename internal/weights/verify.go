@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"io"
 	"strings"
 
@@ -67,23 +66,15 @@ type verifier struct {
 func newVerifier(want *Checksum) *verifier {
 	v := &verifier{sha: sha256.New(), want: want}
 	if want != nil {
-		switch want.Algorithm {
-		case "CRC64NVME":
-			v.extra = newNVME()
-		case "CRC32C":
-			v.extra = crc32.New(crc32.MakeTable(crc32.Castagnoli))
-		case "CRC32":
-			v.extra = crc32.NewIEEE()
-		case "SHA1":
+		if v.join = crcJoins[want.Algorithm]; v.join != nil {
+			v.extra = v.join.new()
+		} else if want.Algorithm == "SHA1" {
 			v.extra = sha1.New()
 		}
 	}
 	v.w = v.sha
 	if v.extra != nil {
 		v.w = io.MultiWriter(v.sha, v.extra)
-	}
-	if want != nil {
-		v.join = crcJoins[want.Algorithm]
 	}
 	return v
 }
