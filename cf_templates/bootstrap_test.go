@@ -22,6 +22,7 @@ const (
 	epAStack    = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ecs-mlops-ep-a/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 	prStack     = "arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-7/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 	epARole     = "arn:aws:iam::123456789012:role/ecs-mlops-ep-a-TaskRole-1A2B3C4D5E6F"
+	prRole      = "arn:aws:iam::123456789012:role/ep-b-pr-7-TaskRole-9Z8Y7X6W5V4U"
 	mainRepo    = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-mlops/endpoint"
 	previewRepo = "arn:aws:ecr:eu-west-1:123456789012:repository/ecs-mlops/endpoint-preview"
 )
@@ -263,7 +264,14 @@ func TestPreviewRoleCannotTouchEndpointA(t *testing.T) {
 		{"PreviewRole", "iam:DeleteRole", epARole, false},
 		{"PreviewRole", "iam:PassRole", epARole, true},
 		{"DeployRole", "cloudformation:ExecuteChangeSet", epAStack, true},
-		{"DeployRole", "cloudformation:DeleteStack", prStack, true},
+		// Previews are the preview role's: the deploy role neither
+		// changes nor deletes their stacks, nor touches their roles.
+		{"DeployRole", "cloudformation:DeleteStack", prStack, false},
+		{"DeployRole", "cloudformation:ExecuteChangeSet", prStack, false},
+		{"DeployRole", "cloudformation:CreateChangeSet", prStack, false},
+		{"DeployRole", "iam:PassRole", prRole, false},
+		{"DeployRole", "iam:PutRolePolicy", prRole, false},
+		{"DeployRole", "iam:PassRole", epARole, true},
 		{"DeployRole", "cloudformation:ExecuteChangeSet", "arn:aws:cloudformation:eu-west-1:123456789012:stack/other-team/1", false},
 		{"DeployRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", true},
 		{"PreviewRole", "iam:CreateServiceLinkedRole", "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS", false},
@@ -346,7 +354,7 @@ func TestDefaultsMatchConfig(t *testing.T) {
 	d := defaults(m)
 	got := map[string]string{
 		"EndpointAStackName":         c.Environments["ep-a"].Stack,
-		"PreviewStackPrefix":         strings.TrimSuffix(c.Environments["ep-b"].Preview.Stack, "{pr}"),
+		"PreviewStackPrefix":         config.PreviewStackPrefix(c.Environments["ep-b"].Preview.Stack),
 		"ImageRepositoryName":        c.Image.Repository,
 		"PreviewImageRepositoryName": c.Image.PreviewRepo(),
 		"deploy role":                c.Roles.Deploy[strings.LastIndex(c.Roles.Deploy, "/")+1:],

@@ -120,7 +120,7 @@ func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config) ([]string
 	for _, n := range cfg.EnvNames() {
 		env := cfg.Environments[n]
 		if env.Preview != nil {
-			add("PreviewStackPrefix", strings.TrimSuffix(env.Preview.Stack, "{pr}"))
+			add("PreviewStackPrefix", config.PreviewStackPrefix(env.Preview.Stack))
 		} else if env.Protected {
 			add("EndpointAStackName", env.Stack)
 		}

@@ -99,7 +99,7 @@ func TestBootstrapPrintsRoleARNs(t *testing.T) {
 	cfg := testConfig + `  ep-b:
     template: cf_templates/add-ep-b.yaml
     preview:
-      stack: pr-preview-{pr}
+      stack: pr-{pr}-preview
       host: pr-{pr}.preview.example.com
       label: deploy-preview
       priority_parameter: ListenerRulePriority
@@ -117,7 +117,7 @@ weights:
 	want := map[string]string{
 		"GitHubRepository": "acme/models", "CreateOIDCProvider": "false", "ProjectName": "acme-ml",
 		"ImageRepositoryName": "ecs-mlops/endpoint", "PreviewImageRepositoryName": "ecs-mlops/endpoint-preview", "EndpointAStackName": "ecs-mlops-ep-a",
-		"PreviewStackPrefix": "pr-preview-", "WeightsBucketName": "acme-weights",
+		"PreviewStackPrefix": "pr-", "WeightsBucketName": "acme-weights", // the prefix is what comes before {pr}
 	}
 	if len(cf.params) != 1 {
 		t.Fatalf("%d change sets, want 1", len(cf.params))

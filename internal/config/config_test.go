@@ -96,6 +96,8 @@ func TestProblemLocations(t *testing.T) {
 		{"missing_field.yml", Problem{Line: 10, Key: "environments.ep-b.preview.label", Msg: "must not be empty; set it, e.g. label: deploy-preview"}},
 		{"bad_pattern.yml", Problem{Line: 14, Key: "environments.ep-b.preview.stack", Msg: `"ep-b-preview" must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}`}},
 		{"bad_s3_uri.yml", Problem{Line: 7, Key: "weights.source", Msg: `"https://weights.s3.amazonaws.com/endpoint" is not an S3 URI; write s3://bucket/prefix`}},
+		{"stack_under_preview_prefix.yml", Problem{Line: 4, Key: "environments.ep-a.stack", Msg: `"ep-b-pr-main" starts with "ep-b-pr-", the prefix of environments.ep-b.preview.stack, so the preview role could change this stack; rename one of them so neither name starts with the other`}},
+		{"preview_under_stack_roles.yml", Problem{Line: 11, Key: "environments.ep-b.preview.stack", Msg: `"models-pr-{pr}" starts with "models-", so the roles of preview stacks would be named like this environment's own (models-*) and the deploy role could change them; rename one of them, e.g. ep-b-pr-{pr}`}},
 		{"duplicate_environment.yml", Problem{Line: 6, Key: "environments.ep-a", Msg: `"ep-a" is defined twice (first on line 3); each key may appear once, so merge or rename one`}},
 	}
 	for _, tc := range tests {

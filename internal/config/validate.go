@@ -68,6 +68,7 @@ func (cfg *Config) validate() []*Problem {
 	if previews > 1 {
 		c.add("environments", "only one environment may have a preview section, found %d", previews)
 	}
+	cfg.validateStackScopes(c)
 	if cfg.Weights != nil {
 		cfg.validateWeights(c)
 	}
@@ -106,6 +107,43 @@ func (cfg *Config) validateEnv(c *checker, name string, e *Environment) {
 			}
 		}
 	}
+}
+
+// validateStackScopes keeps the names of the preview stacks and of the other
+// environments' stacks apart. The roles bootstrap creates are scoped by name:
+// the preview role may change stacks (and their roles) whose names start with
+// the preview prefix, the deploy role the roles named "<stack>-*". A stack of
+// another environment under the preview prefix would be the preview role's
+// to change; a preview prefix under "<stack>-" would give the deploy role the
+// previews' roles.
+func (cfg *Config) validateStackScopes(c *checker) {
+	for _, pn := range cfg.EnvNames() {
+		pe := cfg.Environments[pn]
+		if pe.Preview == nil || !strings.Contains(pe.Preview.Stack, "{pr}") {
+			continue
+		}
+		prefix := PreviewStackPrefix(pe.Preview.Stack)
+		for _, n := range cfg.EnvNames() {
+			e := cfg.Environments[n]
+			if e.Preview != nil || e.Stack == "" {
+				continue
+			}
+			switch {
+			case strings.HasPrefix(e.Stack, prefix):
+				c.add("environments."+n+".stack", "%q starts with %q, the prefix of environments.%s.preview.stack, so the preview role could change this stack; rename one of them so neither name starts with the other", e.Stack, prefix, pn)
+			case strings.HasPrefix(prefix, e.Stack+"-"):
+				c.add("environments."+pn+".preview.stack", "%q starts with %q, so the roles of preview stacks would be named like this environment's own (%s-*) and the deploy role could change them; rename one of them, e.g. ep-b-pr-{pr}", pe.Preview.Stack, e.Stack+"-", e.Stack)
+			}
+		}
+	}
+}
+
+// PreviewStackPrefix is the part of a preview stack pattern before {pr}: the
+// name prefix every preview stack shares, and what bootstrap scopes the
+// preview role to.
+func PreviewStackPrefix(pattern string) string {
+	prefix, _, _ := strings.Cut(pattern, "{pr}")
+	return prefix
 }
 
 func validatePreview(c *checker, k string, p *Preview) {
