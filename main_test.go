@@ -165,3 +165,69 @@ func checkPin(t *testing.T, where, uses string, data []byte) {
 		t.Errorf("%s: %q needs its version in a trailing comment (# vX.Y.Z)", where, uses)
 	}
 }
+
+// TestRootActionForwardsEveryOutput: a repository that uses the suite from
+// another repository reaches it through the root action (the actions under
+// actions/ need the suite at the workspace root), so every step output the
+// binary writes under a fixed name, and every output an action under
+// actions/ forwards from the binary, must be an output of the root action,
+// read from its run step.
+func TestRootActionForwardsEveryOutput(t *testing.T) {
+	t.Parallel()
+	read := func(file string) actionMeta {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m actionMeta
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		return m
+	}
+	root := read("action.yml")
+	want := map[string]string{} // output name -> where it comes from
+	sources, err := filepath.Glob("internal/cli/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOutput := regexp.MustCompile(`\.SetOutput\("([\w-]+)"`)
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range setOutput.FindAllStringSubmatch(string(data), -1) {
+			want[g[1]] = f
+		}
+	}
+	if len(want) < 20 {
+		t.Fatalf("found only %d output names the binary sets: %v", len(want), want)
+	}
+	actions, err := filepath.Glob("actions/*/action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	binaryOutput := regexp.MustCompile(`^\$\{\{ steps\.[\w-]+\.outputs\.([\w-]+) \}\}$`)
+	for _, f := range actions {
+		for name, o := range read(f).Outputs {
+			if g := binaryOutput.FindStringSubmatch(o.Value); g != nil {
+				want[g[1]] = f + " (output " + name + ")"
+			}
+		}
+	}
+	for name, from := range want {
+		o, ok := root.Outputs[name]
+		if !ok {
+			t.Errorf("action.yml: no output %q, which %s sets", name, from)
+			continue
+		}
+		if w := "${{ steps.run.outputs." + name + " }}"; o.Value != w {
+			t.Errorf("action.yml: output %q = %q, want %q", name, o.Value, w)
+		}
+	}
+}
