@@ -18,14 +18,12 @@ import (
 // failing for an absent stack exactly as CloudFormation does.
 type fakeStacks struct {
 	outputs map[string]map[string]string
-	calls   []string
 }
 
 var _ StackAPI = (*fakeStacks)(nil)
 
 func (f *fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	name := aws.ToString(in.StackName)
-	f.calls = append(f.calls, name)
 	outs, ok := f.outputs[name]
 	if !ok {
 		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf("Stack with id %s does not exist", name)}
