@@ -55,7 +55,7 @@ func TestOnlyTestsImportGolden(t *testing.T) {
 // TestCheck passes on a matching file and fails, naming the file and the
 // difference, on a mismatch or a missing file.
 func TestCheck(t *testing.T) {
-	if *update {
+	if updating() {
 		t.Skip("compares only; -update would rewrite this package's testdata")
 	}
 	dir := t.TempDir()
@@ -113,4 +113,21 @@ func (r *recorder) Fatal(args ...any) {
 	r.failed = true
 	r.log += fmt.Sprint(args...)
 	panic("fatal")
+}
+
+// TestUpdateFromEnvironment: GOLDEN_UPDATE=1 rewrites golden files without
+// the -update flag, which `go test ./...` cannot pass to packages that have
+// no golden tests.
+func TestUpdateFromEnvironment(t *testing.T) {
+	t.Setenv("GOLDEN_UPDATE", "1")
+	t.Chdir(t.TempDir())
+	rec := &recorder{TB: t}
+	Check(rec, "sub/new.md", "fresh\n")
+	if rec.failed {
+		t.Fatalf("Check failed under GOLDEN_UPDATE=1: %s", rec.log)
+	}
+	got, err := os.ReadFile(filepath.Join("testdata", "sub", "new.md"))
+	if err != nil || string(got) != "fresh\n" {
+		t.Errorf("golden file after GOLDEN_UPDATE=1: %q, %v; want %q", got, err, "fresh\n")
+	}
 }
