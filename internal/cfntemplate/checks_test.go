@@ -203,12 +203,46 @@ Outputs:
 		`t.yaml:5: Conditions.C.Fn::Equals[1].Ref: Ref "Queue" names no parameter (resources cannot be referenced here) or pseudo parameter`,
 		`t.yaml:13: Resources.Queue.Properties.DelaySeconds.Fn::If: condition "NoSuch" is not defined in Conditions`,
 		`t.yaml:12: Resources.Queue.Properties.QueueName.Fn::Sub: Fn::Sub variable ${Nope} names no parameter, resource or pseudo parameter`,
-		`t.yaml:15: Resources.Queue.Properties.Tags[0].Value.Fn::GetAtt: Fn::GetAtt "Phantom" names no resource, resource`,
+		`t.yaml:15: Resources.Queue.Properties.Tags[0].Value.Fn::GetAtt: Fn::GetAtt "Phantom" names no resource`,
 		`t.yaml:16: Resources.Queue.Properties.Tags[1].Value.Ref: Ref "AWS::Regio" names no parameter, resource or pseudo parameter`,
 		`t.yaml:10: Resources.Queue.DependsOn: DependsOn "Ghost" names no resource`,
 		`t.yaml:9: Resources.Queue.Condition: condition "Missing" is not defined in Conditions`,
 		`t.yaml:19: Outputs.O.Condition: condition "Nah" is not defined in Conditions`,
 		`t.yaml:3: Parameters.Unused: parameter "Unused" is never used; remove it or use it`,
+	}
+	if diff := cmp.Diff(want, errs(tmpl.CheckReferences())); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckGetAttAttributes: an attribute the resource's type does not have
+// is refused offline, with the nearest real one, in Fn::GetAtt and in Fn::Sub;
+// types the table does not list are not second-guessed.
+func TestCheckGetAttAttributes(t *testing.T) {
+	t.Parallel()
+	tmpl := mustParse(t, `
+Resources:
+  LB:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+  Role:
+    Type: AWS::IAM::Role
+  Thing:
+    Type: Custom::Thing
+Outputs:
+  Dns:
+    Value: !GetAtt LB.DnsName
+  Zone:
+    Value: !GetAtt LB.CanonicalHostedZoneID
+  Url:
+    Value: !Sub "http://${LB.DNSName}/${Role.Name}"
+  Custom:
+    Value: !GetAtt Thing.Anything
+`)
+	lb, _ := Attributes("AWS::ElasticLoadBalancingV2::LoadBalancer")
+	role, _ := Attributes("AWS::IAM::Role")
+	want := []string{
+		`t.yaml:10: Outputs.Dns.Value.Fn::GetAtt: LB (AWS::ElasticLoadBalancingV2::LoadBalancer) has no attribute "DnsName" for Fn::GetAtt; did you mean DNSName? (attributes: ` + strings.Join(lb, ", ") + ")",
+		`t.yaml:14: Outputs.Url.Value.Fn::Sub: Role (AWS::IAM::Role) has no attribute "Name" for Fn::GetAtt (attributes: ` + strings.Join(role, ", ") + ")",
 	}
 	if diff := cmp.Diff(want, errs(tmpl.CheckReferences())); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

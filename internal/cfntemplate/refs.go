@@ -84,10 +84,14 @@ func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map
 			return []Finding{t.finding(p, "Fn::GetAtt needs [Resource, Attribute]")}
 		}
 		name, _ := l[0].(string)
-		if c.resources[name] {
-			return nil
+		switch {
+		case c.resources == nil:
+			return []Finding{t.finding(p, "Fn::GetAtt %q: resources cannot be referenced here", name)}
+		case !c.resources[name]:
+			return []Finding{t.finding(p, "Fn::GetAtt %q names no resource", name)}
 		}
-		return []Finding{t.finding(p, "Fn::GetAtt %q names no resource%s", name, ifResources(c))}
+		attr, _ := l[1].(string)
+		return t.checkAttribute(p, name, attr)
 	case "Fn::Sub":
 		return t.checkSub(c, arg, p, used)
 	case "Condition":
@@ -135,10 +139,11 @@ func (t *Template) checkSub(c refContext, arg any, p string, used map[string]boo
 			continue
 		}
 		used[name] = true
-		res, _, isAttr := strings.Cut(name, ".")
+		res, attr, isAttr := strings.Cut(name, ".")
 		switch {
 		case c.params[name] || c.resources[name]:
 		case isAttr && c.resources[res]:
+			fs = append(fs, t.checkAttribute(p, res, attr)...)
 		default:
 			fs = append(fs, t.finding(p, "Fn::Sub variable ${%s} names no parameter%s or pseudo parameter", name, ifResources(c)))
 		}

@@ -126,7 +126,7 @@ func TestDeployInActions(t *testing.T) {
 	golden.Check(t, "deploy-ci.log.golden", j.log())
 	golden.Check(t, "deploy-summary.md.golden", j.file(t, "summary"))
 	golden.Check(t, "deploy-results.json.golden", j.file(t, "results.json"))
-	wantOut := "ClusterName=ecs-mlops-ep-a-Cluster\nEndpointUrl=https://api.example.com\nLoadBalancerDNS=ecs-mlops-ep-a-loadbalancer-1234567890.eu-west-1.elb.amazonaws.com\nServiceArn=arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-ep-a-Cluster/ecs-mlops-ep-a-Service\n"
+	wantOut := "ClusterName=ecs-mlops-prod\nEndpointUrl=https://api.example.com\nLoadBalancerDNS=ecs-mlops-ep-a-loadbalancer-1234567890.eu-west-1.elb.amazonaws.com\nServiceArn=arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ecs-mlops-ep-a-Service\n"
 	if diff := cmp.Diff(wantOut, j.stdout.String()); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
@@ -151,7 +151,7 @@ func TestDeployFailureInActions(t *testing.T) {
 	j.cf.Fail["Service"] = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: 3363df6b-208e-6840-ccc7-2c5f745b9468, HandlerErrorCode: GeneralServiceException)`
 	j.ecs.Default = servicetest.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
 		Stops: []string{"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:nope: not found"}}
-	j.ecs.Register("ecs-mlops-ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-ep-a-Cluster/ecs-mlops-ep-a-Service")
+	j.ecs.Register("ecs-mlops-ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ecs-mlops-ep-a-Service")
 	results := filepath.Join(j.dir, "results.json")
 	code := j.run(t, "deploy", "--env", "ep-a", "--image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:nope", "--results", results)
 	if code != ExitFailure {

@@ -41,9 +41,9 @@ func TestCreateWhenStackAbsent(t *testing.T) {
 	}
 	want := map[string]string{
 		"EndpointUrl":     "https://api.example.com",
-		"ClusterName":     "ep-a-Cluster",
+		"ClusterName":     "ecs-mlops-prod",
 		"LoadBalancerDNS": "ep-a-loadbalancer-1234567890.eu-west-1.elb.amazonaws.com",
-		"ServiceArn":      "arn:aws:ecs:eu-west-1:123456789012:service/ep-a-Cluster/ep-a-Service",
+		"ServiceArn":      "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ep-a-Service",
 	}
 	if diff := cmp.Diff(want, res.OutputMap()); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -77,7 +77,7 @@ func TestUpdateWhenStackExists(t *testing.T) {
 			if res.ChangeSetType != "UPDATE" || res.Status != "UPDATE_COMPLETE" {
 				t.Errorf("type %s status %s, want UPDATE / UPDATE_COMPLETE", res.ChangeSetType, res.Status)
 			}
-			want := []stack.Change{{Action: "Modify", LogicalID: "Service", PhysicalID: "arn:aws:ecs:eu-west-1:123456789012:service/ep-a-Cluster/ep-a-Service", Type: "AWS::ECS::Service", Replacement: "False"}}
+			want := []stack.Change{{Action: "Modify", LogicalID: "Service", PhysicalID: "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ep-a-Service", Type: "AWS::ECS::Service", Replacement: "False"}}
 			if diff := cmp.Diff(want, res.Changes); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
@@ -304,7 +304,7 @@ func TestFailureHeadlineAndDiagnosis(t *testing.T) {
 	w.ecs.Default.Stops = []string{"Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a-TargetGroup/0123)"}
 	w.elb.Default.Reason = "Target.ResponseCodeMismatch"
 	w.elb.Default.Description = "Health checks failed with these codes: [404]"
-	arn := "arn:aws:ecs:eu-west-1:123456789012:service/ep-a-Cluster/ep-a-Service"
+	arn := "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ep-a-Service"
 	w.ecs.Register("ep-a", arn, "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a-TargetGroup/0123")
 	w.elb.Register("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a-TargetGroup/0123", w.elb.Default)
 	res, err := w.d.Deploy(context.Background(), request(t, "DesiredCount=2"))

@@ -48,7 +48,9 @@ type Resource struct {
 	UpdateReplacePolicy string
 	// Condition names the template condition that decides whether
 	// CloudFormation creates the resource at all ("" means always).
-	Condition  string
+	Condition string
+	// DependsOn lists the resources the template says must exist first.
+	DependsOn  []string
 	Properties map[string]any
 }
 
@@ -92,7 +94,17 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 			return nil, fmt.Errorf("%s: Resources.%s has no Type", path, id)
 		}
 		props, _ := m["Properties"].(map[string]any)
-		t.Resources[id] = Resource{Type: typ, DeletionPolicy: ScalarString(m["DeletionPolicy"]), UpdateReplacePolicy: ScalarString(m["UpdateReplacePolicy"]), Condition: ScalarString(m["Condition"]), Properties: props}
+		var deps []string
+		switch d := m["DependsOn"].(type) {
+		case string:
+			deps = []string{d}
+		case []any:
+			for _, e := range d {
+				deps = append(deps, ScalarString(e))
+			}
+		}
+		t.Resources[id] = Resource{Type: typ, DeletionPolicy: ScalarString(m["DeletionPolicy"]), UpdateReplacePolicy: ScalarString(m["UpdateReplacePolicy"]),
+			Condition: ScalarString(m["Condition"]), DependsOn: deps, Properties: props}
 	}
 	params, _ := root["Parameters"].(map[string]any)
 	for name, v := range params {

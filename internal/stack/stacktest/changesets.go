@@ -52,6 +52,9 @@ func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChang
 	if err != nil {
 		return nil, validation("Template format error: %v", err)
 	}
+	if err := checkGetAtt(tpl); err != nil {
+		return nil, err
+	}
 	if st == nil {
 		st = f.newStack(name)
 		st.status = types.StackStatusReviewInProgress

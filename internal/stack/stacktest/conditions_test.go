@@ -73,7 +73,7 @@ func TestConditions(t *testing.T) {
 		federated string
 	}{
 		{types.ChangeSetTypeCreate, "false", []string{"Add Role"}, []string{"Role"}, "existing"},
-		{types.ChangeSetTypeUpdate, "true", []string{"Add Provider"}, []string{"Provider", "Role"}, "boot-Provider"},
+		{types.ChangeSetTypeUpdate, "true", []string{"Add Provider"}, []string{"Provider", "Role"}, "arn:aws:iam::123456789012:oidc-provider/"},
 		{types.ChangeSetTypeUpdate, "false", []string{"Remove Provider"}, []string{"Role"}, "existing"},
 	}
 	for _, s := range steps {

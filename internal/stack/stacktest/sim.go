@@ -156,11 +156,7 @@ func (f *Fake) run(st *fakeStack, cs *fakeChangeSet, token string) {
 		}
 		work = append(work, rc)
 	}
-	// Services start after what they depend on, as CloudFormation orders them.
-	slices.SortStableFunc(work, func(a, b types.ResourceChange) int {
-		return boolRank(aws.ToString(a.ResourceType) == "AWS::ECS::Service") - boolRank(aws.ToString(b.ResourceType) == "AWS::ECS::Service")
-	})
-	f.next(st, st.gen, work, f.now().Add(time.Second))
+	f.next(st, st.gen, dependencyOrder(st.template, work), f.now().Add(time.Second))
 }
 
 func (f *Fake) next(st *fakeStack, gen int, work []types.ResourceChange, t time.Time) {
@@ -337,11 +333,4 @@ func (f *Fake) deleteStack(st *fakeStack, token string) {
 			f.hooks = append(f.hooks, st.onDelete)
 		}
 	})
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
