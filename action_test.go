@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// step returns the run script of the step called name in an action file.
-func step(t *testing.T, file, name string) string {
+// readAction parses an action metadata file.
+func readAction(t *testing.T, file string) actionMeta {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -22,8 +22,15 @@ func step(t *testing.T, file, name string) string {
 	}
 	var m actionMeta
 	if err := yaml.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", file, err)
 	}
+	return m
+}
+
+// step returns the run script of the step called name in an action file.
+func step(t *testing.T, file, name string) string {
+	t.Helper()
+	m := readAction(t, file)
 	for _, s := range m.Runs.Steps {
 		if s.Name == name || s.ID == name {
 			return s.Run

@@ -174,19 +174,7 @@ func checkPin(t *testing.T, where, uses string, data []byte) {
 // read from its run step.
 func TestRootActionForwardsEveryOutput(t *testing.T) {
 	t.Parallel()
-	read := func(file string) actionMeta {
-		t.Helper()
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m actionMeta
-		if err := yaml.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		return m
-	}
-	root := read("action.yml")
+	root := readAction(t, "action.yml")
 	want := map[string]string{} // output name -> where it comes from
 	sources, err := filepath.Glob("internal/cli/*.go")
 	if err != nil {
@@ -214,7 +202,7 @@ func TestRootActionForwardsEveryOutput(t *testing.T) {
 	}
 	binaryOutput := regexp.MustCompile(`^\$\{\{ steps\.[\w-]+\.outputs\.([\w-]+) \}\}$`)
 	for _, f := range actions {
-		for name, o := range read(f).Outputs {
+		for name, o := range readAction(t, f).Outputs {
 			if g := binaryOutput.FindStringSubmatch(o.Value); g != nil {
 				want[g[1]] = f + " (output " + name + ")"
 			}

@@ -73,16 +73,7 @@ Outputs:
   Task: {Value: !Ref Task}
   Alloc: {Value: !GetAtt Ip.AllocationId}
 `
-	ctx := context.Background()
-	if _, err := f.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("c"),
-		ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(body)}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Minute)
-	if _, err := f.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("c")}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Hour)
+	createStack(t, f, clk, "s", body)
 	st, ok := f.Stack("s")
 	if !ok || st.StackStatus != types.StackStatusCreateComplete {
 		t.Fatalf("stack: %v %v", ok, st.StackStatus)
@@ -126,17 +117,8 @@ func TestCreationFollowsDependencies(t *testing.T) {
   Vpc: {Type: AWS::EC2::VPC}
   Zed: {Type: AWS::Logs::LogGroup, DependsOn: A}
 `
-	ctx := context.Background()
-	if _, err := f.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("c"),
-		ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(body)}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Minute)
-	if _, err := f.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("c")}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Hour)
-	ev, err := f.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String("s")})
+	createStack(t, f, clk, "s", body)
+	ev, err := f.DescribeStackEvents(context.Background(), &cloudformation.DescribeStackEventsInput{StackName: aws.String("s")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +131,20 @@ func TestCreationFollowsDependencies(t *testing.T) {
 	if want := []string{"Role", "B", "Vpc", "A", "Zed", "Service"}; !slices.Equal(got, want) {
 		t.Errorf("creation order %v, want %v", got, want)
 	}
+}
+
+// createStack creates stack name from body through a change set and lets
+// the clock run until it is done.
+func createStack(t *testing.T, f *Fake, clk *clock.Fake, name, body string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String(name), ChangeSetName: aws.String("c"),
+		ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	if _, err := f.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String(name), ChangeSetName: aws.String("c")}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
 }
