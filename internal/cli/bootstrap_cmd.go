@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -48,7 +50,7 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap template: %w", err)
 	}
-	overrides, err := e.bootstrapOverrides(fs, cfg)
+	overrides, err := e.bootstrapOverrides(fs, cfg, aws.ToString(tmpl.Parameters["EndpointAStackName"].Default))
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,8 @@ func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
 }
 
 // bootstrapOverrides maps flags and the config onto template parameters.
-func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config) ([]string, error) {
+// defaultStack is the template's default of EndpointAStackName.
+func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultStack string) ([]string, error) {
 	repo := e.resolve(fs, "github-repository", "", "", "GITHUB_REPOSITORY")
 	if repo == "" {
 		return nil, fault.Usagef("mlops bootstrap: no repository; pass --github-repository owner/name (the repository whose workflows assume the roles)")
@@ -117,12 +120,36 @@ func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config) ([]string
 	}
 	add("ImageRepositoryName", cfg.Image.Repository)
 	add("PreviewImageRepositoryName", cfg.Image.PreviewRepo())
+	// The deploy (and weights) role is scoped to one stack: that of the
+	// protected environment, else of the one environment the deploy role
+	// deploys. Others the deploy role would deploy are named, so an
+	// AccessDenied later is no surprise.
+	var deployed []string
+	main := ""
 	for _, n := range cfg.EnvNames() {
 		env := cfg.Environments[n]
-		if env.Preview != nil {
+		switch {
+		case env.Preview != nil:
 			add("PreviewStackPrefix", config.PreviewStackPrefix(env.Preview.Stack))
-		} else if env.Protected {
-			add("EndpointAStackName", env.Stack)
+		case env.RoleFor() == config.PurposeDeploy:
+			deployed = append(deployed, n)
+			if env.Protected && main == "" {
+				main = n
+			}
+		}
+	}
+	if main == "" && len(deployed) == 1 {
+		main = deployed[0]
+	}
+	scope := defaultStack
+	if main != "" {
+		scope = cfg.Environments[main].Stack
+		add("EndpointAStackName", scope)
+	}
+	for _, n := range deployed {
+		if st := cfg.Environments[n].Stack; st != scope {
+			e.Action.Warningf(action.Location{File: cfg.Path}, "environments.%s (stack %s) uses the deploy role, which bootstrap scopes to stack %s only, so its deploys would be denied; mark the environment the deploy role is for with protected: true, and deploy this one with other credentials",
+				n, st, scope)
 		}
 	}
 	if cfg.Weights != nil {

@@ -221,3 +221,54 @@ func TestBootstrapDetectsOIDCProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestBootstrapScopesDeployRoleToItsStack: the deploy role's stack is that
+// of the protected environment, else of the only environment it deploys;
+// any other environment that would deploy with it is named in a warning,
+// since its deploys would be denied.
+func TestBootstrapScopesDeployRoleToItsStack(t *testing.T) {
+	t.Parallel()
+	staging := `  staging:
+    stack: models-staging
+    template: cf_templates/create-ep-a.yaml
+`
+	for _, tc := range []struct {
+		name, extra, protect string
+		wantStack, wantWarn  string
+	}{
+		{name: "one unprotected environment", wantStack: "ecs-mlops-ep-a"},
+		{name: "protected among two", extra: staging, protect: "ep-a", wantStack: "ecs-mlops-ep-a",
+			wantWarn: "environments.staging (stack models-staging) uses the deploy role, which bootstrap scopes to stack ecs-mlops-ep-a only"},
+		// No environment chosen: the template's default (ecs-mlops-ep-a)
+		// stays, which ep-a's stack is, so only staging is warned about.
+		{name: "two, none protected", extra: staging, wantStack: "",
+			wantWarn: "environments.staging (stack models-staging) uses the deploy role, which bootstrap scopes to stack ecs-mlops-ep-a only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig + tc.extra
+			if tc.protect != "" {
+				cfg = strings.Replace(cfg, "    template: cf_templates/create-ep-a.yaml\n", "    template: cf_templates/create-ep-a.yaml\n    protected: true\n", 1)
+			}
+			path := filepath.Join(t.TempDir(), "mlops.yml")
+			must(t, os.WriteFile(path, []byte(cfg), 0o644))
+			code, _, stderr, cf := runBootstrapTest(t, map[string]string{"AWS_REGION": "eu-west-1", "MLOPS_CONFIG": path},
+				"--github-repository", "acme/models", "--create-oidc-provider=false")
+			if code != ExitOK || len(cf.params) != 1 {
+				t.Fatalf("exit %d, %d change sets\n%s", code, len(cf.params), stderr)
+			}
+			if got := cf.params[0]["EndpointAStackName"]; got != tc.wantStack {
+				t.Errorf("EndpointAStackName = %q, want %q", got, tc.wantStack)
+			}
+			if tc.wantWarn == "" && strings.Contains(stderr, "deploy role") {
+				t.Errorf("unexpected warning:\n%s", stderr)
+			}
+			if !strings.Contains(stderr, tc.wantWarn) {
+				t.Errorf("stderr lacks %q:\n%s", tc.wantWarn, stderr)
+			}
+			if strings.Contains(stderr, "environments.ep-a (stack") {
+				t.Errorf("warned about ep-a, whose stack the deploy role covers:\n%s", stderr)
+			}
+		})
+	}
+}
