@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +59,14 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return fault.Usage(err)
 	}
+	effective := map[string]string{}
+	for name, spec := range tmpl.Parameters {
+		effective[name] = aws.ToString(spec.Default)
+	}
+	maps.Copy(effective, p.Values)
+	if err := checkScopes(effective); err != nil {
+		return err
+	}
 	awsCfg, err := e.Services.AWSConfig(ctx, bootstrapConfig(fs, cfg), config.PurposeDeploy)
 	if err != nil {
 		return err
@@ -94,6 +103,32 @@ func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
 }
 
 // bootstrapOverrides maps flags and the config onto template parameters.
+// checkScopes, given every parameter's value (defaults included), refuses
+// names that would let one role reach what another owns. The preview role may change, through CloudFormation, stacks and IAM
+// roles whose names start with PreviewStackPrefix, and the deploy role roles
+// named "<EndpointAStackName>-*": a preview prefix that endpoint A's stack,
+// its roles or the suite's own roles (<ProjectName>-deploy ...) start with
+// would hand them to the preview role.
+func checkScopes(v map[string]string) error {
+	prefix, stackA, project := v["PreviewStackPrefix"], v["EndpointAStackName"], v["ProjectName"]
+	if prefix == "" {
+		return nil
+	}
+	fix := "choose names that do not overlap (environments.<preview env>.preview.stack, --param PreviewStackPrefix=..., ProjectName or EndpointAStackName)"
+	for _, role := range []string{project + "-deploy", project + "-preview", project + "-weights"} {
+		if strings.HasPrefix(role, prefix) {
+			return fault.Usagef("mlops bootstrap: PreviewStackPrefix %q is a prefix of the role %s that bootstrap creates, and the preview role may change roles named %s* through CloudFormation; %s", prefix, role, prefix, fix)
+		}
+	}
+	switch {
+	case strings.HasPrefix(stackA, prefix):
+		return fault.Usagef("mlops bootstrap: EndpointAStackName %q starts with PreviewStackPrefix %q, so the preview role could change endpoint A's roles; %s", stackA, prefix, fix)
+	case strings.HasPrefix(prefix, stackA+"-"):
+		return fault.Usagef("mlops bootstrap: PreviewStackPrefix %q starts with %q, so the deploy role could change the previews' roles; %s", prefix, stackA+"-", fix)
+	}
+	return nil
+}
+
 // defaultStack is the template's default of EndpointAStackName.
 func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultStack string) ([]string, error) {
 	repo := e.resolve(fs, "github-repository", "", "", "GITHUB_REPOSITORY")

@@ -156,6 +156,12 @@ func TestBootstrapBadInputMakesNoCall(t *testing.T) {
 		{"bad provider flag", []string{"--github-repository", "acme/models", "--create-oidc-provider", "maybe"}, `create-oidc-provider "maybe" must be true or false`, nil},
 		{"missing region", []string{"--github-repository", "acme/models"}, "no AWS region", map[string]string{}},
 		{"malformed role", []string{"--github-repository", "acme/models"}, `MLOPS_ROLE_ARN: "admin" is not an IAM role ARN`, map[string]string{"AWS_REGION": "eu-west-1", "MLOPS_ROLE_ARN": "admin"}},
+		{"preview prefix over the suite's roles", []string{"--github-repository", "acme/models", "--param", "PreviewStackPrefix=ecs-"},
+			`PreviewStackPrefix "ecs-" is a prefix of the role ecs-mlops-deploy that bootstrap creates`, nil},
+		{"preview prefix over endpoint A", []string{"--github-repository", "acme/models", "--param", "PreviewStackPrefix=ecs-mlops-ep-"},
+			`EndpointAStackName "ecs-mlops-ep-a" starts with PreviewStackPrefix "ecs-mlops-ep-"`, nil},
+		{"preview prefix under endpoint A's roles", []string{"--github-repository", "acme/models", "--param", "PreviewStackPrefix=ecs-mlops-ep-a-pr-"},
+			`PreviewStackPrefix "ecs-mlops-ep-a-pr-" starts with "ecs-mlops-ep-a-"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
