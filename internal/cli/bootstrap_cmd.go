@@ -108,7 +108,8 @@ func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
 // roles whose names start with PreviewStackPrefix, and the deploy role roles
 // named "<EndpointAStackName>-*": a preview prefix that endpoint A's stack,
 // its roles or the suite's own roles (<ProjectName>-deploy ...) start with
-// would hand them to the preview role.
+// would hand them to the preview role, and a suite role named
+// "<EndpointAStackName>-..." to the deploy role.
 func checkScopes(v map[string]string) error {
 	prefix, stackA, project := v["PreviewStackPrefix"], v["EndpointAStackName"], v["ProjectName"]
 	if prefix == "" {
@@ -118,6 +119,9 @@ func checkScopes(v map[string]string) error {
 	for _, role := range []string{project + "-deploy", project + "-preview", project + "-weights"} {
 		if strings.HasPrefix(role, prefix) {
 			return fault.Usagef("mlops bootstrap: PreviewStackPrefix %q is a prefix of the role %s that bootstrap creates, and the preview role may change roles named %s* through CloudFormation; %s", prefix, role, prefix, fix)
+		}
+		if stackA != "" && strings.HasPrefix(role, stackA+"-") {
+			return fault.Usagef("mlops bootstrap: the role %s that bootstrap creates is named like endpoint A's own roles (%s-*), which the deploy role may change through CloudFormation; %s", role, stackA, fix)
 		}
 	}
 	switch {

@@ -160,6 +160,8 @@ func TestBootstrapBadInputMakesNoCall(t *testing.T) {
 			`PreviewStackPrefix "ecs-" is a prefix of the role ecs-mlops-deploy that bootstrap creates`, nil},
 		{"preview prefix over endpoint A", []string{"--github-repository", "acme/models", "--param", "PreviewStackPrefix=ecs-mlops-ep-"},
 			`EndpointAStackName "ecs-mlops-ep-a" starts with PreviewStackPrefix "ecs-mlops-ep-"`, nil},
+		{"suite roles under endpoint A's roles", []string{"--github-repository", "acme/models", "--param", "EndpointAStackName=ecs-mlops"},
+			`the role ecs-mlops-deploy that bootstrap creates is named like endpoint A's own roles (ecs-mlops-*)`, nil},
 		{"preview prefix under endpoint A's roles", []string{"--github-repository", "acme/models", "--param", "PreviewStackPrefix=ecs-mlops-ep-a-pr-"},
 			`PreviewStackPrefix "ecs-mlops-ep-a-pr-" starts with "ecs-mlops-ep-a-"`, nil},
 	} {
