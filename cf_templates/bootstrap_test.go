@@ -151,12 +151,16 @@ func TestTrustPolicies(t *testing.T) {
 	if len(ps) > 0 {
 		t.Errorf("bootstrap.yaml trust policies:\n%s", strings.Join(ps, "\n"))
 	}
-	branchOrEnv := []string{"repo:<GitHubRepository>:environment:<DeployEnvironment>", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"}
+	// An exact subject given for a customized subject template, else
+	// GitHub's default form.
+	branchOrEnv := func(custom string) []string {
+		return []string{"<" + custom + ">", "repo:<GitHubRepository>:environment:<DeployEnvironment>", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"}
+	}
 	want := map[string][]string{
-		"DeployRole": branchOrEnv,
+		"DeployRole": branchOrEnv("DeploySubject"),
 		// Pull request jobs, and preview-gc on the default branch.
-		"PreviewRole": {"repo:<GitHubRepository>:pull_request", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"},
-		"WeightsRole": branchOrEnv,
+		"PreviewRole": {"<PreviewSubjects>", "repo:<GitHubRepository>:pull_request", "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>"},
+		"WeightsRole": branchOrEnv("WeightsSubject"),
 	}
 	if diff := cmp.Diff(want, subs); diff != "" {
 		t.Errorf("sub conditions (-want +got):\n%s", diff)
@@ -167,13 +171,13 @@ func TestTrustCheckCatchesLooseTrust(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, old, new, want string }{
 		{"wildcard branch", "ref:refs/heads/${DefaultBranch}", "ref:refs/heads/*", "has a wildcard"},
-		{"wildcard gc branch", ":pull_request\n                  - !Sub repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}\n", ":pull_request\n                  - !Sub repo:${GitHubRepository}:ref:refs/heads/*\n", "PreviewRole: sub repo:<GitHubRepository>:ref:refs/heads/* has a wildcard"},
-		{"StringLike", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
-			"              StringLike:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "condition operator StringLike"},
-		{"ForAllValues", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
-			"              ForAllValues:StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "condition operator ForAllValues:StringEquals"},
-		{"wrong audience", "token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request",
-			"token.actions.githubusercontent.com:aud: sigstore\n                token.actions.githubusercontent.com:sub:\n                  - !Sub repo:${GitHubRepository}:pull_request", "aud condition is sigstore"},
+		{"wildcard gc branch", ":pull_request\n                    - !Sub repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}\n", ":pull_request\n                    - !Sub repo:${GitHubRepository}:ref:refs/heads/*\n", "PreviewRole: sub repo:<GitHubRepository>:ref:refs/heads/* has a wildcard"},
+		{"StringLike", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects",
+			"              StringLike:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects", "condition operator StringLike"},
+		{"ForAllValues", "              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects",
+			"              ForAllValues:StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects", "condition operator ForAllValues:StringEquals"},
+		{"wrong audience", "token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects",
+			"token.actions.githubusercontent.com:aud: sigstore\n                token.actions.githubusercontent.com:sub: !If\n                  - HasPreviewSubjects", "aud condition is sigstore"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -196,6 +200,9 @@ func TestParametersRefuseWildcards(t *testing.T) {
 		{"GitHubRepository", "acme/models", "acme/*"},
 		{"DefaultBranch", "main", "release/*"},
 		{"DeployEnvironment", "production", "prod*"},
+		{"DeploySubject", "repository_owner_id:123:repository_id:456:ref:refs/heads/main", "repository_owner_id:123:*"},
+		{"PreviewSubjects", "repo:acme/models:pull_request,repo:acme/models:ref:refs/heads/main", "repo:acme/models:pull_request,repo:acme/*"},
+		{"WeightsSubject", "repo:acme/models:environment:prod", "repo:acme/models:environment:pro?"},
 	} {
 		re := regexp.MustCompile(ps[tc.param].(map[string]any)["AllowedPattern"].(string))
 		if !re.MatchString(tc.good) || re.MatchString(tc.bad) {
@@ -423,5 +430,32 @@ func TestPreviewGCWorkflowIsTrusted(t *testing.T) {
 	_, subs := trustProblems(parse(t, Bootstrap()))
 	if !slices.Contains(subs["PreviewRole"], "repo:<GitHubRepository>:ref:refs/heads/<DefaultBranch>") {
 		t.Errorf("the preview role trusts %q, not the default branch preview-gc runs on", subs["PreviewRole"])
+	}
+}
+
+// TestCustomSubjectsReplaceDefaults: under a customized OIDC subject
+// template, the exact subjects given replace GitHub's default forms (they
+// are not trusted beside them), and only when given.
+func TestCustomSubjectsReplaceDefaults(t *testing.T) {
+	t.Parallel()
+	m := parse(t, Bootstrap())
+	conds, _ := m["Conditions"].(map[string]any)
+	for role, param := range map[string]string{"DeployRole": "DeploySubject", "PreviewRole": "PreviewSubjects", "WeightsRole": "WeightsSubject"} {
+		doc, _ := props(resources(m)[role])["AssumeRolePolicyDocument"].(map[string]any)
+		st := doc["Statement"].([]any)[0].(map[string]any)
+		sub := st["Condition"].(map[string]any)["StringEquals"].(map[string]any)[issuer+":sub"]
+		ifArgs, ok := sub.(map[string]any)["Fn::If"].([]any)
+		if !ok || len(ifArgs) != 3 {
+			t.Errorf("%s: sub is %v, want Fn::If [Has%s, the parameter, the default]", role, sub, param)
+			continue
+		}
+		cond, _ := ifArgs[0].(string)
+		if got := values(ifArgs[1], nil); !slices.Equal(got, []string{"<" + param + ">"}) {
+			t.Errorf("%s: subject when %s holds = %v, want only %s", role, cond, got, param)
+		}
+		want := map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": param}, ""}}}}
+		if diff := cmp.Diff(want, conds[cond]); diff != "" {
+			t.Errorf("%s: condition %s (-want +got):\n%s", role, cond, diff)
+		}
 	}
 }

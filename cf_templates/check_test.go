@@ -147,6 +147,12 @@ func values(v any, params map[string]string) []string {
 				return nil
 			}
 			return append(values(args[1], params), values(args[2], params)...)
+		case x["Fn::Split"] != nil:
+			args, _ := x["Fn::Split"].([]any)
+			if len(args) != 2 {
+				return nil
+			}
+			return values(args[1], params)
 		case x["Fn::Sub"] != nil:
 			s, _ := x["Fn::Sub"].(string)
 			return []string{subRe.ReplaceAllStringFunc(s, func(m string) string {
