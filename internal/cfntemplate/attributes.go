@@ -1,20 +1,11 @@
 package cfntemplate
 
 import (
-	"slices"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
-
-// Attributes returns the attributes Fn::GetAtt accepts for a resource type
-// ("Return values" in the type's page of the CloudFormation template
-// reference), and false for a type not listed here: those are not checked.
-// The list covers the types of the suite's templates and their neighbours.
-func Attributes(resourceType string) ([]string, bool) {
-	a, ok := getAttributes[resourceType]
-	return a, ok
-}
 
 // checkAttribute reports an attribute Fn::GetAtt (or ${Resource.Attribute}
 // in Fn::Sub) asks of a resource whose type does not have it, as
@@ -23,52 +14,14 @@ func Attributes(resourceType string) ([]string, bool) {
 func (t *Template) checkAttribute(p, resource, attr string) []Finding {
 	r, _ := t.section("Resources")[resource].(map[string]any)
 	typ, _ := r["Type"].(string)
-	known, ok := Attributes(typ)
-	if !ok || attr == "" || strings.Contains(attr, ".") || slices.Contains(known, attr) {
+	if !cfnspec.Unsupported(typ, attr) {
 		return nil
 	}
+	known, _ := cfnspec.Attributes(typ)
 	hint := ""
 	if c := suggest.Closest(attr, known); c != "" {
 		hint = "; did you mean " + c + "?"
 	}
 	return []Finding{t.finding(p, "%s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)",
 		resource, typ, attr, hint, strings.Join(known, ", "))}
-}
-
-// getAttributes: the Fn::GetAtt attributes of each type, as its page in the
-// CloudFormation template reference lists them under "Return values"
-// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-<service>-<type>.html).
-// Dotted attributes (Endpoint.Address, the S3 and VPC Metadata... and
-// VpcEncryptionControl... ones) are not listed and not checked. Types whose
-// page documents no Fn::GetAtt list (Route53::RecordSet, the security group
-// ingress and egress rules, VPCGatewayAttachment, ScalableTarget,
-// ListenerCertificate, BucketPolicy) are left out, so they are not checked.
-var getAttributes = map[string][]string{
-	"AWS::ApplicationAutoScaling::ScalingPolicy": {"Arn"},
-	"AWS::CloudWatch::Alarm":                     {"Arn"},
-	"AWS::EC2::EIP":                              {"AllocationId", "PublicIp"},
-	"AWS::EC2::InternetGateway":                  {"InternetGatewayId"},
-	"AWS::EC2::NatGateway":                       {"AutoProvisionZones", "AutoScalingIps", "EniId", "NatGatewayId", "RouteTableId"},
-	"AWS::EC2::Route":                            {"CidrBlock"},
-	"AWS::EC2::RouteTable":                       {"RouteTableId"},
-	"AWS::EC2::SecurityGroup":                    {"GroupId", "VpcId"},
-	"AWS::EC2::Subnet":                           {"AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "Ipv6CidrBlocks", "NetworkAclAssociationId", "OutpostArn", "SubnetId", "VpcId"},
-	"AWS::EC2::SubnetRouteTableAssociation":      {"Id"},
-	"AWS::EC2::VPC":                              {"CidrBlock", "CidrBlockAssociations", "DefaultNetworkAcl", "DefaultSecurityGroup", "Ipv6CidrBlocks", "VpcId"},
-	"AWS::EC2::VPCEndpoint":                      {"CreationTimestamp", "DnsEntries", "Id", "NetworkInterfaceIds"},
-	"AWS::ECR::Repository":                       {"Arn", "RepositoryUri"},
-	"AWS::ECS::Cluster":                          {"Arn"},
-	"AWS::ECS::Service":                          {"Name", "ServiceArn"},
-	"AWS::ECS::TaskDefinition":                   {"TaskDefinitionArn"},
-	"AWS::EFS::AccessPoint":                      {"AccessPointId", "Arn"},
-	"AWS::EFS::FileSystem":                       {"Arn", "FileSystemId"},
-	"AWS::EFS::MountTarget":                      {"Id", "IpAddress"},
-	"AWS::ElasticLoadBalancingV2::Listener":      {"ListenerArn"},
-	"AWS::ElasticLoadBalancingV2::ListenerRule":  {"IsDefault", "RuleArn"},
-	"AWS::ElasticLoadBalancingV2::LoadBalancer":  {"CanonicalHostedZoneID", "DNSName", "LoadBalancerArn", "LoadBalancerFullName", "LoadBalancerName", "SecurityGroups"},
-	"AWS::ElasticLoadBalancingV2::TargetGroup":   {"LoadBalancerArns", "TargetGroupArn", "TargetGroupFullName", "TargetGroupName"},
-	"AWS::IAM::OIDCProvider":                     {"Arn"},
-	"AWS::IAM::Role":                             {"Arn", "RoleId"},
-	"AWS::Logs::LogGroup":                        {"Arn"},
-	"AWS::S3::Bucket":                            {"Arn", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL"},
 }

@@ -94,3 +94,35 @@ func TestPlanOffline(t *testing.T) {
 	}
 	golden.Check(t, "plan-offline.golden", out)
 }
+
+// TestDeployRefusesUnsupportedGetAtt: a template asking a resource for an
+// attribute its type does not return stops deploy and plan with exit 2,
+// naming the template, the place and the nearest real attribute, before
+// any AWS call.
+func TestDeployRefusesUnsupportedGetAtt(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"deploy", "plan"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			j := newDeployJob(t, deployConfig)
+			tpl := filepath.Join(j.dir, "ep-a.yaml")
+			data, err := os.ReadFile(tpl)
+			must(t, err)
+			bad := strings.Replace(string(data), "LoadBalancer.DNSName", "LoadBalancer.DnsName", 1)
+			if bad == string(data) {
+				t.Fatal("testdata/stack/ep-a.yaml no longer asks LoadBalancer.DNSName; update the test")
+			}
+			must(t, os.WriteFile(tpl, []byte(bad), 0o644))
+			code := j.run(t, cmd, "--env", "ep-a", "--image", "repo/endpoint@sha256:"+strings.Repeat("0", 64))
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s", code, ExitUsage, j.stderr.String())
+			}
+			if want := `has no attribute "DnsName" for Fn::GetAtt; did you mean DNSName?`; !strings.Contains(j.stderr.String(), want) || !strings.Contains(j.stderr.String(), "ep-a.yaml") {
+				t.Errorf("stderr lacks the template and %q:\n%s", want, j.stderr.String())
+			}
+			if j.awsCalls != 0 || len(j.cf.Calls()) != 0 {
+				t.Errorf("AWS called after a template error: %d, %v", j.awsCalls, j.cf.Calls())
+			}
+		})
+	}
+}

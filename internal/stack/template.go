@@ -60,7 +60,8 @@ type OutputSpec struct {
 	Value       any
 }
 
-// ReadTemplate reads and parses the template at path.
+// ReadTemplate reads and parses the template at path, and checks its
+// Fn::GetAtt attributes (CheckAttributes).
 func ReadTemplate(path string) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -69,7 +70,14 @@ func ReadTemplate(path string) (*Template, error) {
 		}
 		return nil, fmt.Errorf("read template %s: %w", path, err)
 	}
-	return ParseTemplate(path, data)
+	t, err := ParseTemplate(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.CheckAttributes(); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // ParseTemplate parses a YAML or JSON template; path is used in messages.

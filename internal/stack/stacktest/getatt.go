@@ -8,68 +8,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/cfntemplate"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // checkGetAtt refuses a template that asks a resource for an attribute its
 // type does not have, as CloudFormation does when it validates the template
-// on CreateChangeSet, before any stack exists. Types cfntemplate does not
-// list are let through.
+// on CreateChangeSet, before any stack exists. Types cfnspec does not list
+// are let through.
 func checkGetAtt(t *stack.Template) error {
-	var bad error
-	visit := func(res, attr string) {
-		if bad != nil {
-			return
-		}
-		r, ok := t.Resources[res]
-		if !ok {
-			return
-		}
-		if known, ok := cfntemplate.Attributes(r.Type); ok && !strings.Contains(attr, ".") && !slices.Contains(known, attr) {
-			bad = validation("Template error: resource %s does not support attribute type %s in Fn::GetAtt", res, attr)
+	for _, g := range t.GetAtts() {
+		if cfnspec.Unsupported(t.Resources[g.Resource].Type, g.Attribute) {
+			return validation("Template error: resource %s does not support attribute type %s in Fn::GetAtt", g.Resource, g.Attribute)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-		walkGetAtt(t.Resources[id].Properties, visit)
-	}
-	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
-		walkGetAtt(t.Outputs[k].Value, visit)
-	}
-	return bad
-}
-
-// walkGetAtt calls visit for every Fn::GetAtt and ${Resource.Attribute} of
-// an Fn::Sub in v.
-func walkGetAtt(v any, visit func(res, attr string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			switch k {
-			case "Fn::GetAtt":
-				if l, ok := x[k].([]any); ok && len(l) == 2 {
-					res, _ := l[0].(string)
-					attr, _ := l[1].(string)
-					visit(res, attr)
-				}
-			case "Fn::Sub":
-				s, _ := x[k].(string)
-				if l, ok := x[k].([]any); ok && len(l) > 0 {
-					s, _ = l[0].(string)
-				}
-				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
-					if res, attr, ok := strings.Cut(m[1], "."); ok {
-						visit(res, attr)
-					}
-				}
-			}
-			walkGetAtt(x[k], visit)
-		}
-	case []any:
-		for _, e := range x {
-			walkGetAtt(e, visit)
-		}
-	}
+	return nil
 }
 
 // dependencyOrder orders the resource changes so that every resource comes

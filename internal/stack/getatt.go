@@ -1,0 +1,95 @@
+package stack
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
+)
+
+// GetAtt is one attribute a template asks of a resource, by Fn::GetAtt or
+// as ${Resource.Attribute} in an Fn::Sub, with where it is asked.
+type GetAtt struct {
+	Path, Resource, Attribute string
+}
+
+// subVar matches ${Name} in Fn::Sub strings; ${!Literal} is an escape.
+var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+
+// GetAtts lists every attribute the template's resources and outputs ask
+// of a resource it declares, in a stable order.
+func (t *Template) GetAtts() []GetAtt {
+	var out []GetAtt
+	visit := func(path, res, attr string) {
+		if _, ok := t.Resources[res]; ok {
+			out = append(out, GetAtt{Path: path, Resource: res, Attribute: attr})
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		walkGetAtt(t.Resources[id].Properties, "Resources."+id+".Properties", visit)
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
+		walkGetAtt(t.Outputs[k].Value, "Outputs."+k+".Value", visit)
+	}
+	return out
+}
+
+func walkGetAtt(v any, path string, visit func(path, res, attr string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			switch k {
+			case "Fn::GetAtt":
+				if l, ok := x[k].([]any); ok && len(l) == 2 {
+					res, _ := l[0].(string)
+					attr, _ := l[1].(string)
+					visit(path, res, attr)
+				}
+			case "Fn::Sub":
+				s, _ := x[k].(string)
+				if l, ok := x[k].([]any); ok && len(l) > 0 {
+					s, _ = l[0].(string)
+				}
+				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
+					if res, attr, ok := strings.Cut(m[1], "."); ok {
+						visit(path, res, attr)
+					}
+				}
+			}
+			walkGetAtt(x[k], path+"."+k, visit)
+		}
+	case []any:
+		for i, e := range x {
+			walkGetAtt(e, fmt.Sprintf("%s[%d]", path, i), visit)
+		}
+	}
+}
+
+// CheckAttributes refuses, before any AWS call, an attribute Fn::GetAtt
+// asks of a resource whose type does not return it (CloudFormation would
+// refuse the change set: "Template error: resource X does not support
+// attribute type Y in Fn::GetAtt"), naming the nearest real one.
+func (t *Template) CheckAttributes() error {
+	var msgs []string
+	for _, g := range t.GetAtts() {
+		typ := t.Resources[g.Resource].Type
+		if !cfnspec.Unsupported(typ, g.Attribute) {
+			continue
+		}
+		known, _ := cfnspec.Attributes(typ)
+		hint := ""
+		if c := suggest.Closest(g.Attribute, known); c != "" {
+			hint = "; did you mean " + c + "?"
+		}
+		msgs = append(msgs, fmt.Sprintf("%s: %s: %s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)",
+			t.Path, g.Path, g.Resource, typ, g.Attribute, hint, strings.Join(known, ", ")))
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "\n"))
+}
