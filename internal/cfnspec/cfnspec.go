@@ -5,8 +5,11 @@
 package cfnspec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // Attributes returns the attributes Fn::GetAtt accepts for a resource type
@@ -24,6 +27,17 @@ func Attributes(resourceType string) ([]string, bool) {
 func Unsupported(resourceType, attr string) bool {
 	known, ok := getAttributes[resourceType]
 	return ok && attr != "" && !strings.Contains(attr, ".") && !slices.Contains(known, attr)
+}
+
+// Explain says what is wrong with asking resource (of type typ) for attr,
+// with the nearest real attribute and the list.
+func Explain(resource, typ, attr string) string {
+	known := getAttributes[typ]
+	hint := ""
+	if c := suggest.Closest(attr, known); c != "" {
+		hint = "; did you mean " + c + "?"
+	}
+	return fmt.Sprintf("%s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)", resource, typ, attr, hint, strings.Join(known, ", "))
 }
 
 // getAttributes: the Fn::GetAtt attributes of each type, as its page in the

@@ -1,11 +1,6 @@
 package cfntemplate
 
-import (
-	"strings"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
-	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
-)
+import "github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 
 // checkAttribute reports an attribute Fn::GetAtt (or ${Resource.Attribute}
 // in Fn::Sub) asks of a resource whose type does not have it, as
@@ -17,11 +12,5 @@ func (t *Template) checkAttribute(p, resource, attr string) []Finding {
 	if !cfnspec.Unsupported(typ, attr) {
 		return nil
 	}
-	known, _ := cfnspec.Attributes(typ)
-	hint := ""
-	if c := suggest.Closest(attr, known); c != "" {
-		hint = "; did you mean " + c + "?"
-	}
-	return []Finding{t.finding(p, "%s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)",
-		resource, typ, attr, hint, strings.Join(known, ", "))}
+	return []Finding{t.finding(p, "%s", cfnspec.Explain(resource, typ, attr))}
 }

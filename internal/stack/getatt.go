@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
-	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // GetAtt is one attribute a template asks of a resource, by Fn::GetAtt or
@@ -80,13 +79,7 @@ func (t *Template) CheckAttributes() error {
 		if !cfnspec.Unsupported(typ, g.Attribute) {
 			continue
 		}
-		known, _ := cfnspec.Attributes(typ)
-		hint := ""
-		if c := suggest.Closest(g.Attribute, known); c != "" {
-			hint = "; did you mean " + c + "?"
-		}
-		msgs = append(msgs, fmt.Sprintf("%s: %s: %s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)",
-			t.Path, g.Path, g.Resource, typ, g.Attribute, hint, strings.Join(known, ", ")))
+		msgs = append(msgs, t.Path+": "+g.Path+": "+cfnspec.Explain(g.Resource, typ, g.Attribute))
 	}
 	if len(msgs) == 0 {
 		return nil
