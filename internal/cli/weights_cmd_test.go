@@ -57,7 +57,7 @@ func newWeightsJob(t *testing.T) *weightsJob {
 	})
 	j.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1",
-		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-a,subnet-b", weights.OutputSecurityGroup: "sg-1",
+		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-0a1b2c3d,subnet-0e1f2a3b", weights.OutputSecurityGroup: "sg-0c1d2e3f",
 	}})
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(weightsConfig), 0o644))

@@ -55,8 +55,8 @@ func newRemoteRig() *remoteRig {
 	r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
 		weights.OutputTaskDefinition: taskDef,
 		weights.OutputCluster:        "ecs-mlops",
-		weights.OutputSubnets:        "subnet-a, subnet-b",
-		weights.OutputSecurityGroup:  "sg-service",
+		weights.OutputSubnets:        "subnet-0a1b2c3d, subnet-0e1f2a3b",
+		weights.OutputSecurityGroup:  "sg-0c1d2e3f",
 	}})
 	r.remote = &weights.Remote{ECS: r.ecs, Logs: r.logs, Stacks: r.stacks, Clock: r.clock, Line: func(s string) { r.lines = append(r.lines, s) }}
 	return r
@@ -99,7 +99,7 @@ func TestRemoteSuccessStreamsLogs(t *testing.T) {
 	wantIn := got
 	wantIn.Cluster, wantIn.Def, wantIn.Container = "ecs-mlops", taskDef, "weights-sync"
 	wantIn.Command = []string{"sync-weights", "--source", "s3://weights/model", "--target", "/mnt/weights"}
-	wantIn.Subnets, wantIn.SGs = []string{"subnet-a", "subnet-b"}, []string{"sg-service"}
+	wantIn.Subnets, wantIn.SGs = []string{"subnet-0a1b2c3d", "subnet-0e1f2a3b"}, []string{"sg-0c1d2e3f"}
 	wantIn.Public, wantIn.Launch = ecstypes.AssignPublicIpDisabled, ecstypes.LaunchTypeFargate
 	if diff := cmp.Diff(wantIn, got); diff != "" {
 		t.Errorf("RunTask input (-want +got):\n%s", diff)
@@ -142,6 +142,19 @@ func TestRemoteFailures(t *testing.T) {
 			script:   servicetest.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
 			wantErr:  "stopped before its container ran (TaskFailedToStart): ResourceInitializationError: failed to invoke EFS utils",
 			wantHint: "TCP 2049",
+		},
+		{
+			// A PrivateSubnets output holding names, not IDs: ECS refuses
+			// the task before it exists.
+			name: "stack output names no subnet",
+			setup: func(r *remoteRig) {
+				r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
+					weights.OutputTaskDefinition: taskDef, weights.OutputCluster: "ecs-mlops",
+					weights.OutputSubnets: "private-a", weights.OutputSecurityGroup: "sg-0c1d2e3f",
+				}})
+			},
+			wantErr: "run weights sync task " + taskDef + " in cluster ecs-mlops: " +
+				"api error InvalidParameterException: Error retrieving subnet information for [private-a]: The subnet ID 'private-a' does not exist (ErrorCode: InvalidSubnetID.NotFound)",
 		},
 		{
 			name:      "stack missing",

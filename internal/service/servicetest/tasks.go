@@ -3,6 +3,7 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -43,6 +44,39 @@ func (e *ECS) StopInputs() []*ecs.StopTaskInput {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]*ecs.StopTaskInput(nil), e.stopInputs...)
+}
+
+// subnetID and groupID are the shapes of EC2's IDs; anything else names
+// no subnet or group, and ECS says so when it resolves them.
+var (
+	subnetID = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	groupID  = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
+)
+
+// checkNetwork refuses what ECS refuses of a Fargate task's network: no
+// awsvpc configuration, or a subnet or security group that cannot exist.
+func checkNetwork(in *ecs.RunTaskInput) error {
+	if in.LaunchType != ecstypes.LaunchTypeFargate {
+		return nil
+	}
+	if in.NetworkConfiguration == nil || in.NetworkConfiguration.AwsvpcConfiguration == nil {
+		return apiError("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+	}
+	c := in.NetworkConfiguration.AwsvpcConfiguration
+	if len(c.Subnets) == 0 {
+		return apiError("InvalidParameterException", "subnets can not be empty.")
+	}
+	for _, id := range c.Subnets {
+		if !subnetID.MatchString(id) {
+			return apiError("InvalidParameterException", fmt.Sprintf("Error retrieving subnet information for [%s]: The subnet ID '%s' does not exist (ErrorCode: InvalidSubnetID.NotFound)", id, id))
+		}
+	}
+	for _, id := range c.SecurityGroups {
+		if !groupID.MatchString(id) {
+			return apiError("InvalidParameterException", fmt.Sprintf("Error retrieving security group information for [%s]: The security group '%s' does not exist (ErrorCode: InvalidGroup.NotFound)", id, id))
+		}
+	}
+	return nil
 }
 
 func apiError(code, msg string) error {
@@ -133,6 +167,9 @@ func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Op
 	td, ok := e.defs[aws.ToString(in.TaskDefinition)]
 	if !ok {
 		return nil, apiError("InvalidParameterException", "TaskDefinition not found.")
+	}
+	if err := checkNetwork(in); err != nil {
+		return nil, err
 	}
 	var s TaskScript
 	if len(e.scripts) > 0 {
