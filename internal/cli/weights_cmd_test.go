@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
@@ -19,6 +18,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
 )
 
@@ -44,21 +44,10 @@ type weightsJob struct {
 func newWeightsJob(t *testing.T) *weightsJob {
 	t.Helper()
 	dir := t.TempDir()
-	j := &weightsJob{dir: dir, s3: s3test.Start(), logs: awsfake.NewLogs(), stacks: stacktest.New(clock.Real{})}
+	j := &weightsJob{dir: dir, s3: s3test.Start()}
 	t.Cleanup(j.s3.Close)
-	j.ecs = servicetest.NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
-	j.ecs.AddCluster("ecs-mlops")
-	j.ecs.SetLogs(j.logs)
-	j.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
-		TaskDefinitionArn: aws.String("arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("weights-sync"), LogConfiguration: &ecstypes.LogConfiguration{
-			LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/ecs/weights", "awslogs-stream-prefix": "sync"},
-		}}},
-	})
-	j.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
-		weights.OutputTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/weights-sync:1",
-		weights.OutputCluster:        "ecs-mlops", weights.OutputSubnets: "subnet-0a1b2c3d,subnet-0e1f2a3b", weights.OutputSecurityGroup: "sg-0c1d2e3f",
-	}})
+	w := remotetest.New(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	j.ecs, j.logs, j.stacks = w.ECS, w.Logs, w.Stacks
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(weightsConfig), 0o644))
 	j.env = map[string]string{

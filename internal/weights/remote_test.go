@@ -18,6 +18,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 )
 
 var (
@@ -26,7 +27,7 @@ var (
 	_ weights.StackAPI = (*stacktest.Fake)(nil)
 )
 
-const taskDef = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ecs-mlops-weights-sync:4"
+const taskDef = remotetest.TaskDefinition
 
 type remoteRig struct {
 	ecs    *servicetest.ECS
@@ -38,26 +39,9 @@ type remoteRig struct {
 }
 
 func newRemoteRig() *remoteRig {
-	r := &remoteRig{logs: awsfake.NewLogs(), clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
-	r.stacks = stacktest.New(r.clock)
-	r.ecs = servicetest.NewECS(r.clock)
-	r.ecs.AddCluster("ecs-mlops")
-	r.ecs.SetLogs(r.logs)
-	r.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
-		TaskDefinitionArn: aws.String(taskDef),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{
-			Name: aws.String("weights-sync"),
-			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
-				"awslogs-group": "/ecs/ecs-mlops/weights-sync", "awslogs-stream-prefix": "sync",
-			}},
-		}},
-	})
-	r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
-		weights.OutputTaskDefinition: taskDef,
-		weights.OutputCluster:        "ecs-mlops",
-		weights.OutputSubnets:        "subnet-0a1b2c3d, subnet-0e1f2a3b",
-		weights.OutputSecurityGroup:  "sg-0c1d2e3f",
-	}})
+	r := &remoteRig{clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
+	w := remotetest.New(r.clock)
+	r.ecs, r.logs, r.stacks = w.ECS, w.Logs, w.Stacks
 	r.remote = &weights.Remote{ECS: r.ecs, Logs: r.logs, Stacks: r.stacks, Clock: r.clock, Line: func(s string) { r.lines = append(r.lines, s) }}
 	return r
 }
@@ -99,7 +83,7 @@ func TestRemoteSuccessStreamsLogs(t *testing.T) {
 	wantIn := got
 	wantIn.Cluster, wantIn.Def, wantIn.Container = "ecs-mlops", taskDef, "weights-sync"
 	wantIn.Command = []string{"sync-weights", "--source", "s3://weights/model", "--target", "/mnt/weights"}
-	wantIn.Subnets, wantIn.SGs = []string{"subnet-0a1b2c3d", "subnet-0e1f2a3b"}, []string{"sg-0c1d2e3f"}
+	wantIn.Subnets, wantIn.SGs = remotetest.Subnets, []string{remotetest.SecurityGroup}
 	wantIn.Public, wantIn.Launch = ecstypes.AssignPublicIpDisabled, ecstypes.LaunchTypeFargate
 	if diff := cmp.Diff(wantIn, got); diff != "" {
 		t.Errorf("RunTask input (-want +got):\n%s", diff)
