@@ -132,10 +132,9 @@ func TestRemoteFailures(t *testing.T) {
 			// the task before it exists.
 			name: "stack output names no subnet",
 			setup: func(r *remoteRig) {
-				r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{
-					weights.OutputTaskDefinition: taskDef, weights.OutputCluster: "ecs-mlops",
-					weights.OutputSubnets: "private-a", weights.OutputSecurityGroup: "sg-0c1d2e3f",
-				}})
+				out := remotetest.Outputs()
+				out[weights.OutputSubnets] = "private-a"
+				r.stacks.Put(stacktest.Seed{Name: remotetest.Stack, Outputs: out})
 			},
 			wantErr: "run weights sync task " + taskDef + " in cluster ecs-mlops: " +
 				"api error InvalidParameterException: Error retrieving subnet information for [private-a]: The subnet ID 'private-a' does not exist (ErrorCode: InvalidSubnetID.NotFound)",
