@@ -23,30 +23,55 @@ var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
 // of a resource it declares, in a stable order.
 func (t *Template) GetAtts() []GetAtt {
 	var out []GetAtt
-	visit := func(path, res, attr string) {
-		if _, ok := t.Resources[res]; ok {
-			out = append(out, GetAtt{Path: path, Resource: res, Attribute: attr})
+	visit := func(path, name, attr string) {
+		if _, ok := t.Resources[name]; ok && attr != "" {
+			out = append(out, GetAtt{Path: path, Resource: name, Attribute: attr})
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-		walkGetAtt(t.Resources[id].Properties, "Resources."+id+".Properties", visit)
+		walkRefs(t.Resources[id].Properties, "Resources."+id+".Properties", visit)
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
-		walkGetAtt(t.Outputs[k].Value, "Outputs."+k+".Value", visit)
+		walkRefs(t.Outputs[k].Value, "Outputs."+k+".Value", visit)
 	}
 	return out
 }
 
-func walkGetAtt(v any, path string, visit func(path, res, attr string)) {
+// References lists, without repeats, the names resource id's DependsOn and
+// properties refer to (Ref, Fn::GetAtt, Fn::Sub): resources it needs
+// first, parameters and pseudo parameters.
+func (t *Template) References(id string) []string {
+	r := t.Resources[id]
+	var out []string
+	add := func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, d := range r.DependsOn {
+		add(d)
+	}
+	walkRefs(r.Properties, "", func(_, name, _ string) { add(name) })
+	return out
+}
+
+// walkRefs calls visit for every reference in v, with its path: a Ref
+// (attr ""), an Fn::GetAtt, and each ${Name} or ${Name.Attribute} of an
+// Fn::Sub.
+func walkRefs(v any, path string, visit func(path, name, attr string)) {
 	switch x := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			switch k {
+			case "Ref":
+				if name, ok := x[k].(string); ok {
+					visit(path, name, "")
+				}
 			case "Fn::GetAtt":
 				if l, ok := x[k].([]any); ok && len(l) == 2 {
-					res, _ := l[0].(string)
+					name, _ := l[0].(string)
 					attr, _ := l[1].(string)
-					visit(path, res, attr)
+					visit(path, name, attr)
 				}
 			case "Fn::Sub":
 				s, _ := x[k].(string)
@@ -54,16 +79,15 @@ func walkGetAtt(v any, path string, visit func(path, res, attr string)) {
 					s, _ = l[0].(string)
 				}
 				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
-					if res, attr, ok := strings.Cut(m[1], "."); ok {
-						visit(path, res, attr)
-					}
+					name, attr, _ := strings.Cut(m[1], ".")
+					visit(path, name, attr)
 				}
 			}
-			walkGetAtt(x[k], path+"."+k, visit)
+			walkRefs(x[k], path+"."+k, visit)
 		}
 	case []any:
 		for i, e := range x {
-			walkGetAtt(e, fmt.Sprintf("%s[%d]", path, i), visit)
+			walkRefs(e, fmt.Sprintf("%s[%d]", path, i), visit)
 		}
 	}
 }

@@ -1,9 +1,7 @@
 package stacktest
 
 import (
-	"maps"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -38,21 +36,9 @@ func dependencyOrder(t *stack.Template, work []types.ResourceChange) []types.Res
 	for _, rc := range work {
 		pending[aws.ToString(rc.LogicalResourceId)] = true
 	}
-	deps := map[string][]string{}
-	for _, rc := range work {
-		id := aws.ToString(rc.LogicalResourceId)
-		r := t.Resources[id]
-		seen := map[string]bool{}
-		add := func(name string) {
-			if name != id && pending[name] && !seen[name] {
-				seen[name] = true
-				deps[id] = append(deps[id], name)
-			}
-		}
-		for _, d := range r.DependsOn {
-			add(d)
-		}
-		walkRefs(r.Properties, add)
+	refs := map[string][]string{}
+	for id := range pending {
+		refs[id] = t.References(id)
 	}
 	rest := slices.Clone(work)
 	out := make([]types.ResourceChange, 0, len(work))
@@ -60,7 +46,7 @@ func dependencyOrder(t *stack.Template, work []types.ResourceChange) []types.Res
 		pick := -1
 		for i, rc := range rest {
 			id := aws.ToString(rc.LogicalResourceId)
-			if slices.ContainsFunc(deps[id], func(d string) bool { return pending[d] }) {
+			if slices.ContainsFunc(refs[id], func(d string) bool { return d != id && pending[d] }) {
 				continue
 			}
 			if pick < 0 || (aws.ToString(rest[pick].ResourceType) == "AWS::ECS::Service" && aws.ToString(rc.ResourceType) != "AWS::ECS::Service") {
@@ -75,39 +61,4 @@ func dependencyOrder(t *stack.Template, work []types.ResourceChange) []types.Res
 		rest = slices.Delete(rest, pick, pick+1)
 	}
 	return out
-}
-
-// walkRefs calls visit with every resource or parameter name v refers to.
-func walkRefs(v any, visit func(string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			switch k {
-			case "Ref":
-				if s, ok := x[k].(string); ok {
-					visit(s)
-				}
-			case "Fn::GetAtt":
-				if l, ok := x[k].([]any); ok && len(l) == 2 {
-					if s, ok := l[0].(string); ok {
-						visit(s)
-					}
-				}
-			case "Fn::Sub":
-				s, _ := x[k].(string)
-				if l, ok := x[k].([]any); ok && len(l) > 0 {
-					s, _ = l[0].(string)
-				}
-				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
-					res, _, _ := strings.Cut(m[1], ".")
-					visit(res)
-				}
-			}
-			walkRefs(x[k], visit)
-		}
-	case []any:
-		for _, e := range x {
-			walkRefs(e, visit)
-		}
-	}
 }
