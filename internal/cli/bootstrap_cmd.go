@@ -102,37 +102,37 @@ func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
 	return e.loadConfig(fs)
 }
 
-// bootstrapOverrides maps flags and the config onto template parameters.
 // checkScopes, given every parameter's value (defaults included), refuses
-// names that would let one role reach what another owns. The preview role may change, through CloudFormation, stacks and IAM
-// roles whose names start with PreviewStackPrefix, and the deploy role roles
-// named "<EndpointAStackName>-*": a preview prefix that endpoint A's stack,
-// its roles or the suite's own roles (<ProjectName>-deploy ...) start with
-// would hand them to the preview role, and a suite role named
+// names that would let one role reach what another owns. The preview role
+// may change, through CloudFormation, stacks and IAM roles whose names start
+// with PreviewStackPrefix, and the deploy role roles named
+// "<EndpointAStackName>-*": a preview prefix that endpoint A's stack, its
+// roles or the suite's own roles (<ProjectName>-deploy ...) start with would
+// hand them to the preview role, and a suite role named
 // "<EndpointAStackName>-..." to the deploy role.
 func checkScopes(v map[string]string) error {
 	prefix, stackA, project := v["PreviewStackPrefix"], v["EndpointAStackName"], v["ProjectName"]
-	if prefix == "" {
-		return nil
-	}
 	fix := "choose names that do not overlap (environments.<preview env>.preview.stack, --param PreviewStackPrefix=..., ProjectName or EndpointAStackName)"
 	for _, role := range []string{project + "-deploy", project + "-preview", project + "-weights"} {
-		if strings.HasPrefix(role, prefix) {
+		// A role name is scoped like a stack's roles: the preview role
+		// reaches it under the prefix, the deploy role under "<stackA>-".
+		if config.ScopeOverlap(prefix, role) == config.StackUnderPreviewPrefix {
 			return fault.Usagef("mlops bootstrap: PreviewStackPrefix %q is a prefix of the role %s that bootstrap creates, and the preview role may change roles named %s* through CloudFormation; %s", prefix, role, prefix, fix)
 		}
 		if stackA != "" && strings.HasPrefix(role, stackA+"-") {
 			return fault.Usagef("mlops bootstrap: the role %s that bootstrap creates is named like endpoint A's own roles (%s-*), which the deploy role may change through CloudFormation; %s", role, stackA, fix)
 		}
 	}
-	switch {
-	case strings.HasPrefix(stackA, prefix):
+	switch config.ScopeOverlap(prefix, stackA) {
+	case config.StackUnderPreviewPrefix:
 		return fault.Usagef("mlops bootstrap: EndpointAStackName %q starts with PreviewStackPrefix %q, so the preview role could change endpoint A's roles; %s", stackA, prefix, fix)
-	case strings.HasPrefix(prefix, stackA+"-"):
+	case config.PreviewPrefixUnderStack:
 		return fault.Usagef("mlops bootstrap: PreviewStackPrefix %q starts with %q, so the deploy role could change the previews' roles; %s", prefix, stackA+"-", fix)
 	}
 	return nil
 }
 
+// bootstrapOverrides maps flags and the config onto template parameters;
 // defaultStack is the template's default of EndpointAStackName.
 func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultStack string) ([]string, error) {
 	repo := e.resolve(fs, "github-repository", "", "", "GITHUB_REPOSITORY")

@@ -128,14 +128,42 @@ func (cfg *Config) validateStackScopes(c *checker) {
 			if e.Preview != nil || e.Stack == "" {
 				continue
 			}
-			switch {
-			case strings.HasPrefix(e.Stack, prefix):
+			switch ScopeOverlap(prefix, e.Stack) {
+			case StackUnderPreviewPrefix:
 				c.add("environments."+n+".stack", "%q starts with %q, the prefix of environments.%s.preview.stack, so the preview role could change this stack; rename one of them so neither name starts with the other", e.Stack, prefix, pn)
-			case strings.HasPrefix(prefix, e.Stack+"-"):
+			case PreviewPrefixUnderStack:
 				c.add("environments."+pn+".preview.stack", "%q starts with %q, so the roles of preview stacks would be named like this environment's own (%s-*) and the deploy role could change them; rename one of them, e.g. ep-b-pr-{pr}", pe.Preview.Stack, e.Stack+"-", e.Stack)
 			}
 		}
 	}
+}
+
+// Overlap is how a preview stack prefix and another stack's name overlap in
+// the roles' name scopes.
+type Overlap int
+
+const (
+	// Apart: neither role reaches the other's stack or roles.
+	Apart Overlap = iota
+	// StackUnderPreviewPrefix: the stack (and its roles) start with the
+	// preview prefix, so the preview role may change them.
+	StackUnderPreviewPrefix
+	// PreviewPrefixUnderStack: the preview stacks' roles are named
+	// "<stack>-...", so the deploy role may change them.
+	PreviewPrefixUnderStack
+)
+
+// ScopeOverlap says how the preview stack prefix and stack overlap.
+func ScopeOverlap(previewPrefix, stack string) Overlap {
+	switch {
+	case previewPrefix == "" || stack == "":
+		return Apart
+	case strings.HasPrefix(stack, previewPrefix):
+		return StackUnderPreviewPrefix
+	case strings.HasPrefix(previewPrefix, stack+"-"):
+		return PreviewPrefixUnderStack
+	}
+	return Apart
 }
 
 // PreviewStackPrefix is the part of a preview stack pattern before {pr}: the
