@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 )
 
 // Action writes to the job's log and files when running in GitHub Actions
@@ -17,6 +19,7 @@ import (
 type Action struct {
 	gha       *githubactions.Action
 	getenv    func(string) string
+	gh        ghcontext.Context
 	stderr    io.Writer
 	inActions bool
 	tty       bool
@@ -28,15 +31,18 @@ type Action struct {
 // New returns an Action reading the environment through getenv and writing
 // workflow commands and diagnostics to stderr (data belongs on stdout).
 // tty says whether stderr is a terminal, which enables redrawing progress.
+// The run's GitHub context is read from getenv here, once (Context).
 func New(getenv func(string) string, stderr io.Writer, tty bool) *Action {
+	gh := ghcontext.FromEnv(getenv)
 	// One lock for every write, so a relayed batch (see Relay) is never
 	// interleaved with a workflow command written from another goroutine.
 	stderr = &lockedWriter{w: stderr}
 	return &Action{
 		gha:       githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stderr)),
 		getenv:    getenv,
+		gh:        gh,
 		stderr:    stderr,
-		inActions: getenv("GITHUB_ACTIONS") == "true",
+		inActions: gh.Actions,
 		tty:       tty,
 	}
 }
@@ -47,6 +53,9 @@ func (a *Action) InActions() bool { return a.inActions }
 // Redraw reports whether progress may redraw in place: only on a terminal and
 // never in Actions, whose log keeps every byte written.
 func (a *Action) Redraw() bool { return a.tty && !a.inActions }
+
+// Context is the run's GitHub context, read when the Action was made.
+func (a *Action) Context() ghcontext.Context { return a.gh }
 
 // Getenv reads the injected environment.
 func (a *Action) Getenv(key string) string { return a.getenv(key) }

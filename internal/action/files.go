@@ -23,20 +23,20 @@ func (a *Action) SetOutput(name, value string) {
 	}
 	sum := sha256.Sum256([]byte(value))
 	delim := "ghadelimiter_" + hex.EncodeToString(sum[:16])
-	a.appendFile("GITHUB_OUTPUT", "step output "+name, name+"<<"+delim+"\n"+value+"\n"+delim+"\n")
+	a.appendFile("GITHUB_OUTPUT", a.gh.Output, "step output "+name, name+"<<"+delim+"\n"+value+"\n"+delim+"\n")
 }
 
 // Summary appends markdown to the job summary in Actions; elsewhere, and on
 // runners without GITHUB_STEP_SUMMARY, it does nothing.
 // https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#adding-a-job-summary
 func (a *Action) Summary(markdown string) {
-	if !a.inActions || a.getenv("GITHUB_STEP_SUMMARY") == "" {
+	if !a.inActions || a.gh.StepSummary == "" {
 		return
 	}
 	if !strings.HasSuffix(markdown, "\n") {
 		markdown += "\n"
 	}
-	a.appendFile("GITHUB_STEP_SUMMARY", "job summary", markdown)
+	a.appendFile("GITHUB_STEP_SUMMARY", a.gh.StepSummary, "job summary", markdown)
 }
 
 // Mask hides value in all later log output of the job. The runner masks
@@ -61,10 +61,10 @@ func (a *Action) Err() error {
 	return errors.Join(a.errs...)
 }
 
-func (a *Action) appendFile(env, what, text string) {
+// appendFile appends text to path, the file the variable env named.
+func (a *Action) appendFile(env, path, what, text string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	path := a.getenv(env)
 	if path == "" {
 		a.errs = append(a.errs, fmt.Errorf("write %s: %s is not set; run on a GitHub-hosted or current self-hosted runner", what, env))
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 )
 
 // Audience is the OIDC audience AWS STS accepts for GitHub's tokens; the
@@ -34,8 +35,12 @@ var roleARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]
 
 // Options says where credentials come from for one purpose.
 type Options struct {
-	// Getenv reads the job's environment (injected so tests never touch the process).
+	// Getenv reads the job's environment (injected so tests never touch the
+	// process); only AWS_ENDPOINT_URL is read from it.
 	Getenv func(string) string
+	// GitHub is the run's context: whether an OIDC token can be requested,
+	// and the repository and run the role session is named after.
+	GitHub ghcontext.Context
 	// Region is the AWS region; required.
 	Region string
 	// RoleARN is the role to assume; empty means the default credential chain.
@@ -50,12 +55,6 @@ type Options struct {
 	Warnf func(format string, args ...any)
 	// Duration asks STS for a session of this length; 0 is the role's default (1 hour).
 	Duration time.Duration
-}
-
-// TokenAvailable reports whether the job can mint a GitHub OIDC token: it
-// runs in Actions with `permissions: id-token: write`.
-func TokenAvailable(getenv func(string) string) bool {
-	return getenv("ACTIONS_ID_TOKEN_REQUEST_URL") != "" && getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") != ""
 }
 
 // CheckRoleARN validates a role ARN; from names its source for the message.
@@ -83,8 +82,8 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if ep := o.Getenv("AWS_ENDPOINT_URL"); ep != "" {
 		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
 	}
-	if o.RoleARN == "" || !TokenAvailable(o.Getenv) {
-		if o.RoleARN != "" && o.Getenv("GITHUB_ACTIONS") == "true" && o.Warnf != nil {
+	if o.RoleARN == "" || !o.GitHub.CanRequestIDToken() {
+		if o.RoleARN != "" && o.GitHub.Actions && o.Warnf != nil {
 			o.Warnf("%s is set but this job cannot request a GitHub OIDC token (the job needs `permissions: id-token: write`; pull requests from forks never get one); using the default AWS credential chain", o.RoleFrom)
 		}
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
@@ -105,9 +104,9 @@ func assume(ctx context.Context, o Options, opts []func(*awsconfig.LoadOptions) 
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	tokens := &tokenSource{ctx: ctx, getenv: o.Getenv, mask: o.Mask}
+	tokens := &tokenSource{ctx: ctx, getenv: o.GitHub.IDTokenEnv, mask: o.Mask}
 	web := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), o.RoleARN, tokens, func(w *stscreds.WebIdentityRoleOptions) {
-		w.RoleSessionName = SessionName(o.Getenv)
+		w.RoleSessionName = SessionName(o.GitHub)
 		w.Duration = o.Duration
 	})
 	p := &provider{inner: web, tokens: tokens, role: o.RoleARN, roleFrom: o.RoleFrom, purpose: o.Purpose, mask: o.Mask, warnf: o.Warnf}

@@ -18,6 +18,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth/awsauthtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 )
 
 const (
@@ -74,6 +75,7 @@ func newWorld(t *testing.T, sub string) *world {
 func (w *world) options() awsauth.Options {
 	return awsauth.Options{
 		Getenv:   func(k string) string { return w.env[k] },
+		GitHub:   ghcontext.FromEnv(func(k string) string { return w.env[k] }),
 		Region:   "eu-west-1",
 		RoleARN:  role,
 		RoleFrom: "roles.deploy",
@@ -199,7 +201,7 @@ func TestBadInputMakesNoCall(t *testing.T) {
 		{"role ARN of a user", func(o *awsauth.Options, _ *world) { o.RoleARN = "arn:aws:iam::123456789012:user/ci" }, `is not an IAM role ARN`},
 		{"missing region", func(o *awsauth.Options, _ *world) { o.Region = "" }, "no AWS region: set region in .github/mlops.yml or the AWS_REGION environment variable"},
 		{"token endpoint down", func(_ *awsauth.Options, w *world) { w.tokens.FailWith(http.StatusServiceUnavailable) }, "request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL): non-successful response from minting OIDC token"},
-		{"token endpoint refuses the request token", func(_ *awsauth.Options, w *world) { w.env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "stale" }, "Unauthorized"},
+		{"token endpoint refuses the request token", func(o *awsauth.Options, _ *world) { o.GitHub.IDTokenRequest = "stale" }, "Unauthorized"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -260,7 +262,7 @@ func TestSessionName(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := awsauth.SessionName(func(k string) string { return tc.env[k] })
+			got := awsauth.SessionName(ghcontext.FromEnv(func(k string) string { return tc.env[k] }))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("session name (-want +got):\n%s", diff)
 			}

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 )
 
 // TokenError is a failure to get the job's OIDC token from GitHub.
@@ -27,8 +30,8 @@ func (e *TokenError) Unwrap() error { return e.Err }
 // SDK's web identity provider asks: a GitHub token lives only minutes, so a
 // refresh an hour later needs a fresh one.
 type tokenSource struct {
-	ctx    context.Context // the command's context: refreshes happen during it
-	getenv func(string) string
+	ctx    context.Context     // the command's context: refreshes happen during it
+	getenv func(string) string // serves the ACTIONS_ID_TOKEN_* variables
 	mask   func(string)
 
 	mu   sync.Mutex
@@ -117,12 +120,12 @@ var sessionUnsafe = regexp.MustCompile(`[^\w+=,.@-]`)
 // so CloudTrail shows which workflow run acted. STS allows 2-64 characters
 // from [\w+=,.@-]; the repository part is shortened first.
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
-func SessionName(getenv func(string) string) string {
+func SessionName(gh ghcontext.Context) string {
 	suffix := ""
-	if run := getenv("GITHUB_RUN_ID"); run != "" {
-		suffix = "-" + run
-		if a := getenv("GITHUB_RUN_ATTEMPT"); a != "" {
-			suffix += "-" + a
+	if gh.RunID != 0 {
+		suffix = "-" + strconv.FormatInt(gh.RunID, 10)
+		if gh.RunAttempt != 0 {
+			suffix += "-" + strconv.Itoa(gh.RunAttempt)
 		}
 	}
 	suffix = sessionUnsafe.ReplaceAllString(suffix, "_")
@@ -130,7 +133,7 @@ func SessionName(getenv func(string) string) string {
 		suffix = suffix[:40]
 	}
 	name := "mlops"
-	if repo := getenv("GITHUB_REPOSITORY"); repo != "" {
+	if repo := gh.Repository; repo != "" {
 		name = strings.ReplaceAll(repo, "/", "@")
 	}
 	name = sessionUnsafe.ReplaceAllString(name, "_")

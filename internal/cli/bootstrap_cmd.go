@@ -148,7 +148,7 @@ func checkScopes(v map[string]string) error {
 // bootstrapOverrides maps flags and the config onto template parameters;
 // defaultStack is the template's default of EndpointAStackName.
 func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultStack string) ([]string, error) {
-	repo := e.resolve(fs, "github-repository", "", "", "GITHUB_REPOSITORY")
+	repo := e.resolve(fs, "github-repository", "", e.GitHub.Repository)
 	if repo == "" {
 		return nil, fault.Usagef("mlops bootstrap: no repository; pass --github-repository owner/name (the repository whose workflows assume the roles)")
 	}

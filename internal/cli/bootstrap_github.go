@@ -78,15 +78,15 @@ func (e *Env) bootstrapGitHub(ctx context.Context, v map[string]string, prune bo
 	defer done()
 	w := environmentWant(v, prune)
 	repo := v["GitHubRepository"]
-	token := strings.TrimSpace(e.Getenv("GITHUB_TOKEN"))
+	token := e.GitHub.Token.Reveal()
 	if token == "" {
-		token = strings.TrimSpace(e.Getenv("GH_TOKEN"))
+		token = e.GitHub.GHToken.Reveal()
 	}
 	if token == "" {
 		e.reportEnvironments(repo, ghenv.Untouched(w, "no GitHub token; set GITHUB_TOKEN or GH_TOKEN to one with the admin role on "+repo+" and rerun, or set them by hand"))
 		return nil
 	}
-	client, err := e.Services.GitHub(e.Getenv, token)
+	client, err := e.Services.GitHub(token)
 	if err != nil {
 		return fault.Usage(err)
 	}

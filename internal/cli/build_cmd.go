@@ -157,7 +157,7 @@ func (e *Env) prNumber(fs *flag.FlagSet) (int, error) {
 
 // prEvent returns the payload of a pull_request event, or nil for others.
 func (e *Env) prEvent() (*event.Payload, error) {
-	name, path := e.Getenv("GITHUB_EVENT_NAME"), e.Getenv("GITHUB_EVENT_PATH")
+	name, path := e.GitHub.EventName, e.GitHub.EventPath
 	if (name != "pull_request" && name != "pull_request_target") || path == "" {
 		return nil, nil
 	}
@@ -184,7 +184,7 @@ func (e *Env) commit(ctx context.Context, fs *flag.FlagSet) (string, error) {
 	if p != nil {
 		return p.PullRequest.Head.SHA, nil
 	}
-	if v := e.Getenv("GITHUB_SHA"); v != "" {
+	if v := e.GitHub.SHA; v != "" {
 		return v, nil
 	}
 	var out, errb bytes.Buffer

@@ -49,7 +49,7 @@ func runComment(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	e.Action.Mask(req.token)
-	client, err := e.Services.GitHub(e.Getenv, req.token)
+	client, err := e.Services.GitHub(req.token)
 	if err != nil {
 		return fault.Usage(fmt.Errorf("mlops comment: %w", err))
 	}
@@ -85,9 +85,9 @@ func (e *Env) commentRequest(fs *flag.FlagSet) (commentRequest, error) {
 	var errs []error
 	req := commentRequest{
 		marker: e.resolve(fs, "marker", "", ""),
-		token:  e.resolve(fs, "token", "", "", "GITHUB_TOKEN"),
+		token:  e.resolve(fs, "token", "", e.GitHub.Token.Reveal()),
 		author: e.resolve(fs, "author", "", ""),
-		runURL: report.RunURL(e.Getenv),
+		runURL: e.GitHub.RunURL(),
 	}
 	var err error
 	if req.target, err = e.commentTarget(fs); err != nil {
@@ -115,7 +115,7 @@ var repoPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$
 // resolveRepo resolves --repo (default $GITHUB_REPOSITORY) into owner and
 // name; a missing or malformed value is an error saying what to pass.
 func (e *Env) resolveRepo(fs *flag.FlagSet) (owner, name string, err error) {
-	repo := e.resolve(fs, "repo", "", "", "GITHUB_REPOSITORY")
+	repo := e.resolve(fs, "repo", "", e.GitHub.Repository)
 	owner, name, _ = strings.Cut(repo, "/")
 	switch {
 	case repo == "":
@@ -143,7 +143,7 @@ func (e *Env) commentTarget(fs *flag.FlagSet) (prcomment.Target, error) {
 func (e *Env) commentPR(fs *flag.FlagSet) (int, error) {
 	v := e.resolve(fs, "pr", "", "")
 	if v == "" {
-		if path := e.Getenv("GITHUB_EVENT_PATH"); path != "" {
+		if path := e.GitHub.EventPath; path != "" {
 			p, err := event.ReadFile(path)
 			if err != nil {
 				return 0, err
@@ -185,7 +185,7 @@ func (e *Env) commentBody(fs *flag.FlagSet, req *commentRequest) error {
 		if r.RunURL == "" {
 			r.RunURL = req.runURL
 		}
-		req.body = r.Markdown(report.MarkdownOptions{RepoURL: report.RepoURL(e.Getenv)})
+		req.body = r.Markdown(report.MarkdownOptions{RepoURL: e.GitHub.RepoURL()})
 		return nil
 	}
 	return errors.New("no body: pass --body-file FILE or --from-results FILE")

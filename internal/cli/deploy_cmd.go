@@ -90,7 +90,7 @@ func (e *Env) reportDeploy(j *stackJob, res *stack.Result, err error) {
 
 func (e *Env) deployResults(j *stackJob, res *stack.Result, err error) *report.Results {
 	r := &report.Results{Status: "success", Environment: j.name, Stack: res.Stack, PR: j.pr, Commit: j.sha,
-		Image: e.imageOf(j), RunURL: e.runURL(), Outputs: res.OutputMap(),
+		Image: e.imageOf(j), RunURL: e.GitHub.RunURL(), Outputs: res.OutputMap(),
 		Timings: []report.Timing{{Phase: "deploy", Duration: res.Elapsed}}}
 	if j.env.URLOutput != "" {
 		r.URL = r.Outputs[j.env.URLOutput]
@@ -109,18 +109,6 @@ func (e *Env) imageOf(j *stackJob) string {
 		return ""
 	}
 	return j.req.Params.Values[j.env.ImageParameter]
-}
-
-// runURL links the workflow run, when running in Actions.
-func (e *Env) runURL() string {
-	server, repo, id := e.Getenv("GITHUB_SERVER_URL"), e.Getenv("GITHUB_REPOSITORY"), e.Getenv("GITHUB_RUN_ID")
-	if repo == "" || id == "" {
-		return ""
-	}
-	if server == "" {
-		server = "https://github.com"
-	}
-	return fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, id)
 }
 
 func writeResults(path string, r *report.Results) error {

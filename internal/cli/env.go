@@ -26,6 +26,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
@@ -39,10 +40,12 @@ import (
 // environment, the clock and the factories for AWS and GitHub clients.
 // Tests build one with fakes; nothing in a command reaches for globals.
 type Env struct {
-	Stdout   io.Writer
-	Stderr   io.Writer
-	Stdin    io.Reader
-	Getenv   func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+	Getenv func(string) string
+	// GitHub is the run's GitHub context (GITHUB_*), read once from Getenv.
+	GitHub   ghcontext.Context
 	Clock    clock.Clock
 	Action   *action.Action
 	Services *Services
@@ -53,11 +56,11 @@ type Services struct {
 	// AWSConfig returns SDK configuration with credentials for purpose; the
 	// default assumes the purpose's role with the job's OIDC token (awsauth).
 	AWSConfig func(ctx context.Context, cfg *config.Config, p config.Purpose) (aws.Config, error)
-	// GitHub returns a REST client authenticated with token, against
-	// GITHUB_API_URL when set (GitHub Enterprise Server) or the public API.
-	// The default retries rate limits and server errors as GitHub asks
+	// GitHub returns a REST client authenticated with token, against the
+	// context's API URL when set (GitHub Enterprise Server) or the public
+	// API. The default retries rate limits and server errors as GitHub asks
 	// (internal/ghclient), waiting on the Env's clock.
-	GitHub func(getenv func(string) string, token string) (*github.Client, error)
+	GitHub func(token string) (*github.Client, error)
 	// S3 returns the client weight syncs read the bucket with.
 	S3 func(aws.Config) weights.S3API
 	// ECS returns the client remote weight syncs run their task with.
@@ -103,13 +106,15 @@ type Services struct {
 }
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
+	a := action.New(getenv, stderr, tty)
 	e := &Env{
 		Stdout:   stdout,
 		Stderr:   stderr,
 		Stdin:    stdin,
 		Getenv:   getenv,
+		GitHub:   a.Context(),
 		Clock:    clock.Real{},
-		Action:   action.New(getenv, stderr, tty),
+		Action:   a,
 		Services: defaultServices(),
 	}
 	e.Services.AWSConfig = e.awsConfig
@@ -167,10 +172,10 @@ func defaultS3(c aws.Config) weights.S3API {
 // and server errors as GitHub asks (internal/ghclient), waiting on e.Clock —
 // read at call time, so tests that swap the clock get instant waits — and
 // saying in the log when it waits.
-func (e *Env) gitHub(getenv func(string) string, token string) (*github.Client, error) {
+func (e *Env) gitHub(token string) (*github.Client, error) {
 	return ghclient.NewClient(ghclient.Options{
 		Token:  token,
-		APIURL: getenv("GITHUB_API_URL"),
+		APIURL: e.GitHub.APIURL,
 		Clock:  e.Clock,
 		Logf:   e.Action.Logf,
 	})
@@ -191,6 +196,7 @@ func (e *Env) awsConfig(ctx context.Context, cfg *config.Config, p config.Purpos
 	from := map[string]string{"input": "action input role", "env": "MLOPS_ROLE_ARN", "config": roleKey}[role.Source]
 	return awsauth.Load(ctx, awsauth.Options{
 		Getenv:   e.Getenv,
+		GitHub:   e.GitHub,
 		Region:   region.Value,
 		RoleARN:  role.Value,
 		RoleFrom: from,

@@ -23,8 +23,8 @@ func runEvent(_ context.Context, e *Env, args []string) error {
 	if err := e.parse(fs, args, false); err != nil {
 		return err
 	}
-	name := e.resolve(fs, "event-name", "", "", "GITHUB_EVENT_NAME")
-	path := e.resolve(fs, "event-path", "", "", "GITHUB_EVENT_PATH")
+	name := e.resolve(fs, "event-name", "", e.GitHub.EventName)
+	path := e.resolve(fs, "event-path", "", e.GitHub.EventPath)
 	if name == "" || path == "" {
 		return fault.Usagef("mlops event: no event; pass --event-name and --event-path, or run inside GitHub Actions")
 	}
@@ -45,7 +45,7 @@ func runEvent(_ context.Context, e *Env, args []string) error {
 	}
 	if d.SHA == "" {
 		// A manual run's payload names no commit; the run's own is GITHUB_SHA.
-		d.SHA = e.Getenv("GITHUB_SHA")
+		d.SHA = e.GitHub.SHA
 	}
 	out, err := json.Marshal(d)
 	if err != nil {

@@ -109,8 +109,8 @@ func (e *Env) previewTarget(sub string, fs *flag.FlagSet, run *previewRun) error
 		}
 		return nil
 	}
-	name := e.resolve(fs, "event-name", "", "", "GITHUB_EVENT_NAME")
-	path := e.resolve(fs, "event-path", "", "", "GITHUB_EVENT_PATH")
+	name := e.resolve(fs, "event-name", "", e.GitHub.EventName)
+	path := e.resolve(fs, "event-path", "", e.GitHub.EventPath)
 	if name == "" || path == "" {
 		return fault.Usagef("mlops preview %s: no pull request; pass --pr N or run on a pull_request event in GitHub Actions", sub)
 	}
@@ -125,12 +125,12 @@ func (e *Env) previewTarget(sub string, fs *flag.FlagSet, run *previewRun) error
 	return nil
 }
 
-// previewGitHub builds the repository client from the token and GITHUB_REPOSITORY.
+// previewGitHub builds the repository client from the token and the repository.
 func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
 	var errs []error
 	token := e.Action.Input("github-token")
 	if token == "" {
-		token = strings.TrimSpace(e.Getenv("GITHUB_TOKEN"))
+		token = e.GitHub.Token.Reveal()
 	}
 	if token == "" {
 		errs = append(errs, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or the action input github-token"))
@@ -143,7 +143,7 @@ func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
 		return nil, fault.Usage(fmt.Errorf("mlops preview: %w", errors.Join(errs...)))
 	}
 	e.Action.Mask(token)
-	client, err := e.Services.GitHub(e.Getenv, token)
+	client, err := e.Services.GitHub(token)
 	if err != nil {
 		return nil, fmt.Errorf("github client: %w", err)
 	}
@@ -246,7 +246,7 @@ func (e *Env) reportPreview(res *report.Results) {
 	e.Action.SetOutput("url", res.URL)
 	e.Action.SetOutput("stack", res.Stack)
 	e.Action.SetOutput("image", res.Image)
-	e.Action.Summary(res.Markdown(report.MarkdownOptions{RepoURL: report.RepoURL(e.Getenv)}))
+	e.Action.Summary(res.Markdown(report.MarkdownOptions{RepoURL: e.GitHub.RepoURL()}))
 }
 
 // sentence capitalises a decision reason and ends it with a full stop.

@@ -115,7 +115,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 	if e.Clock == nil {
 		e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	}
-	e.Services.GitHub = func(_ func(string) string, token string) (*github.Client, error) { return j.gh.Client(token), nil }
+	e.Services.GitHub = func(token string) (*github.Client, error) { return j.gh.Client(token), nil }
 	e.Services.AWSConfig = func(_ context.Context, _ *config.Config, p config.Purpose) (aws.Config, error) {
 		j.purposes = append(j.purposes, p)
 		return aws.Config{Region: "eu-west-1"}, nil

@@ -30,13 +30,13 @@ func (e *Env) previewLifecycle(_ context.Context, run *previewRun) *preview.Life
 	run.life = &preview.Lifecycle{
 		Env:            run.env,
 		GitHub:         run.gh,
-		Commenter:      &prCommenter{gh: run.gh, token: e.previewToken(), link: report.RunURL(e.Getenv), logf: e.Action.Logf},
+		Commenter:      &prCommenter{gh: run.gh, token: e.previewToken(), link: e.GitHub.RunURL(), logf: e.Action.Logf},
 		Clock:          e.Clock,
 		Log:            e.Action.Logf,
 		ListenerStack:  run.cfg.BaseEnv().Stack,
 		ListenerOutput: p.ListenerOutput,
-		RunURL:         report.RunURL(e.Getenv),
-		RepoURL:        report.RepoURL(e.Getenv),
+		RunURL:         e.GitHub.RunURL(),
+		RepoURL:        e.GitHub.RepoURL(),
 		TTL:            p.TTLDuration(),
 	}
 	return run.life
@@ -46,7 +46,7 @@ func (e *Env) previewToken() string {
 	if t := e.Action.Input("github-token"); t != "" {
 		return t
 	}
-	return e.Getenv("GITHUB_TOKEN")
+	return e.GitHub.Token.Reveal()
 }
 
 // previewCheck is the preview environment's template and parameter file,

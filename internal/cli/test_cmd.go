@@ -273,16 +273,13 @@ func (e *Env) writeTestFiles(tr *testRun, res *probe.Result) error {
 // testResults is the shared results record for `mlops comment` and previews.
 func (e *Env) testResults(tr *testRun, res *probe.Result) *report.Results {
 	out := &report.Results{Status: "success", Stack: tr.stack, PR: tr.pr, URL: tr.url, Cases: res.Cases, Weights: res.Weights,
-		Commit: e.Getenv("GITHUB_SHA"), Timings: []report.Timing{{Phase: "test", Duration: res.Duration}}}
+		Commit: e.GitHub.SHA, RunURL: e.GitHub.RunURL(), Timings: []report.Timing{{Phase: "test", Duration: res.Duration}}}
 	if tr.env != nil {
 		out.Environment = tr.env.Name
 	}
 	if f := res.Failed(); f > 0 {
 		out.Status = "failure"
 		out.Message = fmt.Sprintf("%d of %d endpoint test cases failed", f, len(res.Cases))
-	}
-	if srv, repo, run := e.Getenv("GITHUB_SERVER_URL"), e.Getenv("GITHUB_REPOSITORY"), e.Getenv("GITHUB_RUN_ID"); srv != "" && repo != "" && run != "" {
-		out.RunURL = fmt.Sprintf("%s/%s/actions/runs/%s", srv, repo, run)
 	}
 	return out
 }

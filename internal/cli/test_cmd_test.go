@@ -135,6 +135,8 @@ func TestTestCommandPassesAndWritesResults(t *testing.T) {
 	c.env["GITHUB_ACTIONS"], c.env["GITHUB_STEP_SUMMARY"] = "true", summary
 	c.env["GITHUB_OUTPUT"] = c.file(t, "output", "")
 	c.env["GITHUB_SHA"], c.env["GITHUB_SERVER_URL"], c.env["GITHUB_REPOSITORY"], c.env["GITHUB_RUN_ID"] = "abc123", "https://github.com", "o/r", "42"
+	// A re-run links its own attempt, as the deploy summary and the PR comment do.
+	c.env["GITHUB_RUN_ATTEMPT"] = "2"
 	jsonFile, junitFile := filepath.Join(c.dir, "r.json"), filepath.Join(c.dir, "r.xml")
 
 	code := c.run("--url", srv.URL, "--cases", committedCases, "--json", jsonFile, "--junit", junitFile)
@@ -149,7 +151,7 @@ func TestTestCommandPassesAndWritesResults(t *testing.T) {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
-	want := report.Results{Status: "success", URL: srv.URL, Commit: "abc123", RunURL: "https://github.com/o/r/actions/runs/42", Weights: "ready"}
+	want := report.Results{Status: "success", URL: srv.URL, Commit: "abc123", RunURL: "https://github.com/o/r/actions/runs/42/attempts/2", Weights: "ready"}
 	if diff := cmp.Diff(want, res, cmpopts.IgnoreFields(report.Results{}, "Cases", "Timings")); diff != "" || len(res.Cases) != 7 || !res.Passed() {
 		t.Errorf("results JSON (-want +got):\n%s\ncases: %d", diff, len(res.Cases))
 	}

@@ -23,7 +23,7 @@ func Statuses() []string {
 
 // MarkdownOptions holds what the markdown links to besides the results.
 type MarkdownOptions struct {
-	// RepoURL is the repository's web address (see RepoURL); when set the
+	// RepoURL is the repository's web address (ghcontext.Context.RepoURL); when set the
 	// commit links to its page.
 	RepoURL string
 }
@@ -264,34 +264,6 @@ func Elapsed(d time.Duration) string {
 		return fmt.Sprintf("%dm %ds", m, s)
 	}
 	return fmt.Sprintf("%ds", s)
-}
-
-// RepoURL is the repository's web address from the Actions environment
-// (GITHUB_SERVER_URL, GITHUB_REPOSITORY), or "" outside Actions.
-func RepoURL(getenv func(string) string) string {
-	repo := getenv("GITHUB_REPOSITORY")
-	if repo == "" {
-		return ""
-	}
-	server := strings.TrimSuffix(getenv("GITHUB_SERVER_URL"), "/")
-	if server == "" {
-		server = "https://github.com"
-	}
-	return server + "/" + repo
-}
-
-// RunURL links to the current workflow run (and attempt, when retried):
-// https://docs.github.com/en/actions/learn-github-actions/variables#default-environment-variables
-func RunURL(getenv func(string) string) string {
-	repo, id := RepoURL(getenv), getenv("GITHUB_RUN_ID")
-	if repo == "" || id == "" {
-		return ""
-	}
-	u := repo + "/actions/runs/" + id
-	if a := getenv("GITHUB_RUN_ATTEMPT"); a != "" && a != "1" {
-		u += "/attempts/" + a
-	}
-	return u
 }
 
 // commitLink links a commit's page; a "commit" that is not a hex object

@@ -195,21 +195,3 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
-
-func TestRunURL(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{"first attempt", map[string]string{"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/models", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "1"}, "https://github.com/acme/models/actions/runs/99"},
-		{"re-run attempt", map[string]string{"GITHUB_SERVER_URL": "https://ghe.example.com/", "GITHUB_REPOSITORY": "acme/models", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "3"}, "https://ghe.example.com/acme/models/actions/runs/99/attempts/3"},
-		{"outside Actions", map[string]string{}, ""},
-	}
-	for _, tt := range tests {
-		if got := RunURL(func(k string) string { return tt.env[k] }); got != tt.want {
-			t.Errorf("%s: RunURL = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
