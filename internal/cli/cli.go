@@ -51,7 +51,7 @@ func commands() []command {
 		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
 		{"demo", "play a push, a preview and a weight sync end to end against in-process AWS and GitHub stand-ins", runDemo},
-		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --env)", runSyncWeights},
+		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --remote)", runSyncWeights},
 	}
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -17,116 +16,117 @@ import (
 )
 
 const syncWeightsSynopsis = `--source s3://bucket/prefix --target DIR [--dry-run] [--keep N] [--concurrency N] [--require-checksum]
-       mlops sync-weights --env NAME [--source s3://bucket/prefix] [--dry-run] [--require-checksum]
+       mlops sync-weights --remote [--env NAME] [--source s3://bucket/prefix] [--dry-run] [--require-checksum]
 
 Copies model weights from S3 into DIR/versions/<id>/, verifies each object
 against its S3 checksum (objects without one are marked unverified, or
 refused with --require-checksum), then switches DIR/current to the new
-version atomically. With --env it runs the same sync inside AWS as a one-off
-ECS task that mounts the environment's EFS volume, streams the task's log
-and fails with the task's exit code.`
+version atomically. With --remote it runs the same sync inside AWS as a
+one-off ECS task of an environment's stack (--env, default
+weights.environment) that mounts its EFS volume, streams the task's log and
+fails with the task's exit code.`
 
-// weightsArgs are the resolved settings of one sync-weights run.
+// syncWeightsOptions are the settings of one sync-weights run.
+type syncWeightsOptions struct {
+	Config      string
+	Env         string
+	Remote      bool
+	Source      string
+	Target      string
+	Keep        int
+	Concurrency int
+	PartSizeMiB int
+	DryRun      bool
+	RequireSum  bool
+}
+
+// weightsArgs are the resolved settings and the config they came with.
 type weightsArgs struct {
-	env         string
-	source      string
-	target      string
-	keep        int
-	concurrency int
-	partSize    int64
-	dryRun      bool
-	requireSum  bool
-	cfg         *config.Config
+	syncWeightsOptions
+	partSize int64
+	cfg      *config.Config
+}
+
+func (o *syncWeightsOptions) declare(opts *options) {
+	w := func(c *config.Config) *config.Weights {
+		if c.Weights == nil {
+			return &config.Weights{}
+		}
+		return c.Weights
+	}
+	// WEIGHTS_SOURCE and WEIGHTS_DIR are what the weights-sync task definition
+	// and the endpoint containers are given, so the task needs no flags.
+	opts.String(&o.Source, "source", "S3 source s3://bucket/prefix (env MLOPS_WEIGHTS_SOURCE or WEIGHTS_SOURCE; default weights.source in the config)").
+		Env("MLOPS_WEIGHTS_SOURCE", "WEIGHTS_SOURCE").Config("weights.source", func(c *config.Config) string { return w(c).Source })
+	opts.String(&o.Target, "target", "directory that holds versions/ and current (env MLOPS_WEIGHTS_TARGET or WEIGHTS_DIR; default weights.target)").
+		Env("MLOPS_WEIGHTS_TARGET", "WEIGHTS_DIR").Config("weights.target", func(c *config.Config) string { return w(c).Target })
+	opts.String(&o.Env, "env", "environment from the config whose stack runs the --remote sync (env MLOPS_WEIGHTS_ENV; default weights.environment)").
+		Env("MLOPS_WEIGHTS_ENV").Config("weights.environment", func(c *config.Config) string { return w(c).Environment })
+	opts.Bool(&o.Remote, "remote", "run the sync inside AWS as a one-off ECS task of the environment's stack (env MLOPS_WEIGHTS_REMOTE)").Env("MLOPS_WEIGHTS_REMOTE")
+	opts.Bool(&o.DryRun, "dry-run", "list what would change; write nothing")
+	opts.Int(&o.Keep, "keep", weights.DefaultKeep, 1, "versions to keep after the switch (config weights.keep)").
+		Config("weights.keep", func(c *config.Config) string {
+			if k := w(c).Keep; k > 0 {
+				return strconv.Itoa(k)
+			}
+			return ""
+		})
+	opts.Int(&o.Concurrency, "concurrency", weights.DefaultConcurrency, 1, "GET requests in flight")
+	opts.Int(&o.PartSizeMiB, "part-size-mib", weights.DefaultPartSize>>20, 1, "objects larger than this download as parallel ranged GETs of this size")
+	opts.Bool(&o.RequireSum, "require-checksum", "fail (exit 2, nothing published) on an object without a checksum in S3 instead of publishing it marked unverified (config weights.require_checksum)").
+		Config("weights.require_checksum", func(c *config.Config) string { return strconv.FormatBool(w(c).RequireChecksum) })
+	opts.configOption(&o.Config)
 }
 
 func runSyncWeights(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("sync-weights", syncWeightsSynopsis)
-	fs.String("source", "", "S3 source s3://bucket/prefix (env MLOPS_WEIGHTS_SOURCE or WEIGHTS_SOURCE; default weights.source in the config)")
-	fs.String("target", "", "directory that holds versions/ and current (env MLOPS_WEIGHTS_TARGET or WEIGHTS_DIR; default weights.target)")
-	fs.String("env", "", "run remotely as a one-off ECS task of this environment's stack")
-	fs.Bool("dry-run", false, "list what would change; write nothing")
-	fs.Int("keep", weights.DefaultKeep, "versions to keep after the switch (config weights.keep)")
-	fs.Int("concurrency", weights.DefaultConcurrency, "GET requests in flight")
-	fs.Int("part-size-mib", weights.DefaultPartSize>>20, "objects larger than this download as parallel ranged GETs of this size")
-	fs.Bool("require-checksum", false, "fail (exit 2, nothing published) on an object without a checksum in S3 instead of publishing it marked unverified (config weights.require_checksum)")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	a := &weightsArgs{}
+	opts := e.newOptions("sync-weights", syncWeightsSynopsis)
+	a.declare(opts)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	a, err := e.weightsArgs(fs)
-	if err != nil {
+	if err := e.weightsArgs(opts, a); err != nil {
 		return err
 	}
-	if a.env != "" {
+	if a.Remote {
 		return e.syncRemote(ctx, a)
 	}
 	return e.syncLocal(ctx, a)
 }
 
-func (e *Env) weightsArgs(fs *flag.FlagSet) (*weightsArgs, error) {
-	a := &weightsArgs{env: e.resolve(fs, "env", "", "", "MLOPS_WEIGHTS_ENV")}
-	cfgPath := e.resolve(fs, "config", "", config.DefaultPath, "MLOPS_CONFIG")
-	if _, err := os.Stat(cfgPath); a.env != "" || isSet(fs, "config") || err == nil {
-		c, err := e.loadConfig(fs)
+// weightsArgs loads the config (required remotely, else read when present)
+// and checks the settings. --env only selects an environment: an explicit
+// one without --remote is refused rather than guessed at, because --env
+// alone used to mean a remote sync and a local one would write into
+// weights.target on this machine instead.
+func (e *Env) weightsArgs(opts *options, a *weightsArgs) error {
+	if opts.from("env") != "default" && a.Env != "" && !a.Remote {
+		return fault.Usagef("mlops sync-weights: --env %q%s selects the environment of a --remote sync, but this sync would run here; add --remote (--env no longer implies it) to run it as the ECS task of %s's stack, or drop --env to sync into --target on this machine", a.Env, opts.sourceOf("env"), a.Env)
+	}
+	if _, err := os.Stat(a.Config); a.Remote || opts.isSet("config") || err == nil {
+		c, err := loadConfigFile(a.Config)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.cfg = c
+		if err := opts.resolve(c); err != nil {
+			return err
+		}
 	}
-	w := &config.Weights{}
-	if a.cfg != nil && a.cfg.Weights != nil {
-		w = a.cfg.Weights
-	}
-	// WEIGHTS_SOURCE and WEIGHTS_DIR are what the weights-sync task definition
-	// and the endpoint containers are given, so the task needs no flags.
-	a.source = e.resolve(fs, "source", w.Source, "", "MLOPS_WEIGHTS_SOURCE", "WEIGHTS_SOURCE")
-	a.target = e.resolve(fs, "target", w.Target, "", "MLOPS_WEIGHTS_TARGET", "WEIGHTS_DIR")
-	cfgKeep := ""
-	if w.Keep > 0 {
-		cfgKeep = strconv.Itoa(w.Keep)
-	}
-	var err error
-	if a.keep, err = e.intSetting(fs, "keep", cfgKeep, 1); err != nil {
-		return nil, err
-	}
-	if a.concurrency, err = e.intSetting(fs, "concurrency", "", 1); err != nil {
-		return nil, err
-	}
-	mib, err := e.intSetting(fs, "part-size-mib", "", 1)
-	if err != nil {
-		return nil, err
-	}
-	a.partSize = int64(mib) << 20
-	dry := e.resolve(fs, "dry-run", "", "false")
-	if a.dryRun, err = strconv.ParseBool(dry); err != nil {
-		return nil, fault.Usagef("mlops sync-weights: --dry-run %q is not true or false", dry)
-	}
-	req := e.resolve(fs, "require-checksum", strconv.FormatBool(w.RequireChecksum), "false")
-	if a.requireSum, err = strconv.ParseBool(req); err != nil {
-		return nil, fault.Usagef("mlops sync-weights: --require-checksum %q is not true or false", req)
-	}
+	a.partSize = int64(a.PartSizeMiB) << 20
 	switch {
-	case a.source == "":
-		return nil, fault.Usagef("mlops sync-weights: no source; pass --source s3://bucket/prefix or set weights.source in %s", config.DefaultPath)
-	case a.target == "":
-		return nil, fault.Usagef("mlops sync-weights: no target; pass --target DIR or set weights.target in %s", config.DefaultPath)
+	case a.Source == "":
+		return fault.Usagef("mlops sync-weights: no source; pass --source s3://bucket/prefix or set weights.source in %s", config.DefaultPath)
+	case a.Target == "":
+		return fault.Usagef("mlops sync-weights: no target; pass --target DIR or set weights.target in %s", config.DefaultPath)
+	case a.Remote && a.Env == "":
+		return fault.Usagef("mlops sync-weights: --remote needs an environment; pass --env NAME (one of: %s) or set weights.environment in %s", strings.Join(a.cfg.EnvNames(), ", "), a.cfg.Path)
 	}
-	return a, nil
-}
-
-// intSetting resolves an integer flag and checks it is at least lo.
-func (e *Env) intSetting(fs *flag.FlagSet, name, cfgValue string, lo int) (int, error) {
-	def := fs.Lookup(name).DefValue
-	v := e.resolve(fs, name, cfgValue, def)
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < lo {
-		return 0, fault.Usagef("mlops sync-weights: --%s %q must be a whole number of at least %d", name, v, lo)
-	}
-	return n, nil
+	return nil
 }
 
 func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
-	src, err := weights.ParseSource(a.source)
+	src, err := weights.ParseSource(a.Source)
 	if err != nil {
 		return err
 	}
@@ -137,9 +137,9 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 	s := &weights.Syncer{S3: e.Services.S3(awsCfg), Clock: e.Clock}
 	p := e.newSyncProgress(s)
 	s.Progress = p.update
-	end := e.Action.Group("sync " + src.String() + " → " + a.target)
-	res, err := s.Sync(ctx, weights.Options{Source: src, Target: a.target, Keep: a.keep,
-		Concurrency: a.concurrency, PartSize: a.partSize, DryRun: a.dryRun, RequireChecksum: a.requireSum})
+	end := e.Action.Group("sync " + src.String() + " → " + a.Target)
+	res, err := s.Sync(ctx, weights.Options{Source: src, Target: a.Target, Keep: a.Keep,
+		Concurrency: a.Concurrency, PartSize: a.partSize, DryRun: a.DryRun, RequireChecksum: a.RequireSum})
 	p.done()
 	end()
 	if err != nil {
@@ -151,7 +151,7 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 	if line := res.UnverifiedLine(); line != "" {
 		e.Action.Warningf(action.Location{}, "%s", line)
 	}
-	if a.dryRun {
+	if a.DryRun {
 		fmt.Fprint(e.Stdout, res.PlanText())
 	}
 	fmt.Fprint(e.Stdout, res.Text())
@@ -214,26 +214,26 @@ func (p *syncProgress) done() {
 
 // syncRemote runs the sync as a one-off ECS task of the environment's stack.
 func (e *Env) syncRemote(ctx context.Context, a *weightsArgs) error {
-	env, err := a.cfg.Env(a.env)
+	env, err := a.cfg.Env(a.Env)
 	if err != nil {
 		return fault.Usage(err)
 	}
 	if env.Stack == "" {
-		return fault.Usagef("%s: environment %q has no stack of its own; run the sync in the environment that owns the EFS volume", a.cfg.Path, a.env)
+		return fault.Usagef("%s: environment %q has no stack of its own; run the sync in the environment that owns the EFS volume", a.cfg.Path, a.Env)
 	}
-	src, err := weights.ParseSource(a.source)
+	src, err := weights.ParseSource(a.Source)
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(a.target, "/") {
-		return fault.Usagef("mlops sync-weights: --target %q must be an absolute path inside the task, e.g. /mnt/weights", a.target)
+	if !strings.HasPrefix(a.Target, "/") {
+		return fault.Usagef("mlops sync-weights: --target %q must be an absolute path inside the task, e.g. /mnt/weights", a.Target)
 	}
-	command := []string{"sync-weights", "--source", src.String(), "--target", a.target,
-		"--keep", strconv.Itoa(a.keep), "--concurrency", strconv.Itoa(a.concurrency)}
-	if a.dryRun {
+	command := []string{"sync-weights", "--source", src.String(), "--target", a.Target,
+		"--keep", strconv.Itoa(a.Keep), "--concurrency", strconv.Itoa(a.Concurrency)}
+	if a.DryRun {
 		command = append(command, "--dry-run")
 	}
-	if a.requireSum {
+	if a.RequireSum {
 		command = append(command, "--require-checksum")
 	}
 	awsCfg, err := e.Services.AWSConfig(ctx, a.cfg, config.PurposeWeights)
@@ -247,7 +247,7 @@ func (e *Env) syncRemote(ctx context.Context, a *weightsArgs) error {
 		ECS: e.Services.ECS(awsCfg), Logs: e.Services.Logs(awsCfg), Stacks: e.Services.WeightsStack(awsCfg),
 		Clock: e.Clock, Log: func(ms []string) { relay.Lines(ms...) },
 	}
-	end := e.Action.Group(fmt.Sprintf("weights sync task of stack %s: %s → %s", env.Stack, src, a.target))
+	end := e.Action.Group(fmt.Sprintf("weights sync task of stack %s: %s → %s", env.Stack, src, a.Target))
 	res, err := r.Run(ctx, weights.RemoteOptions{Stack: env.Stack, Command: command})
 	end()
 	if res != nil {
@@ -259,6 +259,6 @@ func (e *Env) syncRemote(ctx context.Context, a *weightsArgs) error {
 	line := fmt.Sprintf("weights sync task %s finished in %s", res.TaskARN, res.Duration.Round(time.Second))
 	e.Action.Logf("%s", line)
 	e.Action.Summary(fmt.Sprintf("### Weights sync (%s)\n\n%s → `%s` on stack `%s`: task `%s` succeeded in %s.\n",
-		a.env, src, a.target, env.Stack, res.TaskARN, res.Duration.Round(time.Second)))
+		a.Env, src, a.Target, env.Stack, res.TaskARN, res.Duration.Round(time.Second)))
 	return nil
 }

@@ -168,9 +168,15 @@ func TestSyncWeightsBadInputExits2(t *testing.T) {
 		{"empty prefix", []string{"--source", "s3://weights/nothing"}, nil, "no objects under this prefix"},
 		{"keep zero", []string{"--keep", "0"}, nil, `--keep "0" must be a whole number of at least 1`},
 		{"no source anywhere", nil, map[string]string{"MLOPS_CONFIG": "", "MLOPS_WEIGHTS_SOURCE": ""}, "no source"},
-		{"unknown environment", []string{"--env", "ep-z"}, nil, `unknown environment "ep-z"`},
-		{"bad dry-run input", nil, map[string]string{"INPUT_DRY_RUN": "maybe"}, `--dry-run "maybe" is not true or false`},
-		{"bad require-checksum input", nil, map[string]string{"INPUT_REQUIRE_CHECKSUM": "maybe"}, `--require-checksum "maybe" is not true or false`},
+		{"unknown environment", []string{"--remote", "--env", "ep-z"}, nil, `unknown environment "ep-z"`},
+		{"bad dry-run input", nil, map[string]string{"INPUT_DRY_RUN": "maybe"}, `--dry-run "maybe" must be true or false (action input dry-run)`},
+		{"bad require-checksum input", nil, map[string]string{"INPUT_REQUIRE_CHECKSUM": "maybe"}, `--require-checksum "maybe" must be true or false (action input require-checksum)`},
+		{"bad remote variable", nil, map[string]string{"MLOPS_WEIGHTS_REMOTE": "yes please"}, `--remote "yes please" must be true or false (environment variable MLOPS_WEIGHTS_REMOTE)`},
+		// --env used to switch to a remote sync by itself; such a run must
+		// neither start a task nor sync locally into weights.target.
+		{"env flag without remote", []string{"--env", "ep-a"}, nil, `--env "ep-a" selects the environment of a --remote sync, but this sync would run here; add --remote`},
+		{"env input without remote", nil, map[string]string{"INPUT_ENV": "ep-a"}, `--env "ep-a" (action input env) selects the environment of a --remote sync`},
+		{"env variable without remote", nil, map[string]string{"MLOPS_WEIGHTS_ENV": "ep-a"}, `--env "ep-a" (environment variable MLOPS_WEIGHTS_ENV) selects`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,7 +241,7 @@ func TestSyncWeightsRemote(t *testing.T) {
 			if tc.image != "" {
 				j.ecs.AddTaskDefinition(remotetest.SyncTaskDefinition(tc.image))
 			}
-			code := j.run("--env", "ep-a", "--dry-run")
+			code := j.run("--remote", "--env", "ep-a", "--dry-run")
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.wantCode, j.stderr.String())
 			}
@@ -256,6 +262,55 @@ func TestSyncWeightsRemote(t *testing.T) {
 				t.Errorf("task command (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// --remote alone runs in weights.environment; an action passing remote=true
+// and env reaches the same task.
+func TestSyncWeightsRemoteEnvironment(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flag, environment from the config", []string{"--remote"}, nil},
+		{"action inputs", nil, map[string]string{"INPUT_REMOTE": "true", "INPUT_ENV": "ep-a"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := newWeightsJob(t)
+			j.ecs.Script(servicetest.TaskScript{ExitCode: exitCode(0)})
+			for k, v := range tc.env {
+				j.env[k] = v
+			}
+			if code := j.run(tc.args...); code != ExitOK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, j.stderr.String())
+			}
+			runs := j.ecs.RunInputs()
+			if len(runs) != 1 {
+				t.Fatalf("%d tasks started, want 1", len(runs))
+			}
+			want := []string{"sync-weights", "--source", "s3://weights/model", "--target", "/mnt/weights", "--keep", "2", "--concurrency", "16"}
+			if diff := cmp.Diff(want, runs[0].Overrides.ContainerOverrides[0].Command); diff != "" {
+				t.Errorf("task command (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSyncWeightsRemoteNeedsAnEnvironment(t *testing.T) {
+	t.Parallel()
+	j := newWeightsJob(t)
+	cfg := filepath.Join(j.dir, "no-env.yml")
+	must(t, os.WriteFile(cfg, []byte(strings.Replace(weightsConfig, "  environment: ep-a\n", "", 1)), 0o644))
+	code := j.run("--remote", "--config", cfg)
+	if want := "--remote needs an environment; pass --env NAME (one of: ep-a"; code != ExitUsage || !strings.Contains(j.stderr.String(), want) {
+		t.Errorf("exit %d, want 2 with %q; stderr:\n%s", code, want, j.stderr.String())
+	}
+	if len(j.ecs.RunInputs()) != 0 {
+		t.Error("a task was started without an environment")
 	}
 }
 

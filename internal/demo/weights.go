@@ -21,7 +21,7 @@ import (
 )
 
 // syncWeights publishes a new model version to the weights source, plays
-// the manual run of the sync-weights workflow — mlops sync-weights --env,
+// the manual run of the sync-weights workflow — mlops sync-weights --remote,
 // which runs the sync as a one-off ECS task that mounts the environment's
 // volume — and checks that endpoint A serves the new version.
 func (d *Demo) syncWeights(ctx context.Context) error {
@@ -41,7 +41,7 @@ func (d *Demo) syncWeights(ctx context.Context) error {
 	d.weightsTask(ctx, d.res.Stacks[d.ws.cfg.Environments[env].Stack])
 	j := d.newJob("sync-weights", "sync weights to "+env, t)
 	defer j.end()
-	inputs := map[string]string{"INPUT_ENV": env, "INPUT_SOURCE": "", "INPUT_DRY_RUN": "false"}
+	inputs := map[string]string{"INPUT_REMOTE": "true", "INPUT_ENV": env, "INPUT_SOURCE": "", "INPUT_DRY_RUN": "false"}
 	if _, err := j.run(ctx, "Sync weights (actions/sync-weights)", inputs, "sync-weights"); err != nil {
 		return err
 	}
