@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,40 +16,58 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
+// buildOptions are the settings of mlops build. Repository, Context,
+// Dockerfile and Platform fall back to the image section of the config,
+// which one depending on the image (see buildRequest, syncBuildRequest).
+type buildOptions struct {
+	SyncImage  bool
+	Tag        string
+	Push       bool
+	Platform   string
+	SHA        string
+	PR         int
+	Repository string
+	Context    string
+	Dockerfile string
+	BuildArgs  []string
+	Config     string
+}
+
+func (o *buildOptions) declare(opts *options) {
+	opts.Bool(&o.SyncImage, "sync-image", "build the weight-sync image (the mlops binary alone, image.sync) instead of the endpoint image")
+	opts.String(&o.Tag, "tag", "image tag (default: the commit SHA, pr-<N>-<sha> for a pull request)").Env("MLOPS_IMAGE_TAG")
+	opts.Bool(&o.Push, "push", "push to ECR (creating the repository when missing); without it the image is only built locally")
+	opts.String(&o.Platform, "platform", "target platform, e.g. linux/amd64 (default image.platform)")
+	opts.String(&o.SHA, "sha", "commit to tag the image with (default: the event's commit, else git rev-parse HEAD)")
+	opts.PR(&o.PR, "pull request number for a preview image (default: from a pull_request event)")
+	opts.String(&o.Repository, "repository", "ECR repository name (default image.repository; image.preview_repository for a pull request; image.sync.repository with --sync-image)")
+	opts.String(&o.Context, "context", "build context directory (default image.context; the repository root with --sync-image)")
+	opts.String(&o.Dockerfile, "dockerfile", "Dockerfile (default image.dockerfile, else <context>/Dockerfile; image.sync.dockerfile, else mlops.Dockerfile with --sync-image)")
+	opts.List(&o.BuildArgs, "build-arg", "build argument KEY=VALUE (repeatable; action input build-args, one per line)").Input("build-args")
+	opts.configOption(&o.Config)
+}
+
 func runBuild(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("build", "[--sync-image] [--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--build-arg K=V] [--config FILE]")
-	fs.Bool("sync-image", false, "build the weight-sync image (the mlops binary alone, image.sync) instead of the endpoint image")
-	fs.String("tag", "", "image tag (default: the commit SHA, pr-<N>-<sha> for a pull request)")
-	fs.Bool("push", false, "push to ECR (creating the repository when missing); without it the image is only built locally")
-	fs.String("platform", "", "target platform, e.g. linux/amd64 (default image.platform)")
-	fs.String("sha", "", "commit to tag the image with (default: the event's commit, else git rev-parse HEAD)")
-	fs.String("pr", "", "pull request number for a preview image (default: from a pull_request event)")
-	fs.String("repository", "", "ECR repository name (default image.repository; image.preview_repository for a pull request; image.sync.repository with --sync-image)")
-	fs.String("context", "", "build context directory (default image.context; the repository root with --sync-image)")
-	fs.String("dockerfile", "", "Dockerfile (default image.dockerfile, else <context>/Dockerfile; image.sync.dockerfile, else mlops.Dockerfile with --sync-image)")
-	var buildArgs multiFlag
-	fs.Var(&buildArgs, "build-arg", "build argument KEY=VALUE (repeatable; action input build-args, one per line)")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o buildOptions
+	opts := e.newOptions("build", "[--sync-image] [--tag T] [--push] [--platform P] [--sha SHA] [--pr N] [--build-arg K=V] [--config FILE]")
+	o.declare(opts)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(fs)
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return err
 	}
-	sync, err := e.resolveBool(fs, "build", "sync-image")
-	if err != nil {
-		return err
-	}
+	sync := o.SyncImage
 	build := e.buildRequest
 	if sync {
 		build = e.syncBuildRequest
 	}
-	req, pr, err := build(ctx, fs, cfg)
+	req, pr, err := build(ctx, &o, cfg)
 	if err != nil {
 		return err
 	}
-	if req.BuildArgs, err = e.buildArgs(buildArgs); err != nil {
+	if req.BuildArgs, err = checkBuildArgs(o.BuildArgs); err != nil {
 		return err
 	}
 	if sync {
@@ -83,35 +101,31 @@ func runBuild(ctx context.Context, e *Env, args []string) error {
 
 // buildRequest resolves every setting of a build; all checks happen here,
 // before any AWS call.
-func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Config) (image.Request, int, error) {
-	push, err := e.resolveBool(fs, "build", "push")
-	if err != nil {
-		return image.Request{}, 0, err
-	}
+func (e *Env) buildRequest(ctx context.Context, o *buildOptions, cfg *config.Config) (image.Request, int, error) {
 	req := image.Request{
-		Repository: e.resolve(fs, "repository", cfg.Image.Repository, ""),
-		Context:    e.resolve(fs, "context", cfg.Image.Context, "."),
-		Dockerfile: e.resolve(fs, "dockerfile", cfg.Image.Dockerfile, ""),
-		Platform:   e.resolve(fs, "platform", cfg.Image.Platform, ""),
-		Push:       push,
+		Repository: cmp.Or(o.Repository, cfg.Image.Repository),
+		Context:    cmp.Or(o.Context, cfg.Image.Context, "."),
+		Dockerfile: cmp.Or(o.Dockerfile, cfg.Image.Dockerfile),
+		Platform:   cmp.Or(o.Platform, cfg.Image.Platform),
+		Push:       o.Push,
 	}
 	if req.Repository == "" {
 		return req, 0, fault.Usagef("%s: image.repository is not set; name the ECR repository there (e.g. ecs-mlops/endpoint) or pass --repository", cfg.Path)
 	}
-	pr, err := e.prNumber(fs)
+	pr, err := e.prNumber(o.PR)
 	if err != nil {
 		return req, 0, err
 	}
 	if pr > 0 {
 		// A pull request's image goes to the preview repository, the only
 		// one the preview role may push to and delete from.
-		req.Repository, req.Preview = e.resolve(fs, "repository", cfg.Image.PreviewRepo(), ""), true
+		req.Repository, req.Preview = cmp.Or(o.Repository, cfg.Image.PreviewRepo()), true
 	}
-	if tag := e.resolve(fs, "tag", "", "", "MLOPS_IMAGE_TAG"); tag != "" {
+	if tag := o.Tag; tag != "" {
 		req.Tag = tag
 		return req, pr, fault.Usage(image.CheckTag(tag))
 	}
-	sha, err := e.commit(ctx, fs)
+	sha, err := e.commit(ctx, o.SHA)
 	if err != nil {
 		return req, 0, err
 	}
@@ -121,16 +135,8 @@ func (e *Env) buildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Co
 	return req, pr, nil
 }
 
-// buildArgs are the --build-arg flags, else the build-args input (one per line).
-func (e *Env) buildArgs(flags []string) ([]string, error) {
-	args := flags
-	if len(args) == 0 {
-		for _, l := range strings.Split(e.Action.Input("build-args"), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				args = append(args, l)
-			}
-		}
-	}
+// checkBuildArgs checks the --build-arg flags (or the build-args input).
+func checkBuildArgs(args []string) ([]string, error) {
 	for _, a := range args {
 		if k, _, ok := strings.Cut(a, "="); !ok || k == "" {
 			return nil, fault.Usagef("mlops build: build argument %q is not KEY=VALUE", a)
@@ -140,13 +146,9 @@ func (e *Env) buildArgs(flags []string) ([]string, error) {
 }
 
 // prNumber is --pr, else the number of a pull_request event.
-func (e *Env) prNumber(fs *flag.FlagSet) (int, error) {
-	if v := e.resolve(fs, "pr", "", ""); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return 0, fault.Usagef("mlops build: pr %q is not a pull request number", v)
-		}
-		return n, nil
+func (e *Env) prNumber(flagPR int) (int, error) {
+	if flagPR > 0 {
+		return flagPR, nil
 	}
 	p, err := e.prEvent()
 	if err != nil || p == nil {
@@ -173,8 +175,8 @@ func (e *Env) prEvent() (*event.Payload, error) {
 
 // commit is --sha, else the PR head (GITHUB_SHA is the merge commit for a
 // pull_request event), else GITHUB_SHA, else the local checkout's HEAD.
-func (e *Env) commit(ctx context.Context, fs *flag.FlagSet) (string, error) {
-	if v := e.resolve(fs, "sha", "", ""); v != "" {
+func (e *Env) commit(ctx context.Context, flagSHA string) (string, error) {
+	if v := flagSHA; v != "" {
 		return v, nil
 	}
 	p, err := e.prEvent()

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"cmp"
 	"context"
-	"flag"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -17,37 +17,30 @@ import (
 // mlops inside the endpoint image. Endpoint A's deploy builds it; a pull
 // request cannot push it (the preview role has no access to that
 // repository, and the image writes production weights).
-func (e *Env) syncBuildRequest(ctx context.Context, fs *flag.FlagSet, cfg *config.Config) (image.Request, int, error) {
-	push, err := e.resolveBool(fs, "build", "push")
-	if err != nil {
-		return image.Request{}, 0, err
-	}
-	dockerfile := cfg.Image.Sync.Dockerfile
-	if dockerfile == "" {
-		dockerfile = config.DefaultSyncDockerfile
-	}
+func (e *Env) syncBuildRequest(ctx context.Context, o *buildOptions, cfg *config.Config) (image.Request, int, error) {
+	push := o.Push
 	req := image.Request{
-		Repository: e.resolve(fs, "repository", cfg.Image.SyncRepo(), ""),
-		Context:    e.resolve(fs, "context", ".", "."),
-		Dockerfile: e.resolve(fs, "dockerfile", dockerfile, ""),
-		Platform:   e.resolve(fs, "platform", cfg.Image.Platform, ""),
+		Repository: cmp.Or(o.Repository, cfg.Image.SyncRepo()),
+		Context:    cmp.Or(o.Context, "."),
+		Dockerfile: cmp.Or(o.Dockerfile, cfg.Image.Sync.Dockerfile, config.DefaultSyncDockerfile),
+		Platform:   cmp.Or(o.Platform, cfg.Image.Platform),
 		Push:       push,
 	}
 	if req.Repository == "" {
 		return req, 0, fault.Usagef("%s: neither image.sync.repository nor image.repository is set; name the weight-sync image's ECR repository (e.g. ecs-mlops/endpoint-sync) or pass --repository", cfg.Path)
 	}
-	pr, err := e.prNumber(fs)
+	pr, err := e.prNumber(o.PR)
 	if err != nil {
 		return req, 0, err
 	}
 	if pr > 0 && push {
 		return req, 0, fault.Usagef("mlops build --sync-image: pull request #%d: the weight-sync image is pushed by endpoint A's deploy only, never from a pull request (it writes the production weights); build it without --push to try it", pr)
 	}
-	if tag := e.resolve(fs, "tag", "", "", "MLOPS_IMAGE_TAG"); tag != "" {
+	if tag := o.Tag; tag != "" {
 		req.Tag = tag
 		return req, 0, fault.Usage(image.CheckTag(tag))
 	}
-	sha, err := e.commit(ctx, fs)
+	sha, err := e.commit(ctx, o.SHA)
 	if err != nil {
 		return req, 0, err
 	}

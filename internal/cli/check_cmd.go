@@ -9,24 +9,29 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
+// checkOptions are the settings of mlops check.
+type checkOptions struct {
+	Env    string
+	Strict bool
+	Config string
+}
+
 func runCheck(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("check", "[--env NAME] [--strict] [--config FILE]")
-	fs.String("env", "", "check this environment only (and what it joins); default: every environment (env MLOPS_ENV)")
-	fs.Bool("strict", false, "fail on warnings too")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o checkOptions
+	opts := e.newOptions("check", "[--env NAME] [--strict] [--config FILE]")
+	opts.envOption(&o.Env, "check this environment only (and what it joins); default: every environment (env MLOPS_ENV)")
+	opts.Bool(&o.Strict, "strict", "fail on warnings too")
+	opts.configOption(&o.Config)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(fs)
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return err
 	}
-	strict, err := e.resolveBool(fs, "check", "strict")
-	if err != nil {
-		return err
-	}
+	strict := o.Strict
 	var names []string
-	if n := e.resolve(fs, "env", "", "", "MLOPS_ENV"); n != "" {
+	if n := o.Env; n != "" {
 		if _, err := cfg.Env(n); err != nil {
 			return fault.Usage(fmt.Errorf("%w; pass --env with one of them", err))
 		}

@@ -16,12 +16,13 @@ func runConfig(ctx context.Context, e *Env, args []string) error {
 	if args[0] != "validate" {
 		return fault.Usagef("mlops config: unknown subcommand %q; use mlops config validate", args[0])
 	}
-	fs := e.flags("config validate", "[--config FILE]")
-	configFlag(fs)
-	if err := e.parse(fs, args[1:], false); err != nil {
+	var path string
+	opts := e.newOptions("config validate", "[--config FILE]")
+	opts.configOption(&path)
+	if err := opts.parse(args[1:], false); err != nil {
 		return err
 	}
-	c, err := e.loadConfig(fs)
+	c, err := loadConfigFile(path)
 	if err != nil {
 		return err
 	}

@@ -12,25 +12,28 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
+// deployOptions are the settings of mlops deploy.
+type deployOptions struct {
+	stackOptions
+	AllowReplace bool
+	Results      string
+}
+
 func runDeploy(ctx context.Context, e *Env, args []string) error {
-	var params listFlag
-	fs := e.flags("deploy", "--env NAME [--image REF] [--param K=V ...] [--timeout D] [--allow-replace] [--results FILE]")
-	stackFlags(fs, &params)
-	fs.Bool("allow-replace", false, "allow the change set to replace or delete stateful resources (EFS, ECR, S3)")
-	fs.String("results", "", "write the result as JSON (report.Results) to FILE, for mlops comment")
-	if err := e.parse(fs, args, false); err != nil {
+	var o deployOptions
+	opts := e.newOptions("deploy", "--env NAME [--image REF] [--param K=V ...] [--timeout D] [--allow-replace] [--results FILE]")
+	o.stackOptions.declare(opts)
+	opts.Bool(&o.AllowReplace, "allow-replace", "allow the change set to replace or delete stateful resources (EFS, ECR, S3)")
+	opts.String(&o.Results, "results", "write the result as JSON (report.Results) to FILE, for mlops comment").Env("MLOPS_RESULTS")
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	j, err := e.stackJob(ctx, "deploy", fs, params)
+	j, err := e.stackJob(ctx, "deploy", &o.stackOptions)
 	if err != nil {
 		return err
 	}
-	allow, err := e.resolveBool(fs, "deploy", "allow-replace")
-	if err != nil {
-		return err
-	}
-	j.req.AllowReplace = allow
-	resultsPath := e.resolve(fs, "results", "", "", "MLOPS_RESULTS")
+	j.req.AllowReplace = o.AllowReplace
+	resultsPath := o.Results
 	e.logParams(j)
 	d, err := e.deployer(ctx, j)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,20 +32,29 @@ func defaultDoctorClients(c aws.Config) doctor.Clients {
 	}
 }
 
+// doctorOptions are the settings of mlops doctor.
+type doctorOptions struct {
+	Env    string
+	PR     int
+	JSON   bool
+	Config string
+}
+
 func runDoctor(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("doctor", "--env NAME [--pr N] [--json] [--config FILE]")
-	fs.String("env", "", "environment to examine, as named in the config (env MLOPS_ENV)")
-	fs.String("pr", "", "pull request number, for a preview environment")
-	fs.Bool("json", false, "print the findings as JSON on stdout")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o doctorOptions
+	opts := e.newOptions("doctor", "--env NAME [--pr N] [--json] [--config FILE]")
+	opts.envOption(&o.Env, "environment to examine, as named in the config (env MLOPS_ENV)")
+	opts.PR(&o.PR, "pull request number, for a preview environment")
+	opts.Bool(&o.JSON, "json", "print the findings as JSON on stdout")
+	opts.configOption(&o.Config)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(fs)
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return err
 	}
-	name := e.resolve(fs, "env", "", "", "MLOPS_ENV")
+	name := o.Env
 	if name == "" {
 		return fault.Usagef("mlops doctor: --env is required; one of: %s", strings.Join(cfg.EnvNames(), ", "))
 	}
@@ -56,8 +64,8 @@ func runDoctor(ctx context.Context, e *Env, args []string) error {
 	}
 	target := doctor.Target{Environment: name, Stack: env.Stack, URLOutput: env.URLOutput}
 	if env.Preview != nil {
-		pr, err := strconv.Atoi(e.resolve(fs, "pr", "", ""))
-		if err != nil || pr <= 0 {
+		pr := o.PR
+		if pr == 0 {
 			return fault.Usagef("mlops doctor: %s is a preview environment; pass --pr with the pull request number", name)
 		}
 		target.Stack, target.Host = env.StackFor(pr), env.HostFor(pr)
@@ -75,7 +83,7 @@ func runDoctor(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.printDoctor(r, e.resolve(fs, "json", "", "false") == "true"); err != nil {
+	if err := e.printDoctor(r, o.JSON); err != nil {
 		return err
 	}
 	if n := r.Errors(); n > 0 {

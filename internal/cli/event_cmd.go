@@ -12,26 +12,36 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
+// eventOptions are the settings of mlops event.
+type eventOptions struct {
+	Name, Path, Config string
+}
+
+// declare declares them; the event defaults to the run's own.
+func (o *eventOptions) declare(opts *options, e *Env) {
+	opts.String(&o.Name, "event-name", "webhook event name: "+strings.Join(event.Names(), ", ")+" (default $GITHUB_EVENT_NAME)").Default(e.GitHub.EventName)
+	opts.String(&o.Path, "event-path", "webhook payload file (default $GITHUB_EVENT_PATH)").Default(e.GitHub.EventPath)
+	opts.configOption(&o.Config)
+}
+
 // runEvent prints the decision for one webhook event as a JSON line on
 // stdout and, in Actions, as step outputs and a job summary line. Bad input
 // (event name, payload, config) is reported before anything is written.
 func runEvent(_ context.Context, e *Env, args []string) error {
-	fs := e.flags("event", "[--event-name NAME] [--event-path FILE] [--config FILE]")
-	fs.String("event-name", "", "webhook event name: "+strings.Join(event.Names(), ", ")+" (default $GITHUB_EVENT_NAME)")
-	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o eventOptions
+	opts := e.newOptions("event", "[--event-name NAME] [--event-path FILE] [--config FILE]")
+	o.declare(opts, e)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	name := e.resolve(fs, "event-name", "", e.GitHub.EventName)
-	path := e.resolve(fs, "event-path", "", e.GitHub.EventPath)
+	name, path := o.Name, o.Path
 	if name == "" || path == "" {
 		return fault.Usagef("mlops event: no event; pass --event-name and --event-path, or run inside GitHub Actions")
 	}
 	if !event.Supported(name) {
 		return fault.Usagef("mlops event: event %q is not routed; mlops routes %s (check the workflow's on: triggers)", name, strings.Join(event.Names(), ", "))
 	}
-	cfg, err := e.loadConfig(fs)
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return err
 	}

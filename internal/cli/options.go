@@ -102,6 +102,29 @@ func (o *options) Duration(p *time.Duration, name string, def time.Duration, usa
 	}})
 }
 
+// PR declares a pull request number option ("42" or "#42"); 0 when unset.
+func (o *options) PR(p *int, usage string) *option {
+	o.fs.String("pr", "", usage)
+	return o.add(&option{name: "pr", set: func(v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(v, "#"))
+		if err != nil || n <= 0 {
+			return errors.New("is not a pull request number; pass one such as 42")
+		}
+		*p = n
+		return nil
+	}})
+}
+
+// envOption declares --env, an environment of the config (env MLOPS_ENV).
+func (o *options) envOption(p *string, usage string) *option {
+	return o.String(p, "env", usage).Env("MLOPS_ENV")
+}
+
 // List declares a repeatable flag; its action input holds one item per
 // line (Input and Fields change that).
 func (o *options) List(p *[]string, name, usage string) *option {

@@ -10,25 +10,28 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
+// planOptions are the settings of mlops plan.
+type planOptions struct {
+	stackOptions
+	Offline  bool
+	Markdown string
+}
+
 func runPlan(ctx context.Context, e *Env, args []string) error {
-	var params listFlag
-	fs := e.flags("plan", "--env NAME [--image REF] [--param K=V ...] [--offline] [--markdown FILE]")
-	stackFlags(fs, &params)
-	fs.Bool("offline", false, "only validate parameters against the template and print them; no AWS call")
-	fs.String("markdown", "", "also write the plan as markdown to FILE (for a pull-request comment)")
-	if err := e.parse(fs, args, false); err != nil {
+	var o planOptions
+	opts := e.newOptions("plan", "--env NAME [--image REF] [--param K=V ...] [--offline] [--markdown FILE]")
+	o.stackOptions.declare(opts)
+	opts.Bool(&o.Offline, "offline", "only validate parameters against the template and print them; no AWS call")
+	opts.String(&o.Markdown, "markdown", "also write the plan as markdown to FILE (for a pull-request comment)")
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	j, err := e.stackJob(ctx, "plan", fs, params)
+	j, err := e.stackJob(ctx, "plan", &o.stackOptions)
 	if err != nil {
 		return err
 	}
-	offline, err := e.resolveBool(fs, "plan", "offline")
-	if err != nil {
-		return err
-	}
-	mdPath := e.resolve(fs, "markdown", "", "")
-	if offline {
+	mdPath := o.Markdown
+	if o.Offline {
 		return e.offlinePlan(j, mdPath)
 	}
 	d, err := e.deployer(ctx, j)

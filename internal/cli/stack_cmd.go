@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,15 +24,26 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, " ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// stackFlags declares the flags deploy and plan share.
-func stackFlags(fs *flag.FlagSet, params *listFlag) {
-	fs.String("env", "", "environment name from the config (env MLOPS_ENV)")
-	fs.String("image", "", "image reference for the environment's image_parameter: repo:tag or repo@sha256:digest (env MLOPS_IMAGE)")
-	fs.Var(params, "param", "template parameter override Key=Value; repeatable; the value is kept whole, commas included")
-	fs.String("pr", "", "pull request number, for a preview environment's stack")
-	fs.String("sha", "", "commit recorded in the mlops:commit tag (default: the event's commit, else git rev-parse HEAD)")
-	fs.String("timeout", "", "how long the stack may take before an update is cancelled (default 30m)")
-	configFlag(fs)
+// stackOptions are the settings deploy and plan share.
+type stackOptions struct {
+	Env     string
+	Image   string
+	Params  []string
+	PR      int
+	SHA     string
+	Timeout time.Duration
+	Config  string
+}
+
+func (o *stackOptions) declare(opts *options) {
+	opts.envOption(&o.Env, "environment name from the config (env MLOPS_ENV)")
+	opts.String(&o.Image, "image", "image reference for the environment's image_parameter: repo:tag or repo@sha256:digest (env MLOPS_IMAGE)").Env("MLOPS_IMAGE")
+	// The params input holds one Key=Value a line.
+	opts.List(&o.Params, "param", "template parameter override Key=Value; repeatable; the value is kept whole, commas included").Input("params")
+	opts.PR(&o.PR, "pull request number, for a preview environment's stack")
+	opts.String(&o.SHA, "sha", "commit recorded in the mlops:commit tag (default: the event's commit, else git rev-parse HEAD)")
+	opts.Duration(&o.Timeout, "timeout", stack.DefaultTimeout, "how long the stack may take before an update is cancelled (default 30m)").Env("MLOPS_TIMEOUT")
+	opts.configOption(&o.Config)
 }
 
 // stackJob is a deploy or plan resolved from flags, inputs and config,
@@ -55,26 +64,26 @@ type stackJob struct {
 
 // stackJob resolves everything a deploy or plan needs. Every problem is a
 // usage error and happens before any AWS client exists.
-func (e *Env) stackJob(ctx context.Context, cmd string, fs *flag.FlagSet, params listFlag) (*stackJob, error) {
-	cfg, err := e.loadConfig(fs)
+func (e *Env) stackJob(ctx context.Context, cmd string, o *stackOptions) (*stackJob, error) {
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return nil, err
 	}
-	j := &stackJob{cfg: cfg, name: e.resolve(fs, "env", "", "", "MLOPS_ENV")}
+	j := &stackJob{cfg: cfg, name: o.Env}
 	if j.name == "" {
 		return nil, fault.Usagef("mlops %s: no environment; pass --env NAME (one of: %s)", cmd, strings.Join(cfg.EnvNames(), ", "))
 	}
 	if j.env, err = cfg.Env(j.name); err != nil {
 		return nil, fault.Usage(fmt.Errorf("%w; pass --env with one of them", err))
 	}
-	if err := e.stackName(cmd, fs, j); err != nil {
+	if err := e.stackName(cmd, o.PR, j); err != nil {
 		return nil, err
 	}
 	tpl, err := stack.ReadTemplate(j.env.Template)
 	if err != nil {
 		return nil, fault.Usage(err)
 	}
-	in := stack.Inputs{Template: tpl, ImageParam: j.env.ImageParameter, Image: e.resolve(fs, "image", "", "", "MLOPS_IMAGE"), Overrides: e.overrides(params)}
+	in := stack.Inputs{Template: tpl, ImageParam: j.env.ImageParameter, Image: o.Image, Overrides: o.Params}
 	if p := j.env.Preview; p != nil && p.HostParameter != "" {
 		// The preview's host is derived from the PR; an explicit --param still wins.
 		in.Overrides = append([]string{p.HostParameter + "=" + j.env.HostFor(j.pr)}, in.Overrides...)
@@ -107,12 +116,8 @@ func (e *Env) stackJob(ctx context.Context, cmd string, fs *flag.FlagSet, params
 	if len(tpl.Body) > stack.MaxTemplateBody && cfg.Artifacts.Bucket == "" {
 		return nil, fault.Usagef("%s: template is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in %s so it can be uploaded", tpl.Path, len(tpl.Body), stack.MaxTemplateBody, cfg.Path)
 	}
-	timeout, err := e.timeout(cmd, fs)
-	if err != nil {
-		return nil, err
-	}
-	j.sha = e.deployCommit(ctx, fs)
-	j.req = stack.Request{Stack: j.req.Stack, Template: tpl, Params: p, Protect: j.env.Protected, Timeout: timeout, Commit: j.sha,
+	j.sha = e.deployCommit(ctx, o.SHA)
+	j.req = stack.Request{Stack: j.req.Stack, Template: tpl, Params: p, Protect: j.env.Protected, Timeout: o.Timeout, Commit: j.sha,
 		Tags: stackTags(j)}
 	return j, nil
 }
@@ -143,47 +148,22 @@ func stackTags(j *stackJob) map[string]string {
 	return map[string]string{preview.TagEnvironment: j.name, preview.TagCommit: j.sha}
 }
 
-func (e *Env) stackName(cmd string, fs *flag.FlagSet, j *stackJob) error {
+func (e *Env) stackName(cmd string, n int, j *stackJob) error {
 	if j.env.Preview == nil {
 		j.req.Stack = j.env.Stack
 		return nil
 	}
-	v := e.resolve(fs, "pr", "", "")
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
+	if n == 0 {
 		return fault.Usagef("mlops %s: %s is a preview environment; pass --pr N for its stack (%s), or use mlops preview up", cmd, j.name, j.env.Preview.Stack)
 	}
 	j.pr, j.req.Stack = n, j.env.StackFor(n)
 	return nil
 }
 
-// overrides are --param flags, else the action input "params" (one Key=Value a line).
-func (e *Env) overrides(params listFlag) []string {
-	if len(params) > 0 {
-		return params
-	}
-	var out []string
-	for _, line := range strings.Split(e.Action.Input("params"), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-func (e *Env) timeout(cmd string, fs *flag.FlagSet) (time.Duration, error) {
-	v := e.resolve(fs, "timeout", "", stack.DefaultTimeout.String(), "MLOPS_TIMEOUT")
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fault.Usagef("mlops %s: timeout %q is not a positive duration such as 30m or 1h", cmd, v)
-	}
-	return d, nil
-}
-
 // deployCommit is the commit a stack is tagged with; "unknown" rather than
 // failing when none can be found (a laptop outside a checkout).
-func (e *Env) deployCommit(ctx context.Context, fs *flag.FlagSet) string {
-	sha, err := e.commit(ctx, fs)
+func (e *Env) deployCommit(ctx context.Context, flagSHA string) string {
+	sha, err := e.commit(ctx, flagSHA)
 	if err != nil || sha == "" {
 		return "unknown"
 	}
