@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,19 +31,32 @@ type commentRequest struct {
 	runURL string
 }
 
+// commentOptions are the settings of mlops comment.
+type commentOptions struct {
+	PR                    int
+	Marker                string
+	BodyFile, FromResults string
+	Repo, Token, Author   string
+}
+
+func (o *commentOptions) declare(opts *options, e *Env) {
+	opts.PR(&o.PR, "pull request number (default: the pull request of $GITHUB_EVENT_PATH)")
+	opts.String(&o.Marker, "marker", "key of the sticky comment: one comment per pull request and key")
+	opts.String(&o.BodyFile, "body-file", "markdown file to post ('-' reads stdin)")
+	opts.String(&o.FromResults, "from-results", "results JSON (mlops test --json, mlops deploy --results) to render")
+	opts.String(&o.Repo, "repo", "repository OWNER/NAME (default $GITHUB_REPOSITORY)").Default(e.GitHub.Repository)
+	opts.String(&o.Token, "token", "GitHub token (default input token, then $GITHUB_TOKEN; prefer those: flags show in process lists)").Default(e.GitHub.Token.Reveal())
+	opts.String(&o.Author, "author", "login whose marked comments are ours (default: any bot for GITHUB_TOKEN or an App token, else the token's user)")
+}
+
 func runComment(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("comment", "--pr N --marker KEY (--body-file FILE | --from-results FILE) [--repo OWNER/NAME] [--author LOGIN]")
-	fs.String("pr", "", "pull request number (default: the pull request of $GITHUB_EVENT_PATH)")
-	fs.String("marker", "", "key of the sticky comment: one comment per pull request and key")
-	fs.String("body-file", "", "markdown file to post ('-' reads stdin)")
-	fs.String("from-results", "", "results JSON (mlops test --json, mlops deploy --results) to render")
-	fs.String("repo", "", "repository OWNER/NAME (default $GITHUB_REPOSITORY)")
-	fs.String("token", "", "GitHub token (default input token, then $GITHUB_TOKEN; prefer those: flags show in process lists)")
-	fs.String("author", "", "login whose marked comments are ours (default: any bot for GITHUB_TOKEN or an App token, else the token's user)")
-	if err := e.parse(fs, args, false); err != nil {
+	var o commentOptions
+	opts := e.newOptions("comment", "--pr N --marker KEY (--body-file FILE | --from-results FILE) [--repo OWNER/NAME] [--author LOGIN]")
+	o.declare(opts, e)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	req, err := e.commentRequest(fs)
+	req, err := e.commentRequest(&o)
 	if err != nil {
 		return err
 	}
@@ -81,16 +93,11 @@ func (e *Env) reportComment(req commentRequest, res prcomment.Result) {
 
 // commentRequest resolves and checks every input; any problem is a usage
 // error, found before a client exists.
-func (e *Env) commentRequest(fs *flag.FlagSet) (commentRequest, error) {
+func (e *Env) commentRequest(o *commentOptions) (commentRequest, error) {
 	var errs []error
-	req := commentRequest{
-		marker: e.resolve(fs, "marker", "", ""),
-		token:  e.resolve(fs, "token", "", e.GitHub.Token.Reveal()),
-		author: e.resolve(fs, "author", "", ""),
-		runURL: e.GitHub.RunURL(),
-	}
+	req := commentRequest{marker: o.Marker, token: o.Token, author: o.Author, runURL: e.GitHub.RunURL()}
 	var err error
-	if req.target, err = e.commentTarget(fs); err != nil {
+	if req.target, err = e.commentTarget(o); err != nil {
 		errs = append(errs, err)
 	}
 	if req.marker == "" {
@@ -101,7 +108,7 @@ func (e *Env) commentRequest(fs *flag.FlagSet) (commentRequest, error) {
 	if req.token == "" {
 		errs = append(errs, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or the action input token"))
 	}
-	if err := e.commentBody(fs, &req); err != nil {
+	if err := e.commentBody(o, &req); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -112,10 +119,9 @@ func (e *Env) commentRequest(fs *flag.FlagSet) (commentRequest, error) {
 
 var repoPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
 
-// resolveRepo resolves --repo (default $GITHUB_REPOSITORY) into owner and
+// splitRepo splits --repo (default $GITHUB_REPOSITORY) into owner and
 // name; a missing or malformed value is an error saying what to pass.
-func (e *Env) resolveRepo(fs *flag.FlagSet) (owner, name string, err error) {
-	repo := e.resolve(fs, "repo", "", e.GitHub.Repository)
+func splitRepo(repo string) (owner, name string, err error) {
 	owner, name, _ = strings.Cut(repo, "/")
 	switch {
 	case repo == "":
@@ -126,13 +132,13 @@ func (e *Env) resolveRepo(fs *flag.FlagSet) (owner, name string, err error) {
 	return owner, name, err
 }
 
-func (e *Env) commentTarget(fs *flag.FlagSet) (prcomment.Target, error) {
+func (e *Env) commentTarget(o *commentOptions) (prcomment.Target, error) {
 	var errs []error
-	owner, name, err := e.resolveRepo(fs)
+	owner, name, err := splitRepo(o.Repo)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	pr, err := e.commentPR(fs)
+	pr, err := e.commentPR(o.PR)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -140,30 +146,25 @@ func (e *Env) commentTarget(fs *flag.FlagSet) (prcomment.Target, error) {
 }
 
 // commentPR is --pr, or the pull request of the triggering event.
-func (e *Env) commentPR(fs *flag.FlagSet) (int, error) {
-	v := e.resolve(fs, "pr", "", "")
-	if v == "" {
-		if path := e.GitHub.EventPath; path != "" {
-			p, err := event.ReadFile(path)
-			if err != nil {
-				return 0, err
-			}
-			if p.PullRequest != nil && p.PullRequest.Number > 0 {
-				return p.PullRequest.Number, nil
-			}
+func (e *Env) commentPR(pr int) (int, error) {
+	if pr > 0 {
+		return pr, nil
+	}
+	if path := e.GitHub.EventPath; path != "" {
+		p, err := event.ReadFile(path)
+		if err != nil {
+			return 0, err
 		}
-		return 0, errors.New("no --pr: pass the pull request number, or run on a pull_request event")
+		if p.PullRequest != nil && p.PullRequest.Number > 0 {
+			return p.PullRequest.Number, nil
+		}
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(v, "#"))
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("--pr %q: want a pull request number such as 42", v)
-	}
-	return n, nil
+	return 0, errors.New("no --pr: pass the pull request number, or run on a pull_request event")
 }
 
 // commentBody reads the markdown file or renders the results file.
-func (e *Env) commentBody(fs *flag.FlagSet, req *commentRequest) error {
-	bodyFile, resultsFile := e.resolve(fs, "body-file", "", ""), e.resolve(fs, "from-results", "", "")
+func (e *Env) commentBody(o *commentOptions, req *commentRequest) error {
+	bodyFile, resultsFile := o.BodyFile, o.FromResults
 	switch {
 	case bodyFile != "" && resultsFile != "":
 		return errors.New("--body-file and --from-results both given: pass one")

@@ -179,14 +179,14 @@ func TestCommentBadInputSendsNothing(t *testing.T) {
 			args: func(w *commentWorld, t *testing.T) []string {
 				return []string{"--pr", "abc", "--marker", "preview", "--from-results", results(w, t)}
 			},
-			wantErr: `--pr "abc": want a pull request number such as 42`,
+			wantErr: `mlops comment: --pr "abc" is not a pull request number; pass one such as 42`,
 		},
 		{
 			name: "zero PR",
 			args: func(w *commentWorld, t *testing.T) []string {
 				return []string{"--pr", "0", "--marker", "preview", "--from-results", results(w, t)}
 			},
-			wantErr: `--pr "0": want a pull request number`,
+			wantErr: `mlops comment: --pr "0" is not a pull request number`,
 		},
 		{
 			name: "no PR outside a pull_request event",

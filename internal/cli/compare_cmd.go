@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -22,20 +21,34 @@ type compareRun struct {
 	json     string
 }
 
+// compareOptions are the settings of mlops compare.
+type compareOptions struct {
+	Env      string
+	PR       int
+	A, B     string
+	Requests []string
+	JSON     string
+	Config   string
+	// configGiven is whether the config file was named (flag, input or
+	// MLOPS_CONFIG) rather than defaulted.
+	configGiven bool
+}
+
 func runCompare(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("compare", "(--env NAME --pr N | --a URL --b URL) [--requests FILE]... [--json FILE]")
-	fs.String("env", "", "the preview environment whose pull request's preview is B; A is compare.baseline, else the environment previews join")
-	fs.String("pr", "", "pull request number of the preview")
-	fs.String("a", "", "A's base URL, instead of an environment's stack")
-	fs.String("b", "", "B's base URL, instead of an environment's stack")
-	var reqs listFlag
-	fs.Var(&reqs, "requests", "request file or glob (JSON lines); repeatable (default compare.requests, else "+config.DefaultCompareRequests+")")
-	fs.String("json", "", "write the comparison as JSON to this file")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o compareOptions
+	opts := e.newOptions("compare", "(--env NAME --pr N | --a URL --b URL) [--requests FILE]... [--json FILE]")
+	opts.envOption(&o.Env, "the preview environment whose pull request's preview is B; A is compare.baseline, else the environment previews join")
+	opts.PR(&o.PR, "pull request number of the preview")
+	opts.String(&o.A, "a", "A's base URL, instead of an environment's stack")
+	opts.String(&o.B, "b", "B's base URL, instead of an environment's stack")
+	opts.List(&o.Requests, "requests", "request file or glob (JSON lines); repeatable (default compare.requests, else "+config.DefaultCompareRequests+")")
+	opts.String(&o.JSON, "json", "write the comparison as JSON to this file")
+	opts.configOption(&o.Config)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	cr, err := e.resolveCompare(ctx, fs, reqs)
+	o.configGiven = opts.from("config") != "default"
+	cr, err := e.resolveCompare(ctx, &o)
 	if err != nil {
 		return err
 	}
@@ -44,18 +57,18 @@ func runCompare(ctx context.Context, e *Env, args []string) error {
 
 // resolveCompare checks every input, request files included, before any
 // request is sent; a problem is a usage error.
-func (e *Env) resolveCompare(ctx context.Context, fs *flag.FlagSet, reqFlags listFlag) (*compareRun, error) {
-	envName, aURL, bURL := e.resolve(fs, "env", "", "", "MLOPS_ENV"), e.resolve(fs, "a", "", ""), e.resolve(fs, "b", "", "")
+func (e *Env) resolveCompare(ctx context.Context, o *compareOptions) (*compareRun, error) {
+	envName, aURL, bURL := o.Env, o.A, o.B
 	if (envName == "") == (aURL == "" && bURL == "") || (envName == "" && (aURL == "" || bURL == "")) {
 		return nil, fault.Usagef("mlops compare: give --env NAME --pr N (a preview against its baseline) or both --a URL and --b URL")
 	}
-	cfg, err := e.compareConfig(fs, envName != "")
+	cfg, err := compareConfig(o, envName != "")
 	if err != nil {
 		return nil, err
 	}
-	cr := &compareRun{settings: cfg.CompareSettings(), json: e.resolve(fs, "json", "", "")}
-	if len(reqFlags) > 0 {
-		cr.settings.Requests = reqFlags
+	cr := &compareRun{settings: cfg.CompareSettings(), json: o.JSON}
+	if len(o.Requests) > 0 {
+		cr.settings.Requests = o.Requests
 	}
 	var a, b *testRun
 	if envName == "" {
@@ -63,7 +76,7 @@ func (e *Env) resolveCompare(ctx context.Context, fs *flag.FlagSet, reqFlags lis
 			cr.b, err = urlSide("b", bURL)
 		}
 	} else {
-		a, b, err = compareEnvs(cfg, envName, e.resolve(fs, "pr", "", ""))
+		a, b, err = compareEnvs(cfg, envName, o.PR)
 	}
 	if err != nil {
 		return nil, err
@@ -79,13 +92,13 @@ func (e *Env) resolveCompare(ctx context.Context, fs *flag.FlagSet, reqFlags lis
 
 // compareConfig is the config file, or (comparing two URLs without one)
 // an empty config with the defaults.
-func (e *Env) compareConfig(fs *flag.FlagSet, required bool) (*config.Config, error) {
-	if !required && !isSet(fs, "config") && e.Getenv("MLOPS_CONFIG") == "" {
+func compareConfig(o *compareOptions, required bool) (*config.Config, error) {
+	if !required && !o.configGiven {
 		if _, err := os.Stat(config.DefaultPath); err != nil {
 			return &config.Config{}, nil
 		}
 	}
-	return e.loadConfig(fs)
+	return loadConfigFile(o.Config)
 }
 
 func urlSide(name, raw string) (compare.Side, error) {
@@ -97,7 +110,7 @@ func urlSide(name, raw string) (compare.Side, error) {
 }
 
 // compareEnvs checks B (the preview of pr) and A (the baseline) offline.
-func compareEnvs(cfg *config.Config, envName, pr string) (a, b *testRun, err error) {
+func compareEnvs(cfg *config.Config, envName string, pr int) (a, b *testRun, err error) {
 	b = &testRun{}
 	if env, err := cfg.Env(envName); err == nil && env.Preview == nil {
 		return nil, nil, fault.Usagef("mlops compare: environment %q is not a preview; B is a pull request's preview (or pass --a and --b)", envName)
@@ -110,7 +123,7 @@ func compareEnvs(cfg *config.Config, envName, pr string) (a, b *testRun, err err
 		return nil, nil, fault.Usagef("mlops compare: no environment to compare %q with; set compare.baseline", envName)
 	}
 	a = &testRun{}
-	if err := a.resolveEnv(cfg, base.Name, ""); err != nil {
+	if err := a.resolveEnv(cfg, base.Name, 0); err != nil {
 		return nil, nil, err
 	}
 	return a, b, nil

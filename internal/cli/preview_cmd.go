@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -37,6 +35,25 @@ type previewRun struct {
 	sha  string
 }
 
+// previewOptions are the settings of mlops preview up, down and gc.
+type previewOptions struct {
+	PR                   int
+	SHA, Image, Repo     string
+	EventName, EventPath string
+	Config               string
+}
+
+// declare declares them; the repository and the event default to the run's.
+func (o *previewOptions) declare(opts *options, e *Env) {
+	opts.PR(&o.PR, "pull request number (default: from the pull_request event)")
+	opts.String(&o.SHA, "sha", "commit to deploy (default: the event's head commit)")
+	opts.String(&o.Image, "image", "image already built for the commit (default: build and push pr-<N>-<sha>; env MLOPS_IMAGE)").Env("MLOPS_IMAGE")
+	opts.String(&o.Repo, "repo", "repository OWNER/NAME (default $GITHUB_REPOSITORY)").Default(e.GitHub.Repository)
+	opts.String(&o.EventName, "event-name", "webhook event name (default $GITHUB_EVENT_NAME)").Default(e.GitHub.EventName)
+	opts.String(&o.EventPath, "event-path", "webhook payload file (default $GITHUB_EVENT_PATH)").Default(e.GitHub.EventPath)
+	opts.configOption(&o.Config)
+}
+
 func runPreview(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprint(e.Stdout, previewUsage)
@@ -46,24 +63,19 @@ func runPreview(ctx context.Context, e *Env, args []string) error {
 	if sub != "up" && sub != "down" && sub != "gc" {
 		return fault.Usagef("mlops preview: unknown subcommand %q; use up, down or gc", sub)
 	}
-	fs := e.flags("preview "+sub, "[--pr N] [--sha SHA] [--image REF] [--repo OWNER/NAME] [--config FILE]")
-	fs.String("pr", "", "pull request number (default: from the pull_request event)")
-	fs.String("sha", "", "commit to deploy (default: the event's head commit)")
-	fs.String("image", "", "image already built for the commit (default: build and push pr-<N>-<sha>; env MLOPS_IMAGE)")
-	fs.String("repo", "", "repository OWNER/NAME (default $GITHUB_REPOSITORY)")
-	fs.String("event-name", "", "webhook event name (default $GITHUB_EVENT_NAME)")
-	fs.String("event-path", "", "webhook payload file (default $GITHUB_EVENT_PATH)")
-	configFlag(fs)
-	if err := e.parse(fs, args[1:], false); err != nil {
+	var o previewOptions
+	opts := e.newOptions("preview "+sub, "[--pr N] [--sha SHA] [--image REF] [--repo OWNER/NAME] [--config FILE]")
+	o.declare(opts, e)
+	if err := opts.parse(args[1:], false); err != nil {
 		return err
 	}
-	run, err := e.previewRun(sub, fs)
+	run, err := e.previewRun(sub, &o)
 	if err != nil || run == nil {
 		return err
 	}
 	switch sub {
 	case "up":
-		return e.previewUp(ctx, fs, run)
+		return e.previewUp(ctx, &o, run)
 	case "down":
 		return e.previewDown(ctx, run)
 	}
@@ -72,8 +84,8 @@ func runPreview(ctx context.Context, e *Env, args []string) error {
 
 // previewRun checks every input before any AWS or GitHub call. A config
 // without a preview environment is not an error: previews are off.
-func (e *Env) previewRun(sub string, fs *flag.FlagSet) (*previewRun, error) {
-	cfg, err := e.loadConfig(fs)
+func (e *Env) previewRun(sub string, o *previewOptions) (*previewRun, error) {
+	cfg, err := loadConfigFile(o.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +97,11 @@ func (e *Env) previewRun(sub string, fs *flag.FlagSet) (*previewRun, error) {
 	if base := cfg.BaseEnv(); base == nil {
 		return nil, fault.Usagef("%s: previews join the stack of another environment, but there is none; add one (e.g. ep-a) or set environments.%s.preview.base", cfg.Path, run.env.Name)
 	}
-	if run.gh, err = e.previewGitHub(fs); err != nil {
+	if run.gh, err = e.previewGitHub(o.Repo); err != nil {
 		return nil, err
 	}
 	if sub != "gc" {
-		if err := e.previewTarget(sub, fs, run); err != nil {
+		if err := e.previewTarget(sub, o, run); err != nil {
 			return nil, err
 		}
 	}
@@ -97,20 +109,15 @@ func (e *Env) previewRun(sub string, fs *flag.FlagSet) (*previewRun, error) {
 }
 
 // previewTarget finds the PR and commit: --pr (a manual run), else the event.
-func (e *Env) previewTarget(sub string, fs *flag.FlagSet, run *previewRun) error {
-	if v := e.resolve(fs, "pr", "", ""); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return fault.Usagef("mlops preview %s: pr %q is not a pull request number", sub, v)
-		}
-		run.pr, run.sha = n, e.resolve(fs, "sha", "", "")
+func (e *Env) previewTarget(sub string, o *previewOptions, run *previewRun) error {
+	if n := o.PR; n > 0 {
+		run.pr, run.sha = n, o.SHA
 		if sub == "up" && run.sha == "" {
 			return fault.Usagef("mlops preview up: --pr %d needs --sha, the commit to deploy", n)
 		}
 		return nil
 	}
-	name := e.resolve(fs, "event-name", "", e.GitHub.EventName)
-	path := e.resolve(fs, "event-path", "", e.GitHub.EventPath)
+	name, path := o.EventName, o.EventPath
 	if name == "" || path == "" {
 		return fault.Usagef("mlops preview %s: no pull request; pass --pr N or run on a pull_request event in GitHub Actions", sub)
 	}
@@ -119,23 +126,20 @@ func (e *Env) previewTarget(sub string, fs *flag.FlagSet, run *previewRun) error
 		return fault.Usage(err)
 	}
 	run.trig, run.pr, run.sha = &t, t.Decision.PR, t.Decision.SHA
-	if v := e.resolve(fs, "sha", "", ""); v != "" {
+	if v := o.SHA; v != "" {
 		run.sha = v
 	}
 	return nil
 }
 
 // previewGitHub builds the repository client from the token and the repository.
-func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
+func (e *Env) previewGitHub(repo string) (*preview.GitHub, error) {
 	var errs []error
-	token := e.Action.Input("github-token")
-	if token == "" {
-		token = e.GitHub.Token.Reveal()
-	}
+	token := e.previewToken()
 	if token == "" {
 		errs = append(errs, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or the action input github-token"))
 	}
-	owner, name, err := e.resolveRepo(fs)
+	owner, name, err := splitRepo(repo)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -150,12 +154,12 @@ func (e *Env) previewGitHub(fs *flag.FlagSet) (*preview.GitHub, error) {
 	return &preview.GitHub{Client: client, Owner: owner, Repo: name}, nil
 }
 
-func (e *Env) previewUp(ctx context.Context, fs *flag.FlagSet, run *previewRun) error {
+func (e *Env) previewUp(ctx context.Context, o *previewOptions, run *previewRun) error {
 	life := e.previewLifecycle(ctx, run)
 	if ok, err := e.previewGate(ctx, run, life, event.ActionPreviewUp); !ok || err != nil {
 		return err
 	}
-	image := e.resolve(fs, "image", "", "", "MLOPS_IMAGE")
+	image := o.Image
 	check, err := e.checkPreviewDeploy(run, image)
 	if err != nil {
 		return err

@@ -220,7 +220,7 @@ func TestPreviewBadInput(t *testing.T) {
 		{"missing config", "", []string{"preview", "up"}, "", ExitUsage, "config file not found"},
 		{"no preview section", "region: eu-west-1\nenvironments:\n  ep-a:\n    stack: ep-a\n    template: a.yaml\n", []string{"preview", "down"}, "", ExitOK, ""},
 		{"no token", previewConfig(t, ""), []string{"preview", "up"}, "GITHUB_TOKEN", ExitUsage, "no GitHub token"},
-		{"bad pr", previewConfig(t, ""), []string{"preview", "down", "--pr", "x"}, "", ExitUsage, `mlops preview down: pr "x" is not a pull request number`},
+		{"bad pr", previewConfig(t, ""), []string{"preview", "down", "--pr", "x"}, "", ExitUsage, `mlops preview down: --pr "x" is not a pull request number`},
 		{"up by pr without sha", previewConfig(t, ""), []string{"preview", "up", "--pr", "3"}, "", ExitUsage, "mlops preview up: --pr 3 needs --sha, the commit to deploy"},
 		{"unknown subcommand", previewConfig(t, ""), []string{"preview", "sideways"}, "", ExitUsage, `mlops preview: unknown subcommand "sideways"; use up, down or gc`},
 		{"parameter file with an unknown key", previewConfig(t, badParams), []string{"preview", "up"}, "", ExitUsage, "ListenerPriority"},

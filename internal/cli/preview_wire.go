@@ -42,6 +42,7 @@ func (e *Env) previewLifecycle(_ context.Context, run *previewRun) *preview.Life
 	return run.life
 }
 
+// previewToken is the action input github-token, else GITHUB_TOKEN.
 func (e *Env) previewToken() string {
 	if t := e.Action.Input("github-token"); t != "" {
 		return t

@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -35,21 +33,31 @@ type testRun struct {
 	junit  string
 }
 
+// testOptions are the settings of mlops test.
+type testOptions struct {
+	Env, URL, Host string
+	PR             int
+	Cases          []string
+	JSON, JUnit    string
+	Config         string
+}
+
 func runTest(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("test", "(--env NAME [--pr N] | --url URL) [--host H] [--cases FILE]... [--json FILE] [--junit FILE]")
-	fs.String("env", "", "environment whose stack output (url_output) holds the endpoint URL")
-	fs.String("url", "", "endpoint base URL to test instead of an environment's")
-	fs.String("host", "", "Host header to send, e.g. to test through the load balancer's DNS name before DNS exists")
-	fs.String("pr", "", "pull request number, for a preview environment")
-	var cases listFlag
-	fs.Var(&cases, "cases", "case file or glob; repeatable (default: the environment's tests, else "+defaultCases+")")
-	fs.String("json", "", "write the results as JSON to this file")
-	fs.String("junit", "", "write the results as JUnit XML to this file")
-	configFlag(fs)
-	if err := e.parse(fs, args, false); err != nil {
+	var o testOptions
+	opts := e.newOptions("test", "(--env NAME [--pr N] | --url URL) [--host H] [--cases FILE]... [--json FILE] [--junit FILE]")
+	opts.envOption(&o.Env, "environment whose stack output (url_output) holds the endpoint URL")
+	opts.String(&o.URL, "url", "endpoint base URL to test instead of an environment's")
+	opts.String(&o.Host, "host", "Host header to send, e.g. to test through the load balancer's DNS name before DNS exists")
+	opts.PR(&o.PR, "pull request number, for a preview environment")
+	// The cases input is whitespace-separated.
+	opts.List(&o.Cases, "cases", "case file or glob; repeatable (default: the environment's tests, else "+defaultCases+")").Fields()
+	opts.String(&o.JSON, "json", "write the results as JSON to this file")
+	opts.String(&o.JUnit, "junit", "write the results as JUnit XML to this file")
+	opts.configOption(&o.Config)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	tr, err := e.resolveTest(ctx, fs, cases)
+	tr, err := e.resolveTest(ctx, &o)
 	if err != nil {
 		return err
 	}
@@ -58,28 +66,23 @@ func runTest(ctx context.Context, e *Env, args []string) error {
 
 // resolveTest checks every input; any problem is a usage error, found before
 // a request is sent to the endpoint.
-func (e *Env) resolveTest(ctx context.Context, fs *flag.FlagSet, cases listFlag) (*testRun, error) {
-	tr := &testRun{
-		url:   e.resolve(fs, "url", "", ""),
-		host:  e.resolve(fs, "host", "", ""),
-		json:  e.resolve(fs, "json", "", ""),
-		junit: e.resolve(fs, "junit", "", ""),
-	}
-	envName := e.resolve(fs, "env", "", "", "MLOPS_ENV")
+func (e *Env) resolveTest(ctx context.Context, o *testOptions) (*testRun, error) {
+	tr := &testRun{url: o.URL, host: o.Host, json: o.JSON, junit: o.JUnit}
+	envName := o.Env
 	if (envName == "") == (tr.url == "") {
 		return nil, fault.Usagef("mlops test: give exactly one of --env NAME (test a deployed environment) or --url URL")
 	}
 	var cfg *config.Config
 	if envName != "" {
 		var err error
-		if cfg, err = e.loadConfig(fs); err != nil {
+		if cfg, err = loadConfigFile(o.Config); err != nil {
 			return nil, err
 		}
-		if err := tr.resolveEnv(cfg, envName, e.resolve(fs, "pr", "", "")); err != nil {
+		if err := tr.resolveEnv(cfg, envName, o.PR); err != nil {
 			return nil, err
 		}
 	}
-	files, err := caseFiles(e.caseArgs(fs, cases), tr.env)
+	files, err := caseFiles(o.Cases, tr.env)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func (e *Env) resolveTest(ctx context.Context, fs *flag.FlagSet, cases listFlag)
 	return tr, nil
 }
 
-func (tr *testRun) resolveEnv(cfg *config.Config, name, pr string) error {
+func (tr *testRun) resolveEnv(cfg *config.Config, name string, pr int) error {
 	env, err := cfg.Env(name)
 	if err != nil {
 		return fault.Usage(err)
@@ -112,27 +115,17 @@ func (tr *testRun) resolveEnv(cfg *config.Config, name, pr string) error {
 			Msg: "is not set, so mlops test cannot find the endpoint URL; name the stack output that holds it, or pass --url"})
 	}
 	if env.Preview == nil {
-		if pr != "" {
+		if pr != 0 {
 			return fault.Usagef("mlops test: environment %q is not a preview; drop --pr", name)
 		}
 		tr.stack = env.StackFor(0)
 		return nil
 	}
-	n, err := strconv.Atoi(pr)
-	if err != nil || n < 1 {
-		return fault.Usagef("mlops test: environment %q is a preview; pass --pr with the pull request number (got %q)", name, pr)
+	if pr == 0 {
+		return fault.Usagef("mlops test: environment %q is a preview; pass --pr with the pull request number", name)
 	}
-	tr.pr, tr.stack = n, env.StackFor(n)
+	tr.pr, tr.stack = pr, env.StackFor(pr)
 	return nil
-}
-
-// caseArgs returns the case files or globs from the flag, else the action
-// input "cases" (whitespace-separated).
-func (e *Env) caseArgs(fs *flag.FlagSet, cases listFlag) []string {
-	if isSet(fs, "cases") {
-		return cases
-	}
-	return strings.Fields(e.Action.Input("cases"))
 }
 
 // caseFiles expands globs; a pattern that matches nothing is an error, since

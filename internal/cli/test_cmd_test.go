@@ -281,9 +281,9 @@ func TestTestCommandBadInputSendsNothing(t *testing.T) {
 		{"environment without url_output", []string{"--env", "no-url"},
 			`environments.no-url.url_output: is not set, so mlops test cannot find the endpoint URL; name the stack output that holds it, or pass --url`},
 		{"preview without --pr", []string{"--env", "ep-b"},
-			`mlops test: environment "ep-b" is a preview; pass --pr with the pull request number (got "")`},
+			`mlops test: environment "ep-b" is a preview; pass --pr with the pull request number`},
 		{"non-numeric --pr", []string{"--env", "ep-b", "--pr", "twelve"},
-			`mlops test: environment "ep-b" is a preview; pass --pr with the pull request number (got "twelve")`},
+			`mlops test: --pr "twelve" is not a pull request number; pass one such as 42`},
 		{"absent output", []string{"--env", "ep-a"},
 			`stack "ecs-mlops-ep-a" has no output "EndpointUrl" (its outputs: Url)`},
 	}
