@@ -11,7 +11,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
@@ -64,7 +64,7 @@ func roleSeams() map[string][]seam {
 	return map[string][]seam{
 		"DeployRole": {
 			seamOn[stack.CloudFormationAPI]("cloudformation", epAStack), seamOn[stack.UploaderAPI]("s3", deployTemplate),
-			seamOn[service.ECSAPI]("ecs", serviceA), seamOn[service.ELBAPI]("elasticloadbalancing", targetGroupA),
+			seamOn[rollout.ECSAPI]("ecs", serviceA), seamOn[rollout.ELBAPI]("elasticloadbalancing", targetGroupA),
 			seamOn[probe.StackAPI]("cloudformation", epAStack),
 			seamOn[doctor.CloudFormationAPI]("cloudformation", epAStack), seamOn[doctor.EFSAPI]("elasticfilesystem", fileSystem),
 			seamOn[doctor.EC2API]("ec2", securityGroup), seamOn[doctor.ELBAPI]("elasticloadbalancing", listenerA443),
@@ -75,7 +75,7 @@ func roleSeams() map[string][]seam {
 		"PreviewRole": {
 			seamOn[stack.CloudFormationAPI]("cloudformation", prStack).with(nil, previewTags...),
 			seamOn[stack.UploaderAPI]("s3", previewTemplate),
-			seamOn[service.ECSAPI]("ecs", servicePR), seamOn[service.ELBAPI]("elasticloadbalancing", targetGroupPR),
+			seamOn[rollout.ECSAPI]("ecs", servicePR), seamOn[rollout.ELBAPI]("elasticloadbalancing", targetGroupPR),
 			seamOn[probe.StackAPI]("cloudformation", prStack),
 			seamOn[doctor.CloudFormationAPI]("cloudformation", prStack), seamOn[doctor.EFSAPI]("elasticfilesystem", fileSystem),
 			seamOn[doctor.EC2API]("ec2", securityGroup), seamOn[doctor.ELBAPI]("elasticloadbalancing", listenerPR),

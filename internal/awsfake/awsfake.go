@@ -1,5 +1,5 @@
 // Package awsfake holds the stateful CloudWatch Logs fake (the other AWS
-// fakes live next to their consumers: stacktest, servicetest, imagetest).
+// fakes live next to their consumers: stacktest, rollouttest, imagetest).
 // It has the SDK client's exact method signatures, keeps state and fails
 // with the real service's error codes and messages.
 package awsfake

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
-	"github.com/ecs-mlops/ecs-mlops/internal/ghenv"
+	"github.com/ecs-mlops/ecs-mlops/internal/ghenvironment"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
@@ -68,8 +68,8 @@ func flagOf(param string) string {
 }
 
 // environmentWant is what bootstrap needs of the repository's environments.
-func environmentWant(v map[string]string, prune bool) ghenv.Want {
-	return ghenv.Want{
+func environmentWant(v map[string]string, prune bool) ghenvironment.Want {
+	return ghenvironment.Want{
 		Branch:     v["DefaultBranch"],
 		Restricted: []string{v["DeployEnvironment"], v["WeightsEnvironment"], v["PreviewGCEnvironment"]},
 		Preview:    v["PreviewEnvironment"],
@@ -93,7 +93,7 @@ func (e *Env) bootstrapGitHub(ctx context.Context, v map[string]string, prune bo
 		token = e.GitHub.GHToken.Reveal()
 	}
 	if token == "" {
-		e.reportEnvironments(repo, ghenv.Untouched(w, "no GitHub token; set GITHUB_TOKEN or GH_TOKEN to one with the admin role on "+repo+" and rerun, or set them by hand"))
+		e.reportEnvironments(repo, ghenvironment.Untouched(w, "no GitHub token; set GITHUB_TOKEN or GH_TOKEN to one with the admin role on "+repo+" and rerun, or set them by hand"))
 		return nil
 	}
 	client, err := e.Services.GitHub(token)
@@ -101,8 +101,8 @@ func (e *Env) bootstrapGitHub(ctx context.Context, v map[string]string, prune bo
 		return fault.Usage(err)
 	}
 	owner, name, _ := strings.Cut(repo, "/")
-	rep, err := (&ghenv.Repo{Client: client, Owner: owner, Name: name}).Ensure(ctx, w)
-	var refused *ghenv.RefusedError
+	rep, err := (&ghenvironment.Repo{Client: client, Owner: owner, Name: name}).Ensure(ctx, w)
+	var refused *ghenvironment.RefusedError
 	switch {
 	case errors.As(err, &refused):
 		return fault.Usage(fmt.Errorf("mlops bootstrap: %w; nothing was changed on GitHub or AWS", err))
@@ -115,7 +115,7 @@ func (e *Env) bootstrapGitHub(ctx context.Context, v map[string]string, prune bo
 
 // reportEnvironments logs each environment, warns about what is weak or
 // left to do by hand, and puts the same in the job summary.
-func (e *Env) reportEnvironments(repo string, rep *ghenv.Report) {
+func (e *Env) reportEnvironments(repo string, rep *ghenvironment.Report) {
 	if rep.NeedsHands() {
 		e.Action.Warningf(action.Location{}, "the roles trust GitHub environments of %s that bootstrap could not check or set (%s); until each is set as below, a job of any branch that names it may assume its role", repo, rep.Reason)
 	}
@@ -147,18 +147,18 @@ func (e *Env) reportEnvironments(repo string, rep *ghenv.Report) {
 	e.Action.Summary(md)
 }
 
-func (e *Env) reportEnvironment(r ghenv.Result) {
+func (e *Env) reportEnvironment(r ghenvironment.Result) {
 	if len(r.Done) > 0 {
 		e.Action.Logf("GitHub environment %s: %s", r.Env, strings.Join(r.Done, ", "))
 	}
 	switch {
-	case r.State == ghenv.Manual:
+	case r.State == ghenvironment.Manual:
 		msg := fmt.Sprintf("GitHub environment %s must be set by hand: %s", r.Env, r.Todo)
 		if r.Warning != "" {
 			msg += "; " + r.Warning
 		}
 		e.Action.Warningf(action.Location{}, "%s", msg)
-	case r.State == ghenv.Unguarded:
+	case r.State == ghenvironment.Unguarded:
 		e.Action.Warningf(action.Location{}, "%s; to require approval: %s", r.Warning, r.Todo)
 	case r.Warning != "":
 		e.Action.Warningf(action.Location{}, "%s", r.Warning)

@@ -12,8 +12,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
 )
 
 // buildOptions are the settings of mlops build. Repository, Context,
@@ -190,7 +190,7 @@ func (e *Env) commit(ctx context.Context, flagSHA string) (string, error) {
 		return v, nil
 	}
 	var out, errb bytes.Buffer
-	if err := e.Services.Runner.Run(ctx, runner.Cmd{Name: "git", Args: []string{"rev-parse", "HEAD"}, Stdout: &out, Stderr: &errb}); err != nil {
+	if err := e.Services.Runner.Run(ctx, proc.Cmd{Name: "git", Args: []string{"rev-parse", "HEAD"}, Stdout: &out, Stderr: &errb}); err != nil {
 		return "", fault.Usagef("mlops build: no commit to tag the image with (git rev-parse HEAD: %v %s); pass --sha or --tag", err, strings.TrimSpace(errb.String()))
 	}
 	return strings.TrimSpace(out.String()), nil

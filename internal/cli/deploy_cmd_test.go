@@ -17,8 +17,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -44,8 +44,8 @@ type deployJob struct {
 	env            map[string]string
 	clk            *clock.Fake
 	cf             *stacktest.Fake
-	ecs            *servicetest.ECS
-	elb            *servicetest.ELB
+	ecs            *rollouttest.ECS
+	elb            *rollouttest.ELB
 	awsCalls       int
 	stdout, stderr bytes.Buffer
 }
@@ -61,8 +61,8 @@ func newDeployJob(t *testing.T, configText string) *deployJob {
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(strings.ReplaceAll(configText, "{{dir}}", dir)), 0o644))
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	j := &deployJob{dir: dir, clk: clk, cf: stacktest.New(clk), ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk)}
-	servicetest.Wire(j.cf, j.ecs, j.elb)
+	j := &deployJob{dir: dir, clk: clk, cf: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk)}
+	rollouttest.Wire(j.cf, j.ecs, j.elb)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",
@@ -87,8 +87,8 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 	}
 	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return j.cf }
 	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: j.cf, Region: "eu-west-1"} }
-	e.Services.RolloutECS = func(aws.Config) service.ECSAPI { return j.ecs }
-	e.Services.RolloutELB = func(aws.Config) service.ELBAPI { return j.elb }
+	e.Services.RolloutECS = func(aws.Config) rollout.ECSAPI { return j.ecs }
+	e.Services.RolloutELB = func(aws.Config) rollout.ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
 }
 
@@ -161,7 +161,7 @@ func TestDeployFailureInActions(t *testing.T) {
 		"ApiPort": "8000", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:1111111"},
 		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})
 	j.cf.Fail["Service"] = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: 3363df6b-208e-6840-ccc7-2c5f745b9468, HandlerErrorCode: GeneralServiceException)`
-	j.ecs.Default = servicetest.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
+	j.ecs.Default = rollouttest.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
 		Stops: []string{"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:nope: not found"}}
 	j.ecs.Register("ecs-mlops-ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ecs-mlops-ep-a-Service")
 	results := filepath.Join(j.dir, "results.json")

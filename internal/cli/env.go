@@ -27,8 +27,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
@@ -73,13 +73,13 @@ type Services struct {
 	// ECR returns the image registry client for an AWS configuration.
 	ECR func(aws.Config) image.ECRAPI
 	// Runner starts external programs (docker, git).
-	Runner runner.Runner
+	Runner proc.Runner
 	// TemplateUploader returns the S3 client that uploads large templates.
 	TemplateUploader func(aws.Config) stack.UploaderAPI
 	// RolloutECS returns the client that checks service rollouts after a deploy.
-	RolloutECS func(aws.Config) service.ECSAPI
+	RolloutECS func(aws.Config) rollout.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
-	RolloutELB func(aws.Config) service.ELBAPI
+	RolloutELB func(aws.Config) rollout.ELBAPI
 	// PreviewStacks returns the CloudFormation client previews are listed,
 	// read and deleted with.
 	PreviewStacks func(aws.Config) preview.CloudFormationAPI
@@ -136,7 +136,7 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 func defaultServices() *Services {
 	return &Services{
 		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:           runner.Exec{},
+		Runner:           proc.Exec{},
 		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
 		S3:               defaultS3,
 		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
@@ -145,8 +145,8 @@ func defaultServices() *Services {
 		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		PreviewStacks:    func(c aws.Config) preview.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
-		RolloutECS:       func(c aws.Config) service.ECSAPI { return ecs.NewFromConfig(c) },
-		RolloutELB:       func(c aws.Config) service.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		RolloutECS:       func(c aws.Config) rollout.ECSAPI { return ecs.NewFromConfig(c) },
+		RolloutELB:       func(c aws.Config) rollout.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },

@@ -19,7 +19,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -133,7 +133,7 @@ func TestPreviewForkCommand(t *testing.T) {
 
 // ruleProbe calls after once its first DescribeRules call.
 type ruleProbe struct {
-	*servicetest.ELB
+	*rollouttest.ELB
 	calls int
 	after func()
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -162,7 +162,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	}
 	// Success means the preview's ECS service rolled out and its targets
 	// are healthy, as for any deploy.
-	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	d.Verifier = &rollout.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
 	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: e.probeClient(), Clock: e.Clock, Logf: e.Action.Logf}, logf: e.Action.Logf}
 	if cc := check.compare; cc != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -175,7 +175,7 @@ func (e *Env) deployer(ctx context.Context, j *stackJob) (*stack.Deployer, error
 	if len(j.req.Template.Body) > stack.MaxTemplateBody {
 		d.S3 = e.Services.TemplateUploader(awsCfg)
 	}
-	d.Verifier = &service.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	d.Verifier = &rollout.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	return d, fillFromBase(ctx, d.CFN, j)
 }
 

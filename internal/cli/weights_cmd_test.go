@@ -16,7 +16,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
@@ -36,7 +36,7 @@ type weightsJob struct {
 	env            map[string]string
 	dir            string
 	s3             *s3test.Server
-	ecs            *servicetest.ECS
+	ecs            *rollouttest.ECS
 	logs           *awsfake.Logs
 	stacks         *stacktest.Fake
 	stdout, stderr bytes.Buffer
@@ -207,25 +207,25 @@ func TestSyncWeightsRemote(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		script   servicetest.TaskScript
+		script   rollouttest.TaskScript
 		wantCode int
 		wantLog  []string
 		wantErr  string
 		image    string // the sync task's image; default remotetest.SyncImage
 	}{
-		{"success", servicetest.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
+		{"success", rollouttest.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
 			ExitOK, []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, "", ""},
 		// The error and its hint reach the job log as an annotation.
-		{"task on an image without /mlops", servicetest.TaskScript{ExitCode: exitCode(0)}, ExitFailure, nil,
+		{"task on an image without /mlops", rollouttest.TaskScript{ExitCode: exitCode(0)}, ExitFailure, nil,
 			"::error::weights sync task 00000000000000000000000000000001 stopped before its container ran (TaskFailedToStart): CannotStartContainerError",
 			remotetest.EndpointImage},
-		{"container exit code is the exit code", servicetest.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+		{"container exit code is the exit code", rollouttest.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
 			137, []string{"error: checksum mismatch"}, "exited with code 137: OutOfMemoryError", ""},
-		{"task fails to start", servicetest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+		{"task fails to start", rollouttest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
 			ExitFailure, nil, "failed to start in cluster ecs-mlops: Capacity is unavailable", ""},
 		// S3 key names are printed verbatim and may hold line ends and
 		// workflow commands: none may reach the runner as a command.
-		{"key names with workflow commands", servicetest.TaskScript{Logs: []string{
+		{"key names with workflow commands", rollouttest.TaskScript{Logs: []string{
 			"changed model/a\n::add-mask::x",
 			"changed ::set-output name=task-arn::forged",
 			"::stop-commands::guess\n::guess::\n::error::forged failure",
@@ -281,7 +281,7 @@ func TestSyncWeightsRemoteEnvironment(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j := newWeightsJob(t)
-			j.ecs.Script(servicetest.TaskScript{ExitCode: exitCode(0)})
+			j.ecs.Script(rollouttest.TaskScript{ExitCode: exitCode(0)})
 			for k, v := range tc.env {
 				j.env[k] = v
 			}

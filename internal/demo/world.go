@@ -22,8 +22,8 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
@@ -39,8 +39,8 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 type world struct {
 	clock  *runClock
 	cfn    *stacktest.Fake
-	ecs    *servicetest.ECS
-	elb    *servicetest.ELB
+	ecs    *rollouttest.ECS
+	elb    *rollouttest.ELB
 	ecr    *imagetest.ECR
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
@@ -50,9 +50,9 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk), ecr: imagetest.NewECR()}
+	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: imagetest.NewECR()}
 	w.cfn.Region = region
-	servicetest.Wire(w.cfn, w.ecs, w.elb)
+	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
@@ -118,8 +118,8 @@ func (w *world) wire(e *cli.Env) {
 	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
 	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
 	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: w.cfn, Region: c.Region} }
-	s.RolloutECS = func(aws.Config) service.ECSAPI { return w.ecs }
-	s.RolloutELB = func(aws.Config) service.ELBAPI { return w.elb }
+	s.RolloutECS = func(aws.Config) rollout.ECSAPI { return w.ecs }
+	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) image.ECRAPI { return w.ecr }
 	s.Runner = w.docker
 	s.PreviewStacks = func(aws.Config) preview.CloudFormationAPI { return w.cfn }

@@ -16,13 +16,13 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
 
 // Builder builds and pushes images.
 type Builder struct {
 	ECR    ECRAPI
-	Run    runner.Runner
+	Run    proc.Runner
 	Output io.Writer                     // docker's own output (the job log); nil discards
 	Logf   func(format string, a ...any) // progress lines; nil discards
 	Mask   func(string)                  // hides the registry password in the job log; may be nil
@@ -214,12 +214,12 @@ func ParseMetadata(data []byte) (string, error) {
 // (with a push's env, also when the private configuration hides buildx).
 func (b *Builder) checkDocker(ctx context.Context, env []string) error {
 	tail := &tailBuffer{max: 1024}
-	err := b.Run.Run(ctx, runner.Cmd{Name: "docker", Args: []string{"buildx", "version"}, Stdout: io.Discard, Stderr: tail, Env: env})
-	var ee *runner.ExitError
+	err := b.Run.Run(ctx, proc.Cmd{Name: "docker", Args: []string{"buildx", "version"}, Stdout: io.Discard, Stderr: tail, Env: env})
+	var ee *proc.ExitError
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrNotFound):
+	case errors.Is(err, proc.ErrNotFound):
 		return fault.Usage(fault.WithHint(errors.New("docker is not installed: mlops build runs docker buildx"),
 			"install Docker Engine with the buildx plugin, or run the job on a GitHub-hosted runner such as ubuntu-latest, which has both"))
 	case errors.As(err, &ee):
@@ -238,7 +238,7 @@ func (b *Builder) docker(ctx context.Context, env []string, stdin io.Reader, std
 	if stderr != nil {
 		errw = io.MultiWriter(out, stderr)
 	}
-	return b.Run.Run(ctx, runner.Cmd{Name: "docker", Args: args, Stdin: stdin, Stdout: out, Stderr: errw, Env: env})
+	return b.Run.Run(ctx, proc.Cmd{Name: "docker", Args: args, Stdin: stdin, Stdout: out, Stderr: errw, Env: env})
 }
 
 func (b *Builder) logf(format string, a ...any) {

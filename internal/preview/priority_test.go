@@ -11,7 +11,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 )
 
 func TestFirstChoiceIsDeterministic(t *testing.T) {
@@ -196,7 +196,7 @@ func TestFiftyConcurrentPreviews(t *testing.T) {
 
 // barrierELB holds the first n DescribeRules calls until all n arrived.
 type barrierELB struct {
-	*servicetest.ELB
+	*rollouttest.ELB
 	mu   sync.Mutex
 	left int
 	all  sync.WaitGroup

@@ -14,7 +14,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -30,7 +30,7 @@ const (
 // into a Lifecycle.
 type rig struct {
 	cfn       *stacktest.Fake
-	elb       *servicetest.ELB
+	elb       *rollouttest.ELB
 	ecr       *imagetest.ECR
 	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
@@ -69,7 +69,7 @@ func newRig(t *testing.T) *rig {
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.cfn = stacktest.New(clk)
-	r.elb = servicetest.NewELB(clk)
+	r.elb = rollouttest.NewELB(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
 	r.cfn.Put(stacktest.Seed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
@@ -146,6 +146,6 @@ func (r *rig) push(t *testing.T, tag string) {
 func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }
 
 // newELB returns a load balancer fake with no listeners.
-func newELB() *servicetest.ELB {
-	return servicetest.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+func newELB() *rollouttest.ELB {
+	return rollouttest.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 }

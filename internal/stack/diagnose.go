@@ -7,7 +7,7 @@ import (
 )
 
 // Verifier checks what CloudFormation cannot: that every ECS service of the
-// stack finished its rollout with healthy targets. internal/service
+// stack finished its rollout with healthy targets. internal/rollout
 // implements it.
 type Verifier interface {
 	// Verify waits, until t.Deadline, for every service to complete its

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -72,8 +72,8 @@ type world struct {
 	clk *clock.Fake
 	cf  *stacktest.Fake
 	s3  *stacktest.S3
-	ecs *servicetest.ECS
-	elb *servicetest.ELB
+	ecs *rollouttest.ECS
+	elb *rollouttest.ELB
 	log *logReport
 	d   *stack.Deployer
 }
@@ -82,10 +82,10 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
 	cf := stacktest.New(clk)
-	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk), log: &logReport{clk: clk}}
-	servicetest.Wire(cf, w.ecs, w.elb)
+	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
+	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
-		Verifier: &service.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}
+		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}
 	return w
 }
 

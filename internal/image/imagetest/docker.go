@@ -11,7 +11,7 @@ import (
 	"sync"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
 
 // Metadata is a buildx --metadata-file as docker buildx writes it (the
@@ -66,7 +66,7 @@ type Docker struct {
 	configs  map[string]bool // configuration directories logged in to
 }
 
-var _ runner.Runner = (*Docker)(nil)
+var _ proc.Runner = (*Docker)(nil)
 
 // Calls returns every command run so far.
 func (d *Docker) Calls() []Call {
@@ -91,8 +91,8 @@ func (d *Docker) LoggedIn(host string) bool {
 	return false
 }
 
-// Run implements runner.Runner.
-func (d *Docker) Run(ctx context.Context, c runner.Cmd) error {
+// Run implements proc.Runner.
+func (d *Docker) Run(ctx context.Context, c proc.Cmd) error {
 	stdin := ""
 	if c.Stdin != nil {
 		b, _ := io.ReadAll(c.Stdin)
@@ -110,12 +110,12 @@ func (d *Docker) Run(ctx context.Context, c runner.Cmd) error {
 	case c.Name == "git":
 		return d.git(c, out, errw)
 	case c.Name != "docker" || d.Missing:
-		return fmt.Errorf("exec: %q: %w", c.Name, runner.ErrNotFound)
+		return fmt.Errorf("exec: %q: %w", c.Name, proc.ErrNotFound)
 	}
 	cfg := d.configDir(c.Env)
 	if strings.HasPrefix(strings.Join(first(c.Args, 1), ""), "buildx") && !d.hasBuildx(cfg) {
 		fmt.Fprint(errw, "docker: 'buildx' is not a docker command.\nSee 'docker --help'\n")
-		return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+		return &proc.ExitError{Cmd: "docker buildx", Code: 1}
 	}
 	switch strings.Join(first(c.Args, 2), " ") {
 	case "buildx version":
@@ -131,13 +131,13 @@ func (d *Docker) Run(ctx context.Context, c runner.Cmd) error {
 		return d.logout(cfg, c.Args[len(c.Args)-1], out)
 	}
 	fmt.Fprintf(errw, "docker: '%s' is not a docker command.\n", c.Args[0])
-	return &runner.ExitError{Cmd: "docker " + c.Args[0], Code: 1}
+	return &proc.ExitError{Cmd: "docker " + c.Args[0], Code: 1}
 }
 
-func (d *Docker) git(c runner.Cmd, out, errw io.Writer) error {
+func (d *Docker) git(c proc.Cmd, out, errw io.Writer) error {
 	if d.GitHead == "" || strings.Join(c.Args, " ") != "rev-parse HEAD" {
 		fmt.Fprintln(errw, "fatal: not a git repository (or any of the parent directories): .git")
-		return &runner.ExitError{Cmd: "git " + strings.Join(first(c.Args, 1), ""), Code: 128}
+		return &proc.ExitError{Cmd: "git " + strings.Join(first(c.Args, 1), ""), Code: 128}
 	}
 	fmt.Fprintln(out, d.GitHead)
 	return nil
@@ -147,7 +147,7 @@ func (d *Docker) login(cfg string, args []string, stdin string, out, errw io.Wri
 	host := args[len(args)-1]
 	if strings.TrimSpace(stdin) != Password || !contains(args, "--password-stdin") {
 		fmt.Fprintf(errw, "Error response from daemon: login attempt to https://%s/v2/ failed with status: 400 Bad Request\n", host)
-		return &runner.ExitError{Cmd: "docker login", Code: 1}
+		return &proc.ExitError{Cmd: "docker login", Code: 1}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -161,7 +161,7 @@ func (d *Docker) login(cfg string, args []string, stdin string, out, errw io.Wri
 		auths[host] = base64.StdEncoding.EncodeToString([]byte("AWS:" + strings.TrimSpace(stdin)))
 		if err := writeAuths(cfg, auths); err != nil {
 			fmt.Fprintf(errw, "Error saving credentials: %v\n", err)
-			return &runner.ExitError{Cmd: "docker login", Code: 1}
+			return &proc.ExitError{Cmd: "docker login", Code: 1}
 		}
 		if d.configs == nil {
 			d.configs = map[string]bool{}
@@ -201,12 +201,12 @@ func (d *Docker) build(ctx context.Context, cfg string, args []string, out, errw
 	}
 	if ctx.Err() != nil {
 		// Killed by exec.CommandContext: no exit status of its own.
-		return &runner.ExitError{Cmd: "docker buildx", Code: -1}
+		return &proc.ExitError{Cmd: "docker buildx", Code: -1}
 	}
 	fmt.Fprintln(errw, "#0 building with \"builder\" instance using docker-container driver")
 	if d.BuildFails != "" {
 		fmt.Fprintln(errw, d.BuildFails)
-		return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+		return &proc.ExitError{Cmd: "docker buildx", Code: 1}
 	}
 	ref := flagValue(args, "--tag")
 	if contains(args, "--push") {
@@ -214,13 +214,13 @@ func (d *Docker) build(ctx context.Context, cfg string, args []string, out, errw
 		name, tag, _ := strings.Cut(rest, ":")
 		if !d.authorized(cfg, host) {
 			fmt.Fprintf(errw, "ERROR: failed to solve: failed to push %s: unexpected status from HEAD request to https://%s/v2/%s/blobs/sha256:2937: 401 Unauthorized\n", ref, host, name)
-			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+			return &proc.ExitError{Cmd: "docker buildx", Code: 1}
 		}
 		digest, _ := image.ParseMetadata([]byte(d.metadata(ref)))
 		if err := d.ECR.Push(name, tag, digest); err != nil {
 			// As buildx reports a refused push (moby/buildkit#3776).
 			fmt.Fprintf(errw, "ERROR: %v.\n", err)
-			return &runner.ExitError{Cmd: "docker buildx", Code: 1}
+			return &proc.ExitError{Cmd: "docker buildx", Code: 1}
 		}
 		if cache := flagValue(args, "--cache-to"); cache != "" {
 			cref := strings.TrimPrefix(strings.Split(cache, ",")[1], "ref=")

@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
 
 // TestDigestPerBuild: with Digest set, each pushed tag gets its own digest,
@@ -30,14 +30,14 @@ func TestDigestPerBuild(t *testing.T) {
 		}[ref]
 	}}
 	ctx := context.Background()
-	if err := d.Run(ctx, runner.Cmd{Name: "docker", Args: []string{"login", "--username", "AWS", "--password-stdin", Registry}, Stdin: strings.NewReader(Password)}); err != nil {
+	if err := d.Run(ctx, proc.Cmd{Name: "docker", Args: []string{"login", "--username", "AWS", "--password-stdin", Registry}, Stdin: strings.NewReader(Password)}); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
 	for _, tag := range []string{"one", "two"} {
 		meta := filepath.Join(t.TempDir(), "metadata.json")
 		args := []string{"buildx", "build", "--tag", Registry + "/app:" + tag, "--metadata-file", meta, "--push", "."}
-		if err := d.Run(ctx, runner.Cmd{Name: "docker", Args: args}); err != nil {
+		if err := d.Run(ctx, proc.Cmd{Name: "docker", Args: args}); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(meta)

@@ -1,6 +1,6 @@
 // Package previewtest holds stand-ins for the preview lifecycle's own
 // steps (deploy, build, endpoint test, comment). The AWS and GitHub APIs
-// they touch are the project's shared fakes (stacktest, servicetest,
+// they touch are the project's shared fakes (stacktest, rollouttest,
 // imagetest, ghfake), so tests and the in-process demo exercise the real
 // code paths.
 package previewtest
@@ -17,7 +17,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -26,7 +26,7 @@ import (
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
 	CFN      *stacktest.Fake
-	ELB      *servicetest.ELB
+	ELB      *rollouttest.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
 	PriorityParameter string

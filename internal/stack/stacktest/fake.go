@@ -56,7 +56,7 @@ type Fake struct {
 	// same template can point at different endpoints.
 	StackOutputValues map[string]map[string]string
 	// OnResource is called (without the lock) when a resource completes a
-	// create or update; servicetest uses it to register ECS services.
+	// create or update; rollouttest uses it to register ECS services.
 	OnResource func(stackName string, r types.StackResource)
 	// OnResourceDeleted is called (without the lock) when a resource is
 	// deleted, with its stack or by an update that removes it.

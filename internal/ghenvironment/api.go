@@ -1,4 +1,4 @@
-package ghenv
+package ghenvironment
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package runner_test
+package proc_test
 
 import (
 	"bytes"
@@ -7,26 +7,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/runner"
+	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
 
 func TestExec(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	var out bytes.Buffer
-	if err := (runner.Exec{}).Run(ctx, runner.Cmd{Name: "cat", Stdin: strings.NewReader("on stdin"), Stdout: &out}); err != nil {
+	if err := (proc.Exec{}).Run(ctx, proc.Cmd{Name: "cat", Stdin: strings.NewReader("on stdin"), Stdout: &out}); err != nil {
 		t.Fatalf("cat: %v", err)
 	}
 	if out.String() != "on stdin" {
 		t.Errorf("stdout = %q, want the stdin echoed", out.String())
 	}
-	err := (runner.Exec{}).Run(ctx, runner.Cmd{Name: "sh", Args: []string{"-c", "exit 3"}})
-	var ee *runner.ExitError
+	err := (proc.Exec{}).Run(ctx, proc.Cmd{Name: "sh", Args: []string{"-c", "exit 3"}})
+	var ee *proc.ExitError
 	if !errors.As(err, &ee) || ee.Code != 3 {
 		t.Errorf("exit 3: err = %v, want ExitError with code 3", err)
 	}
-	err = (runner.Exec{}).Run(ctx, runner.Cmd{Name: "no-such-program-mlops"})
-	if !errors.Is(err, runner.ErrNotFound) {
+	err = (proc.Exec{}).Run(ctx, proc.Cmd{Name: "no-such-program-mlops"})
+	if !errors.Is(err, proc.ErrNotFound) {
 		t.Errorf("missing program: err = %v, want ErrNotFound", err)
 	}
 }
@@ -37,7 +37,7 @@ func TestExecEnv(t *testing.T) {
 	t.Setenv("MLOPS_RUNNER_TEST_INHERITED", "kept")
 	t.Setenv("MLOPS_RUNNER_TEST_OVERRIDDEN", "old")
 	var out bytes.Buffer
-	err := (runner.Exec{}).Run(context.Background(), runner.Cmd{
+	err := (proc.Exec{}).Run(context.Background(), proc.Cmd{
 		Name: "sh", Args: []string{"-c", `printf '%s %s' "$MLOPS_RUNNER_TEST_INHERITED" "$MLOPS_RUNNER_TEST_OVERRIDDEN"`},
 		Env: []string{"MLOPS_RUNNER_TEST_OVERRIDDEN=new"}, Stdout: &out,
 	})

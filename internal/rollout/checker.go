@@ -1,8 +1,8 @@
-// Package service checks what a completed stack cannot tell: that every ECS
+// Package rollout checks what a completed stack cannot tell: that every ECS
 // service rolled out (rolloutState COMPLETED) and its load-balancer targets
 // are healthy, and explains failures with service events, stopped tasks'
 // reasons and target health reasons.
-package service
+package rollout
 
 import (
 	"context"

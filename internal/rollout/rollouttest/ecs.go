@@ -1,9 +1,9 @@
-// Package servicetest holds the stateful ECS and ELBv2 fakes: services
+// Package rollouttest holds the stateful ECS and ELBv2 fakes: services
 // roll out (or trip the deployment circuit breaker) and targets turn
 // healthy (or fail health checks) over a fake clock, one-off tasks run as
 // scripted, and Wire lets the CloudFormation fake create services and
 // target groups as stacks deploy.
-package servicetest
+package rollouttest
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 )
 
 // Rollout scripts one service's deployment.
@@ -102,7 +102,7 @@ type fakeService struct {
 	targetGroups              []string
 }
 
-var _ service.ECSAPI = (*ECS)(nil)
+var _ rollout.ECSAPI = (*ECS)(nil)
 
 // NewECS returns an ECS fake on clk.
 func NewECS(clk clock.Clock) *ECS {
@@ -215,7 +215,7 @@ func (s *fakeService) taskDefinition() string {
 	return "arn:aws:ecs:eu-west-1:123456789012:task-definition/" + s.name + ":" + fmt.Sprint(s.since.Unix())
 }
 
-// DescribeServices implements service.ECSAPI; unknown services come back
+// DescribeServices implements rollout.ECSAPI; unknown services come back
 // as failures with reason MISSING, as ECS answers.
 func (e *ECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	e.mu.Lock()
@@ -250,7 +250,7 @@ func (e *ECS) find(nameOrARN string) *fakeService {
 	return nil
 }
 
-// ListTasks implements service.ECSAPI: STOPPED tasks of a service.
+// ListTasks implements rollout.ECSAPI: STOPPED tasks of a service.
 func (e *ECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -297,7 +297,7 @@ func (s *fakeService) taskARN(i int) string {
 	return fmt.Sprintf("arn:aws:ecs:eu-west-1:123456789012:task/%s/%032x", s.cluster, i+1)
 }
 
-// DescribeTasks implements service.ECSAPI: one-off tasks move one step
+// DescribeTasks implements rollout.ECSAPI: one-off tasks move one step
 // along; services' stopped tasks are as their rollout says; unknown tasks
 // come back in failures[] with reason MISSING.
 func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {

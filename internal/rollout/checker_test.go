@@ -1,4 +1,4 @@
-package service_test
+package rollout_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
-	"github.com/ecs-mlops/ecs-mlops/internal/service/servicetest"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -23,18 +23,18 @@ var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	clk *clock.Fake
-	ecs *servicetest.ECS
-	elb *servicetest.ELB
-	c   *service.Checker
+	ecs *rollouttest.ECS
+	elb *rollouttest.ELB
+	c   *rollout.Checker
 }
 
-func newFixture(r servicetest.Rollout, h servicetest.Health) *fixture {
+func newFixture(r rollouttest.Rollout, h rollouttest.Health) *fixture {
 	clk := clock.NewFake(start)
-	f := &fixture{clk: clk, ecs: servicetest.NewECS(clk), elb: servicetest.NewELB(clk)}
+	f := &fixture{clk: clk, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk)}
 	f.ecs.Default = r
 	f.ecs.Register("ep-a", svcARN, tgARN)
 	f.elb.Register(tgARN, h)
-	f.c = &service.Checker{ECS: f.ecs, ELB: f.elb, Clock: clk}
+	f.c = &rollout.Checker{ECS: f.ecs, ELB: f.elb, Clock: clk}
 	return f
 }
 
@@ -45,7 +45,7 @@ func target(deadline time.Duration) stack.Target {
 
 func TestVerifyWaitsForRolloutCompletedAndHealthyTargets(t *testing.T) {
 	t.Parallel()
-	f := newFixture(servicetest.Rollout{After: 2 * time.Minute}, servicetest.Health{After: 150 * time.Second})
+	f := newFixture(rollouttest.Rollout{After: 2 * time.Minute}, rollouttest.Health{After: 150 * time.Second})
 	if err := f.c.Verify(context.Background(), target(10*time.Minute)); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -62,10 +62,10 @@ func TestVerifyWaitsForRolloutCompletedAndHealthyTargets(t *testing.T) {
 
 func TestVerifyCircuitBreakerFailsWithReasons(t *testing.T) {
 	t.Parallel()
-	f := newFixture(servicetest.Rollout{After: time.Minute, Fail: "tasks failed to start.", Stops: []string{
+	f := newFixture(rollouttest.Rollout{After: time.Minute, Fail: "tasks failed to start.", Stops: []string{
 		"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: mount.nfs4: Connection timed out",
 		"Essential container in task exited",
-	}, Exit: ptr(int32(137))}, servicetest.Health{})
+	}, Exit: ptr(int32(137))}, rollouttest.Health{})
 	err := f.c.Verify(context.Background(), target(10*time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "rollout FAILED: ECS deployment circuit breaker: tasks failed to start.") {
 		t.Fatalf("Verify = %v", err)
@@ -88,7 +88,7 @@ func TestVerifyCircuitBreakerFailsWithReasons(t *testing.T) {
 
 func TestVerifyUnhealthyTargetsFailAtDeadline(t *testing.T) {
 	t.Parallel()
-	f := newFixture(servicetest.Rollout{After: 30 * time.Second}, servicetest.Health{After: 20 * time.Second, Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]", Path: "/health"})
+	f := newFixture(rollouttest.Rollout{After: 30 * time.Second}, rollouttest.Health{After: 20 * time.Second, Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]", Path: "/health"})
 	err := f.c.Verify(context.Background(), target(5*time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "targets of the new tasks 0/1 healthy, 1 unhealthy Target.ResponseCodeMismatch") {
 		t.Fatalf("Verify = %v", err)
@@ -107,7 +107,7 @@ func TestVerifyUnhealthyTargetsFailAtDeadline(t *testing.T) {
 
 func TestVerifyWithoutServices(t *testing.T) {
 	t.Parallel()
-	f := newFixture(servicetest.Rollout{}, servicetest.Health{})
+	f := newFixture(rollouttest.Rollout{}, rollouttest.Health{})
 	if err := f.c.Verify(context.Background(), stack.Target{Stack: "bootstrap", Deadline: start}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func ptr[T any](v T) *T { return &v }
 
 func TestVerifySurvivesThrottling(t *testing.T) {
 	t.Parallel()
-	f := newFixture(servicetest.Rollout{After: 20 * time.Second}, servicetest.Health{After: 5 * time.Second})
+	f := newFixture(rollouttest.Rollout{After: 20 * time.Second}, rollouttest.Health{After: 5 * time.Second})
 	f.ecs.Throttle(10)
 	if err := f.c.Verify(context.Background(), target(10*time.Minute)); err != nil {
 		t.Fatalf("Verify after 10 throttles: %v", err)

@@ -1,4 +1,4 @@
-// Package ghenv checks and sets the GitHub environments the bootstrap
+// Package ghenvironment checks and sets the GitHub environments the bootstrap
 // roles trust. A role trusts the OIDC subject
 // repo:<owner>/<name>:environment:<env>, which any job of any branch that
 // names the environment gets, unless the environment limits its deployment
@@ -7,7 +7,7 @@
 // limited by branch (GitHub checks a pull_request run against the pull
 // request's head branch), so required reviewers are all that guard it.
 // https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment#deployment-branches-and-tags
-package ghenv
+package ghenvironment
 
 import (
 	"context"

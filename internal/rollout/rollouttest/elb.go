@@ -1,4 +1,4 @@
-package servicetest
+package rollouttest
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/service"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -65,7 +65,7 @@ type group struct {
 	stack  string
 }
 
-var _ service.ELBAPI = (*ELB)(nil)
+var _ rollout.ELBAPI = (*ELB)(nil)
 
 // NewELB returns an ELB fake on clk.
 func NewELB(clk clock.Clock) *ELB {
@@ -79,7 +79,7 @@ func (l *ELB) Register(tg string, h Health) {
 	l.groups[tg] = &group{since: l.Clock.Now(), health: h}
 }
 
-// DescribeTargetHealth implements service.ELBAPI.
+// DescribeTargetHealth implements rollout.ELBAPI.
 func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHealthInput, _ ...func(*elb.Options)) (*elb.DescribeTargetHealthOutput, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -115,7 +115,7 @@ func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHeal
 	return out, nil
 }
 
-// DescribeTargetGroups implements service.ELBAPI.
+// DescribeTargetGroups implements rollout.ELBAPI.
 func (l *ELB) DescribeTargetGroups(_ context.Context, in *elb.DescribeTargetGroupsInput, _ ...func(*elb.Options)) (*elb.DescribeTargetGroupsOutput, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -1,6 +1,6 @@
-// Package runner starts external programs (docker, git) through one
+// Package proc starts external programs (docker, git) through one
 // interface, so tests see the exact argv and stdin of every call.
-package runner
+package proc
 
 import (
 	"context"
