@@ -90,7 +90,7 @@ func benchSync(b *testing.B, objs map[string]int) {
 	}, KeepConnections)
 	src := Source{Bucket: bkt, Prefix: "model"}
 	ctx := context.Background()
-	listed, err := list(ctx, client, src, defaultNameMax)
+	listed, err := list(ctx, client, src, targetLimits("/weights"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package weights
 import (
 	"context"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,12 +47,18 @@ func (l urlListing) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, 
 func TestKeysThatCannotBeFilesAreRefusedAtListing(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 256)
+	// S3 keys are at most 1,024 bytes, so PATH_MAX is only reached under a
+	// long target path.
+	longPath := strings.TrimSuffix(strings.Repeat(strings.Repeat("k", 200)+"/", 5), "/")
+	deep := strings.TrimSuffix(strings.Repeat(strings.Repeat("d", 200)+"/", 16), "/")
 	tests := []struct {
 		name    string
 		keys    []string // uploaded to gofakes3 under model/
 		listed  []string // or listed by urlListing (full keys)
+		under   string   // the target's path below a temporary directory
 		wantErr string
 	}{
+		{name: "path too long", keys: []string{"ok", longPath}, under: deep, wantErr: `object key "` + longPath + `": key is 1004 bytes; written under the target's versions/<id>.tmp/ its path would exceed the file system's limit of 4096 bytes (PATH_MAX)`},
 		{name: "dot", listed: []string{"model/ok", "model/."}, wantErr: `object key ".": key is not a clean relative path`},
 		{name: "NUL", listed: []string{"model/ok", "model/a\x00b"}, wantErr: `object key "a\x00b": key contains a NUL byte`},
 		{name: "name too long", keys: []string{"ok", "dir/" + long}, wantErr: `object key "dir/` + long + `": name "` + long + `" is 256 bytes, longer than the target file system's limit of 255`},
@@ -63,7 +70,7 @@ func TestKeysThatCannotBeFilesAreRefusedAtListing(t *testing.T) {
 			t.Parallel()
 			f := newFakeS3(t)
 			seed(f)
-			target := t.TempDir()
+			target := filepath.Join(t.TempDir(), tc.under)
 			s := newSyncer(f)
 			if _, err := s.Sync(context.Background(), opts(target)); err != nil {
 				t.Fatal(err)
@@ -99,7 +106,7 @@ func TestListedKeysAreURLDecoded(t *testing.T) {
 	}
 	s := newSyncer(f)
 	s.S3 = urlListing{S3API: f.client, keys: keys}
-	objs, err := list(context.Background(), s.S3, Source{Bucket: bucket, Prefix: "model"}, defaultNameMax)
+	objs, err := list(context.Background(), s.S3, Source{Bucket: bucket, Prefix: "model"}, targetLimits("/weights"))
 	if err != nil {
 		t.Fatal(err)
 	}

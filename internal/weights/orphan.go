@@ -75,18 +75,25 @@ func (o *orphans) reusable(obj Object) (reusable, bool) {
 	return r, ok && r.Size == obj.Size && r.ETag == obj.ETag
 }
 
-// remove deletes every orphan but keep and returns what it removed, as
-// Result.Cleaned names leftovers.
+// removable names every orphan but keep as Result.Cleaned names leftovers.
+func (o *orphans) removable(keep string) []string {
+	var names []string
+	for _, id := range o.ids {
+		if id != keep {
+			names = append(names, "versions/"+id)
+		}
+	}
+	return names
+}
+
+// remove deletes every orphan but keep and returns what it removed.
 func (o *orphans) remove(l Layout, keep string) ([]string, error) {
 	var removed []string
-	for _, id := range o.ids {
-		if id == keep {
-			continue
+	for _, name := range o.removable(keep) {
+		if err := os.RemoveAll(filepath.Join(l.Root, filepath.FromSlash(name))); err != nil {
+			return removed, fmt.Errorf("remove %s, published by an interrupted sync but never switched to: %w", name, err)
 		}
-		if err := os.RemoveAll(l.Version(id)); err != nil {
-			return removed, fmt.Errorf("remove version %s, published by an interrupted sync but never switched to: %w", id, err)
-		}
-		removed = append(removed, "versions/"+id)
+		removed = append(removed, name)
 	}
 	if len(removed) > 0 {
 		return removed, syncDir(l.Versions())

@@ -5,6 +5,7 @@ package weights
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,33 +39,8 @@ func TestOrphanOfAKillAfterTheRename(t *testing.T) {
 			f, s, want, target := x.f, x.s, x.want, x.target
 			o := opts(target)
 			o.Keep = 2
-			f.put("model/config.json", "v2 config")
-			second, err := s.Sync(context.Background(), o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			secondFiles := currentFiles(t, target)
-			v3 := big("v3", 200<<10)
-			f.put("model/model.bin", v3, sha256b64(v3))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			killed := &Syncer{S3: f.client, Clock: s.Clock, stage: func(name string) {
-				if name == "renamed" {
-					cancel()
-				}
-			}}
-			if _, err := killed.Sync(ctx, o); !errors.Is(err, context.Canceled) {
-				t.Fatalf("killed sync: %v", err)
-			}
-			orphan := ""
-			for _, n := range versionNames(t, target) {
-				if n > second.Version {
-					orphan = n
-				}
-			}
-			if orphan == "" {
-				t.Fatalf("no orphan version after the kill: %v", versionNames(t, target))
-			}
+			second, orphan, v3 := makeOrphan(t, x, o)
+			secondFiles := readTree(t, target+"/versions/"+second.Version)
 			tc.change(f, want)
 			want["config.json"], want["model.bin"] = "v2 config", v3
 			f.reset()
@@ -125,5 +101,93 @@ func TestPruneKeepsAPinnedVersion(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{res3.Version}, versionNames(t, x.target)); diff != "" {
 		t.Errorf("versions after release (-want +got):\n%s", diff)
+	}
+}
+
+// makeOrphan syncs a second version, then kills a third sync (model.bin
+// changed to the returned content) between its rename and its switch,
+// which leaves the third version as an orphan.
+func makeOrphan(t *testing.T, x synced, o Options) (second *Result, orphan, v3 string) {
+	t.Helper()
+	f, s, target := x.f, x.s, x.target
+	x.f.put("model/config.json", "v2 config")
+	second, err := s.Sync(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 = big("v3", 200<<10)
+	f.put("model/model.bin", v3, sha256b64(v3))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	killed := &Syncer{S3: f.client, Clock: s.Clock, stage: func(name string) {
+		if name == "renamed" {
+			cancel()
+		}
+	}}
+	if _, err := killed.Sync(ctx, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed sync: %v", err)
+	}
+	for _, n := range versionNames(t, target) {
+		if n > second.Version {
+			orphan = n
+		}
+	}
+	if orphan == "" {
+		t.Fatalf("no orphan version after the kill: %v", versionNames(t, target))
+	}
+	return second, orphan, v3
+}
+
+// TestDryRunReportsOrphans: a dry run says which orphan version the sync
+// would adopt, or remove after linking its files (downloading only what
+// it lacks), and touches nothing.
+func TestDryRunReportsOrphans(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		change      bool // change the listing again after the kill
+		wantAdopted bool
+		wantLines   []string
+	}{
+		{name: "same listing", wantAdopted: true, wantLines: []string{
+			"dry run: would switch {target}/current to {orphan}, which an interrupted sync published holding exactly s3://weights/model (current: {current})",
+			"would download 0 B",
+			"would adopt {orphan}: an interrupted sync had published it, holding exactly this listing, without switching to it",
+		}},
+		{name: "listing changed", change: true, wantLines: []string{
+			"dry run: would build a new version in {target} from s3://weights/model (current: {current})",
+			"would download 8 B",
+			"would remove leftovers of an interrupted sync: versions/{orphan}",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			x := seededAndSynced(t)
+			o := opts(x.target)
+			o.Keep = 2
+			second, orphan, _ := makeOrphan(t, x, o)
+			if tc.change {
+				x.f.put("model/tokenizer/vocab", "v4 vocab")
+			}
+			before := snapshot(t, x.target)
+			o.DryRun = true
+			res, err := x.s.Sync(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(before, snapshot(t, x.target)); diff != "" {
+				t.Errorf("dry run changed the target (-before +after):\n%s", diff)
+			}
+			if got := res.Adopted == orphan; got != tc.wantAdopted {
+				t.Errorf("adopted = %q, orphan %s, want adopted %v", res.Adopted, orphan, tc.wantAdopted)
+			}
+			text := res.Text()
+			r := strings.NewReplacer("{target}", x.target, "{orphan}", orphan, "{current}", second.Version)
+			for _, l := range tc.wantLines {
+				if want := r.Replace(l); !strings.Contains(text, want+"\n") {
+					t.Errorf("dry run output lacks %q:\n%s", want, text)
+				}
+			}
+		})
 	}
 }

@@ -21,11 +21,17 @@ func (p *Plan) NoOp() bool {
 	return len(p.Added)+len(p.Changed)+len(p.Removed) == 0 && !p.SourceChanged
 }
 
-// DownloadBytes is the number of bytes the plan downloads.
+// DownloadBytes is the number of bytes the plan downloads: none when an
+// orphan version is adopted, and none for a file linked from one.
 func (p *Plan) DownloadBytes() int64 {
+	if p.orphans != nil && p.orphans.adopt != "" {
+		return 0
+	}
 	var n int64
 	for _, o := range append(append([]Object(nil), p.Added...), p.Changed...) {
-		n += o.Size
+		if _, ok := p.orphans.reusable(o); !ok {
+			n += o.Size
+		}
 	}
 	return n
 }

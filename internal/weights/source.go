@@ -69,14 +69,14 @@ type Object struct {
 // list returns every object under the source, paginated (1,000 keys a page).
 // Folder markers (keys ending in "/") are skipped. Keys that cannot be a
 // file of the version directory (see checkKeys) are refused here, before
-// anything is downloaded. nameMax is the target file system's limit on one
-// name, in bytes.
+// anything is downloaded. lim are the target file system's limits on a
+// name and a path.
 //
 // Keys are listed URL-encoded (EncodingType=url): S3 cannot put characters
 // that XML 1.0 forbids (NUL and most control characters) in a plain
 // listing, and XML parsing would turn a carriage return into a newline.
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
-func list(ctx context.Context, api S3API, src Source, nameMax int) ([]Object, error) {
+func list(ctx context.Context, api S3API, src Source, lim limits) ([]Object, error) {
 	p := s3.NewListObjectsV2Paginator(api, &s3.ListObjectsV2Input{
 		Bucket:       aws.String(src.Bucket),
 		Prefix:       aws.String(src.listPrefix()),
@@ -109,7 +109,7 @@ func list(ctx context.Context, api S3API, src Source, nameMax int) ([]Object, er
 		return nil, fault.WithHint(fault.Usagef("%s: no objects under this prefix", src),
 			"check the prefix; syncing an empty prefix would remove every weight file, so it is refused")
 	}
-	if err := checkKeys(objs, nameMax); err != nil {
+	if err := checkKeys(objs, lim); err != nil {
 		return nil, fault.Usagef("%s: %w", src, err)
 	}
 	return objs, nil
@@ -131,13 +131,13 @@ func listedKey(enc types.EncodingType, key string) (string, error) {
 
 // checkKeys refuses, naming the key, every key that cannot be a file of a
 // version directory: not a clean relative path, the manifest's name, a NUL
-// byte, a name longer than the file system allows, or a key that is also
+// byte, a name or path longer than the file system allows, or a key that is also
 // a folder of another key ("a" and "a/b": one path cannot be both a file
 // and a directory).
-func checkKeys(objs []Object, nameMax int) error {
+func checkKeys(objs []Object, lim limits) error {
 	files := make(map[string]bool, len(objs))
 	for _, o := range objs {
-		if err := checkKey(o.Key, nameMax); err != nil {
+		if err := checkKey(o.Key, lim); err != nil {
 			return fmt.Errorf("object key %q: %w", o.Key, err)
 		}
 		files[o.Key] = true
@@ -153,7 +153,7 @@ func checkKeys(objs []Object, nameMax int) error {
 }
 
 // checkKey refuses a key that cannot be a file inside a version directory.
-func checkKey(rel string, nameMax int) error {
+func checkKey(rel string, lim limits) error {
 	switch {
 	case strings.ContainsRune(rel, 0):
 		return errors.New("key contains a NUL byte, which no file name can hold; rename the object")
@@ -162,12 +162,7 @@ func checkKey(rel string, nameMax int) error {
 	case rel == ManifestName:
 		return fmt.Errorf("key collides with the sync's own %s; rename the object", ManifestName)
 	}
-	for _, seg := range strings.Split(rel, "/") {
-		if len(seg) > nameMax {
-			return fmt.Errorf("name %q is %d bytes, longer than the target file system's limit of %d; rename the object", seg, len(seg), nameMax)
-		}
-	}
-	return nil
+	return lim.checkLength(rel, strings.Split(rel, "/"))
 }
 
 // classify turns S3 answers that mean bad input (no such bucket, no

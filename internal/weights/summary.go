@@ -11,6 +11,8 @@ import (
 // Headline says in one line what the sync did.
 func (r *Result) Headline() string {
 	switch {
+	case r.DryRun && r.Adopted != "":
+		return fmt.Sprintf("dry run: would switch %s/current to %s, which an interrupted sync published holding exactly %s (current: %s)", r.Target, r.Adopted, r.Source, orNone(r.Previous))
 	case r.DryRun && r.Plan.NoOp():
 		return fmt.Sprintf("dry run: %s already holds %s; nothing to do", r.Target, r.Source)
 	case r.DryRun:
@@ -91,10 +93,10 @@ func (r *Result) Text() string {
 		fmt.Fprintf(&b, "kept %s: a reader is loading it; a later sync prunes it\n", strings.Join(r.InUse, ", "))
 	}
 	if r.Adopted != "" {
-		fmt.Fprintf(&b, "adopted %s: an interrupted sync had published it, holding exactly this listing, without switching to it\n", r.Adopted)
+		fmt.Fprintf(&b, "%s %s: an interrupted sync had published it, holding exactly this listing, without switching to it\n", r.verb("adopted", "would adopt"), r.Adopted)
 	}
 	if len(r.Cleaned) > 0 {
-		fmt.Fprintf(&b, "removed leftovers of an interrupted sync: %s\n", strings.Join(r.Cleaned, ", "))
+		fmt.Fprintf(&b, "%s leftovers of an interrupted sync: %s\n", r.verb("removed", "would remove"), strings.Join(r.Cleaned, ", "))
 	}
 	if line := r.UnverifiedLine(); line != "" {
 		b.WriteString(line + "\n")
@@ -103,6 +105,14 @@ func (r *Result) Text() string {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
+}
+
+// verb is done for a sync, dry for a dry run.
+func (r *Result) verb(done, dry string) string {
+	if r.DryRun {
+		return dry
+	}
+	return done
 }
 
 // UnverifiedLine names the files published with nothing compared with S3

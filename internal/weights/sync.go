@@ -55,6 +55,9 @@ type Syncer struct {
 	stage func(name string)
 	// fsync, when set, replaces (*os.File).Sync for downloaded files.
 	fsync func(*os.File) error
+	// caseInsensitive, when set, replaces the probe of the target's file
+	// system for case sensitivity (tests stand in a case-insensitive one).
+	caseInsensitive func(target string, dryRun bool) (bool, error)
 }
 
 // Stats are live counters of a running sync.
@@ -101,8 +104,11 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Source: o.Source.String(), Target: o.Target, DryRun: o.DryRun}
-	objs, err := list(ctx, s.S3, o.Source, nameMax(o.Target))
+	objs, err := list(ctx, s.S3, o.Source, targetLimits(o.Target))
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkCase(o.Target, objs, o.DryRun, res); err != nil {
 		return nil, err
 	}
 	if !o.DryRun {
@@ -134,13 +140,15 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if o.DryRun {
-		res.Duration = s.Clock.Now().Sub(start)
-		return res, nil
-	}
 	orph, err := l.findOrphans(res.Previous, res.Source, objs)
 	if err != nil {
 		return nil, err
+	}
+	res.Plan.orphans = orph
+	if o.DryRun {
+		res.Adopted, res.Cleaned = orph.adopt, orph.removable(orph.adopt)
+		res.Duration = s.Clock.Now().Sub(start)
+		return res, nil
 	}
 	if orph.adopt != "" {
 		return s.adopt(l, o, orph, res, start)
@@ -156,7 +164,6 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	res.Plan.orphans = orph
 	id := VersionID(s.Clock.Now(), res.Source, objs)
 	if id == res.Previous {
 		// Only when the current manifest no longer matches its own listing
