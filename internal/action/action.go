@@ -57,9 +57,6 @@ func (a *Action) Redraw() bool { return a.tty && !a.inActions }
 // Context is the run's GitHub context, read when the Action was made.
 func (a *Action) Context() ghcontext.Context { return a.gh }
 
-// Getenv reads the injected environment.
-func (a *Action) Getenv(key string) string { return a.getenv(key) }
-
 // GitHub returns the workflow-command writer for features such as GetIDToken.
 func (a *Action) GitHub() *githubactions.Action { return a.gha }
 

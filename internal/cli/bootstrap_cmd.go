@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -23,28 +22,41 @@ import (
 // bootstrapStack is the default name of the bootstrap stack.
 const bootstrapStack = "ecs-mlops-bootstrap"
 
-// multiFlag collects a repeatable flag such as --param Key=Value.
-type multiFlag []string
+// bootstrapOptions are the settings of mlops bootstrap.
+type bootstrapOptions struct {
+	Repository, Branch string
+	Environment        string
+	WeightsEnvironment string
+	PreviewEnvironment string
+	GCEnvironment      string
+	PrunePolicies      bool
+	// CreateOIDCProvider is nil when it is to be detected.
+	CreateOIDCProvider *bool
+	Stack, Region      string
+	Params             []string
+	Config             string
+}
 
-func (p *multiFlag) String() string     { return strings.Join(*p, ",") }
-func (p *multiFlag) Set(v string) error { *p = append(*p, v); return nil }
+func (o *bootstrapOptions) declare(opts *options, e *Env) {
+	opts.String(&o.Repository, "github-repository", "repository whose workflows may assume the roles (default $GITHUB_REPOSITORY)").Default(e.GitHub.Repository)
+	opts.String(&o.Branch, "branch", "branch whose pushes deploy (default main)")
+	opts.String(&o.Environment, "environment", "GitHub environment the deploy job names; the deploy role trusts its token sub (default ep-a)")
+	o.declareEnvironments(opts)
+	opts.OptionalBool(&o.CreateOIDCProvider, "create-oidc-provider", "create GitHub's IAM OIDC provider (default: detected; an existing stack keeps its choice, else created unless the account has one)")
+	opts.String(&o.Stack, "stack", "bootstrap stack name (default "+bootstrapStack+")").Env("MLOPS_BOOTSTRAP_STACK").Default(bootstrapStack)
+	opts.String(&o.Region, "region", "AWS region (default AWS_REGION, else region in the config)")
+	opts.List(&o.Params, "param", "extra template parameter Key=Value (repeatable), e.g. ProjectName=ml")
+	opts.String(&o.Config, "config", "config file whose names are used as defaults (default .github/mlops.yml when present)").Env("MLOPS_CONFIG")
+}
 
 func runBootstrap(ctx context.Context, e *Env, args []string) error {
-	fs := e.flags("bootstrap", "--github-repository OWNER/NAME [--branch B] [--environment NAME] [--weights-environment NAME] [--preview-environment NAME] [--gc-environment NAME] [--prune-branch-policies] [--create-oidc-provider=false] [--stack NAME] [--region R] [--param Key=Value ...]")
-	fs.String("github-repository", "", "repository whose workflows may assume the roles (default $GITHUB_REPOSITORY)")
-	fs.String("branch", "", "branch whose pushes deploy (default main)")
-	fs.String("environment", "", "GitHub environment the deploy job names; the deploy role trusts its token sub (default ep-a)")
-	environmentFlags(fs)
-	fs.String("create-oidc-provider", "", "create GitHub's IAM OIDC provider (default: detected; an existing stack keeps its choice, else created unless the account has one)")
-	fs.String("stack", "", "bootstrap stack name (default "+bootstrapStack+")")
-	fs.String("region", "", "AWS region (default AWS_REGION, else region in the config)")
-	var params multiFlag
-	fs.Var(&params, "param", "extra template parameter Key=Value (repeatable), e.g. ProjectName=ml")
-	fs.String("config", "", "config file whose names are used as defaults (default .github/mlops.yml when present)")
-	if err := e.parse(fs, args, false); err != nil {
+	var o bootstrapOptions
+	opts := e.newOptions("bootstrap", "--github-repository OWNER/NAME [--branch B] [--environment NAME] [--weights-environment NAME] [--preview-environment NAME] [--gc-environment NAME] [--prune-branch-policies] [--create-oidc-provider=false] [--stack NAME] [--region R] [--param Key=Value ...]")
+	o.declare(opts, e)
+	if err := opts.parse(args, false); err != nil {
 		return err
 	}
-	cfg, err := e.optionalConfig(fs)
+	cfg, err := optionalConfig(o.Config)
 	if err != nil {
 		return err
 	}
@@ -52,11 +64,11 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap template: %w", err)
 	}
-	overrides, err := e.bootstrapOverrides(fs, cfg, aws.ToString(tmpl.Parameters["EndpointAStackName"].Default))
+	overrides, err := e.bootstrapOverrides(&o, cfg, aws.ToString(tmpl.Parameters["EndpointAStackName"].Default))
 	if err != nil {
 		return err
 	}
-	p, err := stack.Resolve(stack.Inputs{Template: tmpl, Overrides: append(overrides, params...)})
+	p, err := stack.Resolve(stack.Inputs{Template: tmpl, Overrides: append(overrides, o.Params...)})
 	if err != nil {
 		return fault.Usage(err)
 	}
@@ -71,17 +83,14 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err := checkEnvironments(effective); err != nil {
 		return err
 	}
-	prune, err := e.resolveBool(fs, "bootstrap", "prune-branch-policies")
-	if err != nil {
-		return err
-	}
-	awsCfg, err := e.Services.AWSConfig(ctx, bootstrapConfig(fs, cfg), config.PurposeDeploy)
+	prune := o.PrunePolicies
+	awsCfg, err := e.Services.AWSConfig(ctx, bootstrapConfig(o.Region, cfg), config.PurposeDeploy)
 	if err != nil {
 		return err
 	}
 	cfn := e.Services.CloudFormation(awsCfg)
-	name := e.resolve(fs, "stack", "", bootstrapStack, "MLOPS_BOOTSTRAP_STACK")
-	if e.resolve(fs, "create-oidc-provider", "", "") == "" {
+	name := o.Stack
+	if o.CreateOIDCProvider == nil {
 		create, why, err := detectProvider(ctx, cfn, e.Services.IAM(awsCfg), name)
 		if err != nil {
 			return err
@@ -105,14 +114,14 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 
 // optionalConfig loads the config when it exists: bootstrap runs before a
 // repository has one, and then uses the template's defaults.
-func (e *Env) optionalConfig(fs *flag.FlagSet) (*config.Config, error) {
-	path := e.resolve(fs, "config", "", "", "MLOPS_CONFIG")
+func optionalConfig(path string) (*config.Config, error) {
 	if path == "" {
 		if _, err := os.Stat(config.DefaultPath); err != nil {
 			return nil, nil
 		}
+		path = config.DefaultPath
 	}
-	return e.loadConfig(fs)
+	return loadConfigFile(path)
 }
 
 // checkScopes, given every parameter's value (defaults included), refuses
@@ -147,8 +156,8 @@ func checkScopes(v map[string]string) error {
 
 // bootstrapOverrides maps flags and the config onto template parameters;
 // defaultStack is the template's default of EndpointAStackName.
-func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultStack string) ([]string, error) {
-	repo := e.resolve(fs, "github-repository", "", e.GitHub.Repository)
+func (e *Env) bootstrapOverrides(o *bootstrapOptions, cfg *config.Config, defaultStack string) ([]string, error) {
+	repo := o.Repository
 	if repo == "" {
 		return nil, fault.Usagef("mlops bootstrap: no repository; pass --github-repository owner/name (the repository whose workflows assume the roles)")
 	}
@@ -158,16 +167,12 @@ func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultSt
 			out = append(out, key+"="+value)
 		}
 	}
-	add("DefaultBranch", e.resolve(fs, "branch", "", ""))
-	for _, p := range environmentParams {
-		add(p[1], e.resolve(fs, p[0], "", ""))
+	add("DefaultBranch", o.Branch)
+	for _, p := range o.environments() {
+		add(p[0], p[1])
 	}
-	if v := e.resolve(fs, "create-oidc-provider", "", ""); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fault.Usagef("mlops bootstrap: create-oidc-provider %q must be true or false", v)
-		}
-		add("CreateOIDCProvider", strconv.FormatBool(b))
+	if b := o.CreateOIDCProvider; b != nil {
+		add("CreateOIDCProvider", strconv.FormatBool(*b))
 	}
 	if cfg == nil {
 		return out, nil
@@ -221,12 +226,12 @@ func (e *Env) bootstrapOverrides(fs *flag.FlagSet, cfg *config.Config, defaultSt
 
 // bootstrapConfig is the configuration credentials are loaded with: the
 // default chain only (the roles are what bootstrap creates), in --region.
-func bootstrapConfig(fs *flag.FlagSet, cfg *config.Config) *config.Config {
+func bootstrapConfig(region string, cfg *config.Config) *config.Config {
 	c := &config.Config{Path: config.DefaultPath}
 	if cfg != nil {
 		c.Path, c.Region = cfg.Path, cfg.Region
 	}
-	if r := fs.Lookup("region").Value.String(); r != "" {
+	if r := region; r != "" {
 		c.Region = r
 	}
 	return c

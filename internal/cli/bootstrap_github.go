@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -13,14 +12,25 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
-// environmentFlags declares the flags naming the GitHub environments whose
-// OIDC subjects the roles trust (--environment, the deploy job's, is
+// declareEnvironments declares the options naming the GitHub environments
+// whose OIDC subjects the roles trust (--environment, the deploy job's, is
 // declared with the older flags).
-func environmentFlags(fs *flag.FlagSet) {
-	fs.String("weights-environment", "", "GitHub environment the weight-sync job names; the weights role trusts its sub (default ep-a-weights)")
-	fs.String("preview-environment", "", "GitHub environment the preview up/down jobs name; the preview role trusts its sub (default preview)")
-	fs.String("gc-environment", "", "GitHub environment the scheduled preview-gc job names; the preview role also trusts its sub (default preview-gc)")
-	fs.Bool("prune-branch-policies", false, "delete branch and tag rules other than --branch from the deploy, weights and gc environments instead of refusing")
+func (o *bootstrapOptions) declareEnvironments(opts *options) {
+	opts.String(&o.WeightsEnvironment, "weights-environment", "GitHub environment the weight-sync job names; the weights role trusts its sub (default ep-a-weights)")
+	opts.String(&o.PreviewEnvironment, "preview-environment", "GitHub environment the preview up/down jobs name; the preview role trusts its sub (default preview)")
+	opts.String(&o.GCEnvironment, "gc-environment", "GitHub environment the scheduled preview-gc job names; the preview role also trusts its sub (default preview-gc)")
+	opts.Bool(&o.PrunePolicies, "prune-branch-policies", "delete branch and tag rules other than --branch from the deploy, weights and gc environments instead of refusing")
+}
+
+// environments pairs each environment option's value with its template
+// parameter, in environmentParams' order.
+func (o *bootstrapOptions) environments() [][2]string {
+	return [][2]string{
+		{"DeployEnvironment", o.Environment},
+		{"WeightsEnvironment", o.WeightsEnvironment},
+		{"PreviewGCEnvironment", o.GCEnvironment},
+		{"PreviewEnvironment", o.PreviewEnvironment},
+	}
 }
 
 // environmentParams are the template parameters of the environment flags.

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,7 +22,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
-	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghclient"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
@@ -204,93 +201,4 @@ func (e *Env) awsConfig(ctx context.Context, cfg *config.Config, p config.Purpos
 		Mask:     e.Action.Mask,
 		Warnf:    func(f string, a ...any) { e.Action.Warningf(action.Location{}, f, a...) },
 	})
-}
-
-// flags returns a flag set for a command whose usage text goes to stdout on
-// --help and whose parse errors become usage errors.
-func (e *Env) flags(name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
-		if hasFlags(fs) {
-			fmt.Fprint(e.Stdout, "\nFlags:\n")
-			fs.SetOutput(e.Stdout)
-			fs.PrintDefaults()
-			fs.SetOutput(io.Discard)
-		}
-	}
-	return fs
-}
-
-func hasFlags(fs *flag.FlagSet) bool {
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	return n > 0
-}
-
-// parse parses args; --help prints usage and returns flag.ErrHelp, and other
-// errors are usage errors. Positional arguments are refused unless allowed.
-func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
-	// The flag package prints the usage on every parse error; only --help
-	// should, so it is silenced while parsing.
-	usage := fs.Usage
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if err != nil {
-		if err == flag.ErrHelp {
-			usage()
-			return err
-		}
-		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
-	}
-	if !positional && fs.NArg() > 0 {
-		return fault.Usagef("%s: unexpected argument %q; run %s --help", fs.Name(), fs.Arg(0), fs.Name())
-	}
-	return nil
-}
-
-// isSet reports whether the flag name was given on the command line.
-func isSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
-// resolve applies the suite's precedence (flag > input > env > config > default)
-// to one string flag of fs.
-func (e *Env) resolve(fs *flag.FlagSet, name string, cfgValue, def string, envVars ...string) string {
-	f := fs.Lookup(name)
-	v := ""
-	if f != nil {
-		v = f.Value.String()
-	}
-	return e.Action.Resolve(action.Setting{Flag: name, Env: envVars, Config: cfgValue, Def: def}, v, isSet(fs, name)).Value
-}
-
-// configFlag declares --config, which loadConfig reads.
-func configFlag(fs *flag.FlagSet) {
-	fs.String("config", "", "config file (default .github/mlops.yml; env MLOPS_CONFIG)")
-}
-
-// resolveBool resolves boolean flag name of command cmd (default false); a
-// value that is not a boolean is a usage error naming the flag.
-func (e *Env) resolveBool(fs *flag.FlagSet, cmd, name string) (bool, error) {
-	v, err := strconv.ParseBool(e.resolve(fs, name, "", "false"))
-	if err != nil {
-		return false, fault.Usagef("mlops %s: %s must be true or false: %v", cmd, name, err)
-	}
-	return v, nil
-}
-
-// loadConfig reads the config file named by --config (resolved through the
-// usual precedence); every problem is a usage error.
-func (e *Env) loadConfig(fs *flag.FlagSet) (*config.Config, error) {
-	path := e.resolve(fs, "config", "", config.DefaultPath, "MLOPS_CONFIG")
-	c, err := config.Load(path)
-	if err != nil {
-		return nil, fault.Usage(err)
-	}
-	return c, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,24 @@ func (o *options) Duration(p *time.Duration, name string, def time.Duration, usa
 	}})
 }
 
+// OptionalBool declares a boolean option that may be left unset (nil):
+// "" is unset, like the string flag it is declared as.
+func (o *options) OptionalBool(p **bool, name, usage string) *option {
+	o.fs.String(name, "", usage)
+	return o.add(&option{name: name, set: func(v string) error {
+		if v = strings.TrimSpace(v); v == "" {
+			*p = nil
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		*p = &b
+		return nil
+	}})
+}
+
 // PR declares a pull request number option ("42" or "#42"); 0 when unset.
 func (o *options) PR(p *int, usage string) *option {
 	o.fs.String("pr", "", usage)
@@ -152,6 +171,12 @@ func (op *option) Config(key string, get func(*config.Config) string) *option {
 
 // Fields splits a list input on white space instead of lines.
 func (op *option) Fields() *option { op.lines = strings.Fields; return op }
+
+// listFlag collects a repeatable flag such as --param K=V.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func nonEmptyLines(s string) []string {
 	var out []string
@@ -279,4 +304,56 @@ func loadConfigFile(path string) (*config.Config, error) {
 		return nil, fault.Usage(err)
 	}
 	return c, nil
+}
+
+// flags returns a flag set for a command whose usage text goes to stdout on
+// --help and whose parse errors become usage errors.
+func (e *Env) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("mlops "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintln(e.Stdout, strings.TrimSpace("Usage: mlops "+name+" "+synopsis))
+		if hasFlags(fs) {
+			fmt.Fprint(e.Stdout, "\nFlags:\n")
+			fs.SetOutput(e.Stdout)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses args; --help prints usage and returns flag.ErrHelp, and other
+// errors are usage errors. Positional arguments are refused unless allowed.
+func (e *Env) parse(fs *flag.FlagSet, args []string, positional bool) error {
+	// The flag package prints the usage on every parse error; only --help
+	// should, so it is silenced while parsing.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
+		if err == flag.ErrHelp {
+			usage()
+			return err
+		}
+		return fault.Usagef("%s: %v; run %s --help", fs.Name(), err, fs.Name())
+	}
+	if !positional && fs.NArg() > 0 {
+		return fault.Usagef("%s: unexpected argument %q; run %s --help", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -18,12 +18,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
-// listFlag collects a repeatable flag such as --param K=V.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, " ") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 // stackOptions are the settings deploy and plan share.
 type stackOptions struct {
 	Env     string
