@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth/awsauthtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
@@ -69,7 +70,7 @@ func newActionsJob(t *testing.T, sub string) *actionsJob {
 		"GITHUB_RUN_ID":       "1234567",
 		"GITHUB_RUN_ATTEMPT":  "1",
 		"GITHUB_EVENT_NAME":   "push",
-		"GITHUB_EVENT_PATH":   filepath.Join("testdata", "push.0.json"),
+		"GITHUB_EVENT_PATH":   fixtures.GitHubEventPath(t, "push.0.json"),
 		"GITHUB_SHA":          "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
 		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
 		"GITHUB_ENV":          filepath.Join(dir, "env"),
@@ -128,7 +129,7 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j := newActionsJob(t, tc.sub)
-			j.env["GITHUB_EVENT_NAME"], j.env["GITHUB_EVENT_PATH"] = tc.event, filepath.Join("testdata", tc.path)
+			j.env["GITHUB_EVENT_NAME"], j.env["GITHUB_EVENT_PATH"] = tc.event, fixtures.GitHubEventPath(t, tc.path)
 			j.env["RUNNER_TEMP"], j.env["HOME"] = t.TempDir(), t.TempDir()
 			j.docker.Home = j.env["HOME"]
 			if code := j.run(t, "build", "--push"); code != ExitOK {

@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 )
 
@@ -73,7 +73,7 @@ func TestBuildSyncImage(t *testing.T) {
 func TestBuildSyncImageRefusesPullRequests(t *testing.T) {
 	t.Parallel()
 	j := newActionsJob(t, "repo:Codertocat/Hello-World:pull_request")
-	j.env["GITHUB_EVENT_NAME"], j.env["GITHUB_EVENT_PATH"] = "pull_request", filepath.Join("testdata", "pull_request.labeled.json")
+	j.env["GITHUB_EVENT_NAME"], j.env["GITHUB_EVENT_PATH"] = "pull_request", fixtures.GitHubEventPath(t, "pull_request.labeled.json")
 	code := j.run(t, "build", "--push", "--sync-image")
 	if code != ExitUsage || !strings.Contains(j.stderr.String(), "pull request #2: the weight-sync image is pushed by endpoint A's deploy only") {
 		t.Fatalf("exit %d, stderr:\n%s", code, j.stderr.String())

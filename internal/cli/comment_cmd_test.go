@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
@@ -151,7 +152,7 @@ func TestCommentBodyFileAndEventPR(t *testing.T) {
 	t.Parallel()
 	w := newCommentWorld(t)
 	w.gh.AddPR("Codertocat/Hello-World", 2)
-	w.env["GITHUB_EVENT_PATH"] = filepath.Join("testdata", "events", "pull_request.labeled.json")
+	w.env["GITHUB_EVENT_PATH"] = fixtures.GitHubEventPath(t, "pull_request.labeled.json")
 	w.env["GITHUB_REPOSITORY"] = "Codertocat/Hello-World"
 	body := w.write(t, "plan.md", "### Plan\n\n| Action | Resource |\n")
 	code, _, stderr, _ := w.run(t, "comment", "--marker", "plan", "--body-file", body)
@@ -193,7 +194,7 @@ func TestCommentBadInputSendsNothing(t *testing.T) {
 			args: func(w *commentWorld, t *testing.T) []string {
 				return []string{"--marker", "preview", "--from-results", results(w, t)}
 			},
-			env:     map[string]string{"GITHUB_EVENT_PATH": filepath.Join("testdata", "events", "push.0.json")},
+			env:     map[string]string{"GITHUB_EVENT_PATH": fixtures.GitHubEventPath(t, "push.0.json")},
 			wantErr: "no --pr: pass the pull request number",
 		},
 		{

@@ -9,12 +9,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
-// examples are the payloads bundled for the README's quickstart, modified
-// copies of real webhook deliveries.
-const examples = "../../examples/events/"
+// eventPath is the path of a copy of the payload name of internal/fixtures,
+// or "" for no name (a test that writes its own payload).
+func eventPath(t *testing.T, name string) string {
+	if name == "" {
+		return ""
+	}
+	return fixtures.GitHubEventPath(t, name)
+}
 
 // stepEnv is the environment of an Actions step: GITHUB_ACTIONS=true and the
 // output and summary files in a fresh directory.
@@ -62,20 +68,20 @@ func TestEventInActions(t *testing.T) {
 		file   string
 		extra  map[string]string
 	}{
-		{"preview-up", "pull_request", "pull_request.labeled.json", nil},
-		{"preview-up-synchronize", "pull_request", "pull_request.synchronize.json", nil},
-		{"preview-down-unlabeled", "pull_request", "pull_request.unlabeled.json", nil},
+		{"preview-up", "pull_request", "pull_request.labeled.deploy-preview.json", nil},
+		{"preview-up-synchronize", "pull_request", "pull_request.synchronize.deploy-preview.json", nil},
+		{"preview-down-unlabeled", "pull_request", "pull_request.unlabeled.deploy-preview.json", nil},
 		{"preview-down-closed", "pull_request", "pull_request.closed.json", nil},
-		{"none-fork", "pull_request", "pull_request.fork.json", nil},
+		{"none-fork", "pull_request", "pull_request.labeled.fork.json", nil},
 		{"deploy", "push", "push.master.json", nil},
-		{"sync-weights", "workflow_dispatch", "workflow_dispatch.json", map[string]string{"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"}},
+		{"sync-weights", "workflow_dispatch", "workflow_dispatch.inputs.json", map[string]string{"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			// The event comes from the runner's variables, as in a workflow.
 			env := stepEnv(t, tc.extra)
-			env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = tc.event, examples+tc.file
+			env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = tc.event, eventPath(t, tc.file)
 			r := run(t, env, "event")
 			if r.code != ExitOK {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -87,7 +93,7 @@ func TestEventInActions(t *testing.T) {
 
 func TestEventOnATerminal(t *testing.T) {
 	t.Parallel()
-	r := run(t, nil, "event", "--event-name", "pull_request", "--event-path", examples+"pull_request.labeled.json", "--config", "testdata/mlops.yml")
+	r := run(t, nil, "event", "--event-name", "pull_request", "--event-path", eventPath(t, "pull_request.labeled.deploy-preview.json"), "--config", "testdata/mlops.yml")
 	want := result{ExitOK,
 		`{"action":"preview-up","environment":"ep-b","pr":2,"sha":"ec26c3e57ca3a959ca5aad62de7213c562f8c821","ref":"changes","reason":"label \"deploy-preview\" was added to pull request #2"}` + "\n",
 		"decision: preview-up (label \"deploy-preview\" was added to pull request #2)\n"}
@@ -100,7 +106,7 @@ func TestEventOnATerminal(t *testing.T) {
 // flag > action input > GITHUB_EVENT_* variables.
 func TestEventSources(t *testing.T) {
 	t.Parallel()
-	push, pr := examples+"push.master.json", examples+"pull_request.closed.json"
+	push, pr := eventPath(t, "push.master.json"), eventPath(t, "pull_request.closed.json")
 	tests := []struct {
 		desc string
 		env  map[string]string
@@ -138,7 +144,7 @@ func TestEventBadInput(t *testing.T) {
 	notJSON := write("not-json.json", "event: push\n")
 	notEvent := write("not-event.json", `{"hello": "world"}`)
 	missing := filepath.Join(dir, "missing.json")
-	labeled := examples + "pull_request.labeled.json"
+	labeled := eventPath(t, "pull_request.labeled.deploy-preview.json")
 	tests := []struct {
 		desc string
 		args []string
@@ -186,7 +192,7 @@ func TestEventBadInput(t *testing.T) {
 // so no workflow branches on a decision it never received.
 func TestEventOutputsUnwritable(t *testing.T) {
 	t.Parallel()
-	env := stepEnv(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": examples + "push.master.json"})
+	env := stepEnv(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": eventPath(t, "push.master.json")})
 	delete(env, "GITHUB_OUTPUT")
 	r := run(t, env, "event")
 	if r.code != ExitFailure {

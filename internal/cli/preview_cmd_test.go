@@ -99,7 +99,7 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 		"GITHUB_SERVER_URL":   "https://github.com",
 		"GITHUB_RUN_ID":       "1234567",
 		"GITHUB_EVENT_NAME":   eventName,
-		"GITHUB_EVENT_PATH":   filepath.Join("testdata", eventFile),
+		"GITHUB_EVENT_PATH":   eventPath(t, eventFile),
 		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
 		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
 		"GITHUB_TOKEN":        "ghs_previewtoken",

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 )
 
 // A push to a labelled pull request by a user without write access is not
@@ -16,7 +18,7 @@ import (
 func TestPreviewUpRecheck(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.synchronize.json")
-	j.env["GITHUB_EVENT_PATH"] = pushedByCopy(t, "testdata/pull_request.synchronize.json", "mallory")
+	j.env["GITHUB_EVENT_PATH"] = pushedByCopy(t, fixtures.GitHubEventPath(t, "pull_request.synchronize.json"), "mallory")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "admin")
 	j.gh.SetPermission("Codertocat/Hello-World", "mallory", "read")
 	j.gh.SetLabels("Codertocat/Hello-World", 2, "bug")

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -109,7 +110,7 @@ func TestPreviewUpCommand(t *testing.T) {
 // A fork's pull request gets the reason as a comment, and nothing else.
 func TestPreviewForkCommand(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("testdata/pull_request.labeled.json")
+	data, err := fixtures.GitHubEvent("pull_request.labeled.json")
 	must(t, err)
 	fork := strings.Replace(string(data), `"full_name": "Codertocat/Hello-World"`, `"full_name": "forker/Hello-World"`, 1)
 	if fork == string(data) {

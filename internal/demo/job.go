@@ -18,7 +18,7 @@ import (
 // trigger is one webhook delivery: the event name and its payload file.
 type trigger struct {
 	name    string // GITHUB_EVENT_NAME
-	file    string // payload file name under testdata/events
+	file    string // payload file name in internal/fixtures
 	payload *event.Payload
 }
 

@@ -10,17 +10,17 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 )
 
-// events are real webhook payloads recorded from GitHub, with adapted
-// copies beside the originals: a push to refs/heads/master (the original
-// pushed a tag), and the label deploy-preview added and removed (the
-// originals label "bug").
+// files holds the model weights the demo publishes.
 //
-//go:embed testdata/events/*.json testdata/weights/*
+//go:embed testdata/weights/*
 var files embed.FS
 
-// Event files the demo plays, by scene.
+// Event files the demo plays, by scene, from internal/fixtures: GitHub's
+// recorded payloads and the copies adapted to the suite (a push to
+// refs/heads/master, the label deploy-preview added and removed).
 const (
 	pushEvent     = "push.master.json"
 	labelEvent    = "pull_request.labeled.deploy-preview.json"
@@ -143,7 +143,7 @@ func (ws *workspace) writeEvents() error {
 		return err
 	}
 	for _, name := range []string{pushEvent, labelEvent, unlabelEvent, dispatchEvent} {
-		data, err := files.ReadFile("testdata/events/" + name)
+		data, err := fixtures.GitHubEvent(name)
 		if err != nil {
 			return err
 		}

@@ -2,12 +2,13 @@ package event
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 )
 
 // repoRules are the rules this repository's own .github/mlops.yml yields.
@@ -24,11 +25,11 @@ const (
 	pushSHA    = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 )
 
-// fixture reads a payload from testdata/github-events (copies of real
-// webhook deliveries) and applies edit to a decoded copy of it.
+// fixture reads a payload of internal/fixtures (real webhook deliveries and
+// copies adapted to the suite) and applies edit to a decoded copy of it.
 func fixture(t *testing.T, name string, edit func(m map[string]any)) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "github-events", name))
+	data, err := fixtures.GitHubEvent(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,18 +106,27 @@ func TestDecideFixtures(t *testing.T) {
 			want: Decision{Action: ActionNone, SHA: "0000000000000000000000000000000000000000", Ref: "refs/tags/simple-tag", Reason: "push deleted refs/tags/simple-tag; nothing to deploy"}},
 		{file: "workflow_dispatch.0.json", name: "workflow_dispatch",
 			want: Decision{Action: ActionSyncWeights, Environment: "ep-a", Ref: "refs/heads/main", Inputs: map[string]string{}, Reason: "manual run syncs model weights to ep-a"}},
-	}
-	entries, err := os.ReadDir(filepath.Join("testdata", "github-events"))
-	if err != nil {
-		t.Fatal(err)
+		// The copies adapted to the suite.
+		{file: "pull_request.labeled.deploy-preview.json", name: "pull_request",
+			want: Decision{Action: ActionPreviewUp, Environment: "ep-b", PR: 2, SHA: fixtureSHA, Ref: "changes", Reason: `label "deploy-preview" was added to pull request #2`}},
+		{file: "pull_request.labeled.fork.json", name: "pull_request",
+			want: Decision{Action: ActionNone, PR: 2, SHA: fixtureSHA, Ref: "changes", Reason: "pull request #2 comes from the fork mallory/Hello-World; previews deploy only from branches of Codertocat/Hello-World, because a fork's workflow gets no OIDC token or secrets"}},
+		{file: "pull_request.synchronize.deploy-preview.json", name: "pull_request",
+			want: Decision{Action: ActionPreviewUp, Environment: "ep-b", PR: 2, SHA: fixtureSHA, Ref: "changes", Reason: `pull request #2 was synchronized and carries the label "deploy-preview"`}},
+		{file: "pull_request.unlabeled.deploy-preview.json", name: "pull_request",
+			want: Decision{Action: ActionPreviewDown, Environment: "ep-b", PR: 2, SHA: fixtureSHA, Ref: "changes", Reason: `label "deploy-preview" was removed from pull request #2; its preview is removed`}},
+		{file: "push.master.json", name: "push",
+			want: Decision{Action: ActionDeploy, Environment: "ep-a", SHA: pushSHA, Ref: "refs/heads/master", Reason: "push to the default branch refs/heads/master deploys ep-a"}},
+		{file: "workflow_dispatch.inputs.json", name: "workflow_dispatch",
+			want: Decision{Action: ActionSyncWeights, Environment: "ep-a", Ref: "refs/heads/main", Inputs: map[string]string{"environment": "ep-a", "prefix": "v2/"}, Reason: "manual run syncs model weights to ep-a"}},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
 		covered[tc.file] = true
 	}
-	for _, e := range entries {
-		if !covered[e.Name()] {
-			t.Errorf("fixture %s has no expected decision; add it to the table", e.Name())
+	for _, name := range fixtures.GitHubEventNames() {
+		if !covered[name] {
+			t.Errorf("fixture %s has no expected decision; add it to the table", name)
 		}
 	}
 	for _, tc := range tests {
@@ -354,7 +364,7 @@ func TestReadFile(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "event file "+dir+": cannot read it: ") {
 		t.Errorf("ReadFile(directory) = %v, want a read error naming the file", err)
 	}
-	p, err := ReadFile(filepath.Join("testdata", "github-events", "push.0.json"))
+	p, err := ReadFile(fixtures.GitHubEventPath(t, "push.0.json"))
 	if err != nil || p.Repository.FullName != "Codertocat/Hello-World" {
 		t.Errorf("ReadFile(push.0.json) = %+v, %v", p, err)
 	}

@@ -2,27 +2,23 @@ package event
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 )
 
-// addFixtures seeds f with every payload in testdata/github-events; the
-// corpus in testdata/fuzz holds the edge cases found since.
+// addFixtures seeds f with every payload of internal/fixtures; the corpus
+// in testdata/fuzz holds the edge cases found since.
 func addFixtures(f *testing.F, add func(name string, data []byte)) {
 	f.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "github-events", "*.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		data, err := os.ReadFile(file)
+	for _, file := range fixtures.GitHubEventNames() {
+		data, err := fixtures.GitHubEvent(file)
 		if err != nil {
 			f.Fatal(err)
 		}
-		name, _, _ := strings.Cut(filepath.Base(file), ".")
+		name, _, _ := strings.Cut(file, ".")
 		add(name, data)
 	}
 }

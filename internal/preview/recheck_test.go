@@ -2,7 +2,6 @@ package preview_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -93,7 +93,7 @@ func TestGateRecheck(t *testing.T) {
 			if tt.fault != nil {
 				r.gh.Fail(*tt.fault)
 			}
-			path := edited(t, filepath.Join("testdata", "events", tt.file), tt.edits...)
+			path := edited(t, fixtures.GitHubEventPath(t, tt.file), tt.edits...)
 			trig, err := preview.ReadTrigger("pull_request", path, rules)
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/event"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
@@ -57,7 +58,7 @@ func TestGate(t *testing.T) {
 			if tt.permission != "" {
 				r.setPermission("Codertocat", tt.permission)
 			}
-			path := filepath.Join("testdata", "events", tt.file)
+			path := fixtures.GitHubEventPath(t, tt.file)
 			if tt.fork {
 				path = forkOf(t, path)
 			}

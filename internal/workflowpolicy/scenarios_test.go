@@ -11,15 +11,14 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 )
 
-// payloads are the repository's copies of real webhook deliveries.
-const payloads = "../event/testdata/github-events"
-
-// payload reads a webhook payload and applies edit to it.
+// payload reads a webhook payload of internal/fixtures and applies edit to
+// it.
 func payload(t *testing.T, name string, edit func(p map[string]any)) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(payloads, name))
+	data, err := fixtures.GitHubEvent(name)
 	if err != nil {
 		t.Fatal(err)
 	}
