@@ -8,15 +8,11 @@ import (
 	"syscall"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
-	"github.com/ecs-mlops/ecs-mlops/internal/demo"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := cli.DefaultEnv(os.Stdout, os.Stderr)
-	// mlops demo drives the cli package end to end, so it is wired here.
-	e.Services.Demo = demo.Command
-	code := cli.RunEnv(ctx, os.Args[1:], e)
+	code := cli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

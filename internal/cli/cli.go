@@ -50,7 +50,6 @@ func commands() []command {
 		{"compare", "send the same requests to a preview (B) and to A; agreement, accuracy, latency and errors, checked against compare thresholds", runCompare},
 		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},
 		{"version", "print the mlops version", runVersion},
-		{"demo", "play a push, a preview and a weight sync end to end against in-process AWS and GitHub stand-ins", runDemo},
 		{"sync-weights", "copy model weights from S3 to a volume, verified, switched atomically (or remotely with --remote)", runSyncWeights},
 	}
 }
@@ -85,6 +84,12 @@ func RunEnv(ctx context.Context, args []string, e *Env) int {
 			// the step: a workflow must not branch on a missing output.
 			return e.exit(errors.Join(c.run(ctx, e, args[1:]), e.Action.Err()))
 		}
+	}
+	if args[0] == "demo" {
+		// The demo links the fakes, so it is a program of its own; the
+		// product binary carries none of them.
+		fmt.Fprintln(e.Stderr, "mlops: the demo is its own program: run go run ./cmd/demo in a checkout of the repository")
+		return ExitUsage
 	}
 	fmt.Fprintf(e.Stderr, "mlops: unknown command %q; run mlops --help to list the commands\n", args[0])
 	return ExitUsage

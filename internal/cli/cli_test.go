@@ -51,6 +51,9 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"deploy-everything"}, "mlops: unknown command \"deploy-everything\"; run mlops --help to list the commands\n"},
 		{[]string{"help", "nope"}, "mlops: unknown command \"nope\"; run mlops --help to list the commands\n"},
+		// The demo links the fakes, so the product binary only points to it.
+		{[]string{"demo"}, "mlops: the demo is its own program: run go run ./cmd/demo in a checkout of the repository\n"},
+		{[]string{"demo", "--verbose"}, "mlops: the demo is its own program: run go run ./cmd/demo in a checkout of the repository\n"},
 		{[]string{"version", "--json"}, "error: mlops version: flag provided but not defined: -json; run mlops version --help\n"},
 		{[]string{"version", "extra"}, "error: mlops version: unexpected argument \"extra\"; run mlops version --help\n"},
 		{[]string{"config", "check"}, "error: mlops config: unknown subcommand \"check\"; use mlops config validate\n"},

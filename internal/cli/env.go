@@ -90,10 +90,6 @@ type Services struct {
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
-	// Demo runs the local end-to-end run (internal/demo). That package
-	// drives this one through RunEnv, so it cannot be imported here; the
-	// binary's main wires it, and it is nil in an Env built by NewTestEnv.
-	Demo func(ctx context.Context, e *Env, o DemoOptions) error
 	// Doctor returns the read-only clients mlops doctor examines an
 	// environment with.
 	Doctor func(aws.Config) doctor.Clients

@@ -1,5 +1,5 @@
-// Package demo is the local end-to-end run of the suite, mlops demo: it
-// plays recorded GitHub webhook payloads through the same mlops commands
+// Package demo is the local end-to-end run of the suite (go run ./cmd/demo):
+// it plays recorded GitHub webhook payloads through the same mlops commands
 // the workflows run, in-process, against stateful stand-ins for AWS
 // (CloudFormation, ECS, ELB, ECR, S3) and GitHub, with the real example
 // endpoint serving on a loopback port. It needs no AWS account, no GitHub,
@@ -18,8 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 )
 
 // Options configure one run.
@@ -66,17 +64,6 @@ type Demo struct {
 
 // start is when the demo's fake AWS clock begins.
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-// Command is mlops demo, wired into the binary's Env by main (the demo
-// drives the cli package, which therefore cannot import it).
-func Command(ctx context.Context, e *cli.Env, o cli.DemoOptions) error {
-	res, err := Run(ctx, Options{Root: o.Root, Out: e.Stdout, Verbose: o.Verbose})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, "\ndemo finished: %d steps in %d jobs passed in %s\n", len(res.Steps), res.Runs, res.Elapsed.Round(time.Millisecond))
-	return nil
-}
 
 // Run plays the whole demo and removes everything it made (temporary
 // files, servers) before it returns. The error names the first step that
@@ -131,7 +118,7 @@ func (d *Demo) setUp(ctx context.Context) error {
 	if err := d.pointStacks(); err != nil {
 		return err
 	}
-	d.printf("mlops demo: AWS and GitHub are in-process stand-ins; the example endpoint serves at %s (ep-a) and %s (preview)\n", d.ep.URL, d.prev.URL)
+	d.printf("demo: AWS and GitHub are in-process stand-ins; the example endpoint serves at %s (ep-a) and %s (preview)\n", d.ep.URL, d.prev.URL)
 	d.printf("ep-a serves the weights %s (hand-set); the pull request retrains the model (go run ./endpoint/train), and its preview serves the result, compared with ep-a in the pull request comment\n", productionWeights)
 	d.printf("workspace %s (removed at the end)\n", d.ws.dir)
 	return nil

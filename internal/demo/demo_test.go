@@ -224,16 +224,14 @@ func TestDemoStopsAtAFailingStep(t *testing.T) {
 	}
 }
 
-// TestDemoBadRoot is bad input through the command: no config in the
+// TestDemoBadRoot is bad input through the program: no config in the
 // checkout is exit 2 with the fix, before anything starts.
 func TestDemoBadRoot(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	e := cli.NewEnv(&stdout, &stderr, strings.NewReader(""), func(string) string { return "" })
-	e.Services.Demo = Command
-	code := cli.RunEnv(context.Background(), []string{"demo", "--root", root}, e)
-	want := "error: mlops demo: " + root + " has no .github/mlops.yml; run the demo in the repository checkout or pass --root DIR\n"
+	code := Main(context.Background(), []string{"--root", root}, &stdout, &stderr)
+	want := "error: demo: " + root + " has no .github/mlops.yml; run go run ./cmd/demo in the repository checkout or pass --root DIR\n"
 	if code != cli.ExitUsage || stderr.String() != want || stdout.Len() != 0 {
 		t.Errorf("exit %d, stderr %q, stdout %q; want exit 2 and stderr %q", code, stderr.String(), stdout.String(), want)
 	}

@@ -84,12 +84,12 @@ func (ws *workspace) prepare(root string) error {
 
 // writeConfig loads the checkout's config, checked as every command checks
 // it, and writes it with its file paths relative to the working directory
-// (which is root itself under go run . demo), so the commands find the
+// (which is root itself under go run ./cmd/demo), so the commands find the
 // templates, parameter files and test cases wherever the demo runs.
 func (ws *workspace) writeConfig(root string) error {
 	path := filepath.Join(root, config.DefaultPath)
 	if _, err := os.Stat(path); err != nil {
-		return fault.Usagef("mlops demo: %s has no %s; run the demo in the repository checkout or pass --root DIR", root, config.DefaultPath)
+		return fault.Usagef("demo: %s has no %s; run go run ./cmd/demo in the repository checkout or pass --root DIR", root, config.DefaultPath)
 	}
 	cfg, err := config.Load(path)
 	if err != nil {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// forbidden says why the product binary must not link the package at path
+// (a fake, a test helper, the demo or its fixtures), or "" when it may.
+func forbidden(path string) string {
+	last := path[strings.LastIndex(path, "/")+1:]
+	first, _, _ := strings.Cut(path, "/")
+	switch {
+	case path == "testing" || strings.HasPrefix(path, "testing/") || path == "net/http/httptest":
+		return "the test framework"
+	case !strings.Contains(first, "."):
+		return "" // the rest of the standard library (internal/synctest is the runtime's)
+	case strings.HasSuffix(last, "test"):
+		return "a test helper or fake (package name ends in test)"
+	case strings.HasSuffix(last, "fake") || strings.Contains(path, "fakes3"):
+		return "a fake"
+	case strings.HasSuffix(path, "/internal/demo") || strings.HasSuffix(path, "/internal/fixtures"):
+		return "the demo and its recorded payloads (cmd/demo links them)"
+	}
+	return ""
+}
+
+func TestForbidden(t *testing.T) {
+	t.Parallel()
+	const m = "github.com/ecs-mlops/ecs-mlops/"
+	var got []string
+	for _, p := range []string{
+		"testing", "net/http/httptest", "github.com/johannesboyne/gofakes3", m + "internal/awsfake", m + "internal/ghfake",
+		m + "internal/stack/stacktest", m + "internal/demo", m + "internal/fixtures",
+		m + "internal/stack", m + "internal/cli", "net/http", "internal/synctest", "github.com/aws/aws-sdk-go-v2/service/ecs", m + "internal/rollout",
+	} {
+		if forbidden(p) != "" {
+			got = append(got, p)
+		}
+	}
+	want := []string{"testing", "net/http/httptest", "github.com/johannesboyne/gofakes3", m + "internal/awsfake", m + "internal/ghfake",
+		m + "internal/stack/stacktest", m + "internal/demo", m + "internal/fixtures"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("forbidden packages (-want +got):\n%s", diff)
+	}
+}
+
+// TestBinaryLinksNoFakes: the mlops binary is the product; the stand-ins
+// for AWS and GitHub, test helpers and the demo belong to cmd/demo and the
+// tests. A product package that imports one drags it, and its weight,
+// into every job that runs mlops.
+func TestBinaryLinksNoFakes(t *testing.T) {
+	t.Parallel()
+	deps := listDeps(t, ".")
+	for _, p := range deps {
+		if why := forbidden(p); why != "" {
+			t.Errorf("mlops links %s, %s; move the import that brings it into a _test.go file or cmd/demo", p, why)
+		}
+	}
+	// The rule sees what cmd/demo links, so it would see a leak here.
+	if !slices.ContainsFunc(listDeps(t, "./cmd/demo"), func(p string) bool { return forbidden(p) != "" }) {
+		t.Error("cmd/demo links no fake; the check cannot tell a leak")
+	}
+}
+
+func listDeps(t *testing.T, pkg string) []string {
+	t.Helper()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(goBin, "list", "-deps", pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
