@@ -7,6 +7,10 @@
 #        object by default, instead of a SHA-256 one
 #   (d) 10 x 200 MiB (a sharded checkpoint)   (e) 10,000 x 16 KiB (vocab-style
 #       small files): mlops, s5cmd and the GET-only floor only
+#   (f) (b) by mlops with LATENCY (default 2ms; LATENCY=0 skips it) added to
+#       every fsync of a file, standing for EFS: the sync's bench-only file
+#       layer (MLOPS_BENCH_FSYNC_DELAY), reported against the serial bound
+#       (files x LATENCY) with the most fsyncs seen in flight
 # Each figure is the median of RUNS runs (default 3). Dirty pages are flushed
 # (not timed) before every run so no tool pays for another's writeback.
 # Two floors are timed with them: `curl` fetching the same objects with the
@@ -27,6 +31,7 @@ set -euo pipefail
 RUNS=${RUNS:-3}
 LARGE_MIB=${LARGE_MIB:-1024} MANY_N=${MANY_N:-1000} MANY_KIB=${MANY_KIB:-1024}
 SHARD_N=${SHARD_N:-10} SHARD_MIB=${SHARD_MIB:-200} TINY_N=${TINY_N:-10000} TINY_KIB=${TINY_KIB:-16}
+LATENCY=${LATENCY:-2ms}
 S5CMD_VERSION=v2.3.0
 WORK=${WORK:-$(mktemp -d /var/tmp/weights-bench.XXXXXX)}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +71,7 @@ measure() {
   local key=$1 tool=$2 set=$3 dest=$4 cmd
   case $tool in
     mlops) cmd=("$WORK/mlops" sync-weights --source "s3://bench/$set" --target "$dest") ;;
+    mlopsslow) cmd=(env MLOPS_BENCH_FSYNC_DELAY="$LATENCY" "$WORK/mlops" sync-weights --source "s3://bench/$set" --target "$dest") ;;
     aws) cmd=("$AWS" --endpoint-url "$ENDPOINT" s3 sync --only-show-errors "s3://bench/$set" "$dest") ;;
     s5cmd) cmd=("$WORK/s5cmd" --endpoint-url "$ENDPOINT" sync "s3://bench/$set/*" "$dest/") ;;
     s5cp) cmd=("$WORK/s5cmd" --endpoint-url "$ENDPOINT" cp "s3://bench/$set/*" "$dest/") ;;
@@ -84,6 +90,9 @@ measure() {
   fi
   awk '{print $1}' "$WORK/last.time" >>"$WORK/times/$key"
   awk '{printf "%.2f\n", $2 + $3}' "$WORK/last.time" >>"$WORK/times/$key.cpu"
+  if [ "$tool" = mlopsslow ]; then # "... N file fsyncs (S s if serial), at most M in flight"
+    sed -n 's/.*: \([0-9]*\) file fsyncs (\([0-9.]*\) s if serial), at most \([0-9]*\) in flight/\1 \2 \3/p' "$WORK/last.err" >>"$WORK/slow.fsyncs"
+  fi
 }
 
 need
@@ -132,7 +141,7 @@ unset GITHUB_ACTIONS MLOPS_CONFIG AWS_CA_BUNDLE AWS_PROFILE
 # case's files are removed was seen to cost twice as much, and no tool
 # should always be the one to pay it.
 TOOLS=(mlops s5cmd s5cp aws rclone curl cp cpsync sha)
-rm -rf times out && mkdir -p times out
+rm -rf times out slow.fsyncs && mkdir -p times out
 for round in $(seq "$RUNS"); do
   echo "round $round of $RUNS" >&2
   r=$(((round - 1) % ${#TOOLS[@]}))
@@ -149,6 +158,8 @@ for round in $(seq "$RUNS"); do
       measure "$set.$tool" "$tool" "$set" "out/$tool"
     done
   done
+  # (f): (b) again with LATENCY per fsync.
+  [ "$LATENCY" = 0 ] || measure slow.mlops mlopsslow many out/mlopsslow
   # (c) no-op: each target already holds (b) from the turn just taken.
   for tool in "${order[@]}"; do
     case $tool in mlops | aws | rclone | s5cmd) ;; *) continue ;; esac
@@ -182,5 +193,15 @@ for what in "wall time, s" "CPU time (user + system), s"; do
   row "(d) $SHARD_N x $SHARD_MIB MiB" shards "$sfx"
   row "(e) $TINY_N x $TINY_KIB KiB" tiny "$sfx"
 done
+if [ "$LATENCY" != 0 ]; then
+  read -r nf serial inflight < <(sort -n -k3 slow.fsyncs | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+  echo
+  echo "(f) (b) with $LATENCY added to every fsync of a file (MLOPS_BENCH_FSYNC_DELAY, standing for EFS):"
+  echo
+  echo "| mlops (f), s | mlops (b), s | added by the latency, s | $nf fsyncs x $LATENCY serially, s | added / serial | fsyncs in flight, at most |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  added=$(awk -v a="${R[slow,mlops]}" -v b="${R[many,mlops]}" 'BEGIN {printf "%.2f", a-b}')
+  echo "| ${R[slow,mlops]} | ${R[many,mlops]} | $added | $serial | $(ratio "$added" "$serial") | $inflight |"
+fi
 echo
 echo "medians of $RUNS rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(uname -sr); $("$AWS" --version 2>&1 | cut -d' ' -f1); $(rclone version 2>/dev/null | head -1); s5cmd $S5CMD_VERSION"

@@ -135,6 +135,12 @@ func (e *Env) syncLocal(ctx context.Context, a *weightsArgs) error {
 		return fmt.Errorf("aws config for the weights role: %w", err)
 	}
 	s := &weights.Syncer{S3: e.Services.S3(awsCfg), Clock: e.Clock}
+	if s.FsyncDelay, err = e.benchFsyncDelay(); err != nil {
+		return err
+	}
+	if s.FsyncDelay != nil {
+		defer func() { fmt.Fprintf(e.Stderr, "%s: %s\n", benchFsyncDelayEnv, s.FsyncDelay.Report()) }()
+	}
 	p := e.newSyncProgress(s)
 	s.Progress = p.update
 	end := e.Action.Group("sync " + src.String() + " → " + a.Target)
@@ -261,4 +267,22 @@ func (e *Env) syncRemote(ctx context.Context, a *weightsArgs) error {
 	e.Action.Summary(fmt.Sprintf("### Weights sync (%s)\n\n%s → `%s` on stack `%s`: task `%s` succeeded in %s.\n",
 		a.Env, src, a.Target, env.Stack, res.TaskARN, res.Duration.Round(time.Second)))
 	return nil
+}
+
+// benchFsyncDelayEnv, for bench/weights.sh only, adds a latency to every
+// fsync of a downloaded file (standing for EFS) and reports on stderr how
+// many fsyncs ran and the most in flight. It is read only by a local sync
+// on this machine: no action input or remote task sets it.
+const benchFsyncDelayEnv = "MLOPS_BENCH_FSYNC_DELAY"
+
+func (e *Env) benchFsyncDelay() (*weights.FsyncDelay, error) {
+	v := e.Getenv(benchFsyncDelayEnv)
+	if v == "" {
+		return nil, nil
+	}
+	d, err := weights.ParseFsyncDelay(v)
+	if err != nil {
+		return nil, fault.Usagef("%s: %w; unset it (it is for bench/weights.sh only)", benchFsyncDelayEnv, err)
+	}
+	return d, nil
 }

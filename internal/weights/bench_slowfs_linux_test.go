@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +30,8 @@ var (
 
 // BenchmarkSyncSlowFsync stands for a network file system such as EFS,
 // where each fsync of a file costs milliseconds: every fsync of a
-// downloaded file waits -bench.fsync-delay first (the Syncer's fsync hook,
-// which only tests set). It reports the wall time against the serial bound
+// downloaded file waits -bench.fsync-delay first (the Syncer's FsyncDelay,
+// which only benchmarks set). It reports the wall time against the serial bound
 // (files × delay) and the most fsyncs seen in flight at once: a sync that
 // kept one file in flight would take the serial bound or more.
 //
@@ -55,19 +54,11 @@ func BenchmarkSyncSlowFsync(b *testing.B) {
 		Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		HTTPClient: awshttp.NewBuildableClient(),
 	}, func(o *s3.Options) { o.BaseEndpoint = aws.String(srv.URL); o.UsePathStyle = true }, KeepConnections)
-	var inFlight, most atomic.Int64
-	slow := func(f *os.File) error {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		time.Sleep(*benchSlowDelay)
-		return f.Sync()
-	}
+	slow := &FsyncDelay{Delay: *benchSlowDelay}
 	dir := b.TempDir()
 	var total time.Duration
 	for i := range b.N {
-		s := &Syncer{S3: client, Clock: clock.Real{}, fsync: slow}
+		s := &Syncer{S3: client, Clock: clock.Real{}, FsyncDelay: slow}
 		target := filepath.Join(dir, fmt.Sprint(i))
 		start := time.Now()
 		if _, err := s.Sync(context.Background(), Options{Source: Source{Bucket: bkt, Prefix: "model"}, Target: target}); err != nil {
@@ -82,5 +73,5 @@ func BenchmarkSyncSlowFsync(b *testing.B) {
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/sync")
 	b.ReportMetric(serial.Seconds(), "s-serial-fsyncs")
 	b.ReportMetric(float64(total)/float64(b.N)/float64(serial), "x-serial")
-	b.ReportMetric(float64(most.Load()), "fsyncs-in-flight")
+	b.ReportMetric(float64(slow.most.Load()), "fsyncs-in-flight")
 }

@@ -53,6 +53,9 @@ type Syncer struct {
 	// stage, when set, is called after each step that changes the target;
 	// tests use it to interrupt a sync at every point.
 	stage func(name string)
+	// FsyncDelay, for benchmarks only, adds a latency to every fsync of a
+	// downloaded file.
+	FsyncDelay *FsyncDelay
 	// fsync, when set, replaces (*os.File).Sync for downloaded files.
 	fsync func(*os.File) error
 	// caseInsensitive, when set, replaces the probe of the target's file
@@ -297,7 +300,11 @@ func (s *Syncer) fill(ctx context.Context, l Layout, o Options, tmp string, res 
 		s.Stats.Files.Add(1)
 	}
 	got := make([]File, len(dl))
-	flush := newFlusher(flushWorkers, flushQueue, s.fsync)
+	fsync := s.fsync
+	if s.FsyncDelay != nil {
+		fsync = s.FsyncDelay.sync
+	}
+	flush := newFlusher(flushWorkers, flushQueue, fsync)
 	defer flush.wait() // on an early return, files still close before tmp is removed
 	fe := newFetcher(s.S3, o.Source, tmp, o.Concurrency, o.PartSize, &s.Stats.Bytes, flush)
 	fe.progress = s.progress
