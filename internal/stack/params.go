@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 )
 
@@ -44,10 +45,11 @@ func ParseParamFile(path string, data []byte) (*ParamFile, error) {
 	if strings.TrimSpace(string(data)) == "" {
 		return nil, problem("", "parameter file is empty; %s", ParamFileForms)
 	}
-	tree, err := decodeTree(data)
+	decoded, err := cfn.Decode(data)
 	if err != nil {
 		return nil, problem("", "not valid JSON or YAML (%v); %s", err, ParamFileForms)
 	}
+	tree := decoded.Value
 	pf := &ParamFile{Path: path, Values: map[string]string{}}
 	switch v := tree.(type) {
 	case []any:
@@ -67,7 +69,7 @@ func ParseParamFile(path string, data []byte) (*ParamFile, error) {
 			tags, _ := v["Tags"].(map[string]any)
 			pf.Tags = map[string]string{}
 			for k, t := range tags {
-				pf.Tags[k] = ScalarString(t)
+				pf.Tags[k] = cfn.ScalarString(t)
 			}
 			return pf, nil
 		}
@@ -86,7 +88,7 @@ func (pf *ParamFile) readCLI(items []any, problem problemFunc) error {
 		if !ok {
 			return problem(key, "entry is not an object; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
-		k := ScalarString(m["ParameterKey"])
+		k := cfn.ScalarString(m["ParameterKey"])
 		if k == "" {
 			return problem(key, "entry has no ParameterKey; each entry is {\"ParameterKey\":\"K\",\"ParameterValue\":\"V\"}")
 		}
@@ -121,11 +123,11 @@ func valueString(v any) string {
 	if l, ok := v.([]any); ok {
 		parts := make([]string, len(l))
 		for i, x := range l {
-			parts[i] = ScalarString(x)
+			parts[i] = cfn.ScalarString(x)
 		}
 		return strings.Join(parts, ",")
 	}
-	return ScalarString(v)
+	return cfn.ScalarString(v)
 }
 
 // ParseOverride splits one Key=Value override at the first "="; the value is

@@ -156,7 +156,7 @@ Outputs:
 	tags := props["Tags"].([]any)
 	wantTags := []any{
 		map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}},
-		map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "Name"}, map[string]any{"Fn::Select": []any{float64(0), map[string]any{"Fn::GetAZs": ""}}}}}},
+		map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "Name"}, map[string]any{"Fn::Select": []any{int64(0), map[string]any{"Fn::GetAZs": ""}}}}}},
 		map[string]any{"Fn::If": []any{"IsProd", "yes", map[string]any{"Ref": "AWS::NoValue"}}},
 		map[string]any{"Fn::ImportValue": map[string]any{"Fn::Sub": "${Name}-vpc"}},
 		map[string]any{"Fn::Base64": "#!/bin/sh\necho hi\n"},
@@ -226,4 +226,23 @@ func TestValidationErrors(t *testing.T) {
 		b.WriteString("## " + tc.name + "\n" + err.Error() + "\n\n")
 	}
 	golden.Check(t, "validation-errors.golden", b.String())
+}
+
+// TestTemplateDecodedLikeTheChecks: the deploy engine refuses what the
+// template checks refuse (and CloudFormation refuses), before any call.
+func TestTemplateDecodedLikeTheChecks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, body, want string }{
+		{"duplicate key", "Resources:\n  A: {Type: AWS::S3::Bucket}\n  A: {Type: AWS::SQS::Queue}\n", `key "A" appears twice`},
+		{"alias", "Resources:\n  A: &a {Type: AWS::S3::Bucket}\n  B: *a\n", "aliases are not supported"},
+		{"unknown tag", "Resources:\n  A: {Type: AWS::S3::Bucket, Properties: {BucketName: !Reff X}}\n", "unknown tag !Reff"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := stack.ParseTemplate("t.yaml", []byte(tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "t.yaml") {
+				t.Fatalf("ParseTemplate = %v, want an error naming t.yaml and containing %q", err, tc.want)
+			}
+		})
+	}
 }

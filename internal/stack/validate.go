@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
@@ -231,10 +232,10 @@ func numberError(s ParamSpec, v string) string {
 		return "is not a number (the parameter's Type is " + s.Type + ")"
 	}
 	if s.MinValue != nil && n < *s.MinValue {
-		return fmt.Sprintf("is less than MinValue %s", ScalarString(*s.MinValue))
+		return fmt.Sprintf("is less than MinValue %s", cfn.ScalarString(*s.MinValue))
 	}
 	if s.MaxValue != nil && n > *s.MaxValue {
-		return fmt.Sprintf("is greater than MaxValue %s", ScalarString(*s.MaxValue))
+		return fmt.Sprintf("is greater than MaxValue %s", cfn.ScalarString(*s.MaxValue))
 	}
 	return ""
 }
