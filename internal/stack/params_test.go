@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -30,7 +31,7 @@ func TestParamFileForms(t *testing.T) {
 	} {
 		t.Run(tc.form, func(t *testing.T) {
 			t.Parallel()
-			pf, err := stack.ReadParamFile(tc.file)
+			pf, err := cfn.ReadParamFile(tc.file)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestParamFileForms(t *testing.T) {
 
 func TestParamFileJSONMap(t *testing.T) {
 	t.Parallel()
-	pf, err := stack.ParseParamFile("p.json", []byte(`{"Subnets": ["subnet-1", "subnet-2"], "Count": 2, "Enabled": true}`))
+	pf, err := cfn.ParseParamFile("p.json", []byte(`{"Subnets": ["subnet-1", "subnet-2"], "Count": 2, "Enabled": true}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +85,9 @@ func TestOverridesKeepCommasAndEquals(t *testing.T) {
 	}
 }
 
-func mustParams(t *testing.T) *stack.ParamFile {
+func mustParams(t *testing.T) *cfn.ParamFile {
 	t.Helper()
-	pf, err := stack.ReadParamFile("testdata/create-ep-a.json")
+	pf, err := cfn.ReadParamFile("testdata/create-ep-a.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestValidationErrors(t *testing.T) {
 		pf := mustParams(t)
 		var err error
 		if tc.file != "" {
-			pf, err = stack.ParseParamFile("params.json", []byte(tc.file))
+			pf, err = cfn.ParseParamFile("params.json", []byte(tc.file))
 		}
 		if err == nil {
 			_, err = stack.Resolve(stack.Inputs{Template: tpl, File: pf, Overrides: tc.overrides, Image: tc.image, ImageParam: "ImageUri"})
