@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // ParamFile is a parameter file read in any of the accepted forms. Every
@@ -29,7 +29,7 @@ func ReadParamFile(path string) (*ParamFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, &config.Problem{File: path, Msg: "parameter file not found; fix the environment's parameters key in the config or create the file"}
+			return nil, &fault.Problem{File: path, Msg: "parameter file not found; fix the environment's parameters key in the config or create the file"}
 		}
 		return nil, fmt.Errorf("read parameter file %s: %w", path, err)
 	}
@@ -50,7 +50,7 @@ func (r *paramReader) problem(key, format string, args ...any) error {
 	if r.tree != nil {
 		line = r.tree.Line(key)
 	}
-	return &config.Problem{File: r.pf.Path, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
+	return &fault.Problem{File: r.pf.Path, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
 // ParseParamFile detects the form of a parameter file and reads its values.

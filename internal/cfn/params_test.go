@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 func TestParamFileFormsAgree(t *testing.T) {
@@ -54,11 +54,11 @@ func TestParamFileLines(t *testing.T) {
 	}
 	yml := "# parameters for ep-a\nParameters:\n  A: 1\n  B:\n    Nested: true\n"
 	_, err = cfn.ParseParamFile("p.yaml", []byte(yml))
-	var p *config.Problem
+	var p *fault.Problem
 	if !errors.As(err, &p) {
-		t.Fatalf("nested value: got %v, want a *config.Problem", err)
+		t.Fatalf("nested value: got %v, want a *fault.Problem", err)
 	}
-	if diff := cmp.Diff(config.Problem{File: "p.yaml", Line: 4, Key: "Parameters.B", Msg: "value is a mapping; a parameter value is a string, number or list"}, *p); diff != "" {
+	if diff := cmp.Diff(fault.Problem{File: "p.yaml", Line: 4, Key: "Parameters.B", Msg: "value is a mapping; a parameter value is a string, number or list"}, *p); diff != "" {
 		t.Errorf("problem (-want +got):\n%s", diff)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/iamactions"
 )
 
@@ -14,8 +15,8 @@ import (
 // no IAM action: IAM accepts such a policy and the permission is simply
 // never granted, so a misspelt ecr:BatchGetImage shows up only as
 // CannotPullContainerError when the task starts.
-func (t *Template) CheckActions() []*Finding {
-	var fs []*Finding
+func (t *Template) CheckActions() []*fault.Problem {
+	var fs []*fault.Problem
 	table := iamactions.Default()
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		forStatements(t.resource(name)["Properties"], "Resources."+name+".Properties", func(p string, st map[string]any) {

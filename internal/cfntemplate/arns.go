@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // takesRoleName lists the properties whose name ends in Arn but whose
@@ -20,8 +22,8 @@ func takesRoleName(resourceType, prop string) bool {
 // role's name, and Fn::GetAtt Role.Arn its ARN. The value is followed
 // through parameters and imports into the base stack, so an export of
 // !Ref Role imported as ExecutionRoleArn is caught too.
-func (s *Stack) CheckRoleArns() []*Finding {
-	var fs []*Finding
+func (s *Stack) CheckRoleArns() []*fault.Problem {
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(s.T.section("Resources"))) {
 		r := s.T.resource(name)
 		typ := str(r["Type"])

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 func mustParse(t *testing.T, src string) *Template {
@@ -20,7 +21,7 @@ func mustParse(t *testing.T, src string) *Template {
 	return tmpl
 }
 
-func errs(fs []*Finding) []string {
+func errs(fs []*fault.Problem) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.Error())

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // modernTLS matches the predefined ELB security policies whose lowest
@@ -22,8 +24,8 @@ const recommendedTLS = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // the load balancer's default, which for listeners created through the
 // API (as CloudFormation does) has been ELBSecurityPolicy-2016-08, TLS 1.0
 // included.
-func (s *Stack) CheckListenerTLS() []*Finding {
-	var fs []*Finding
+func (s *Stack) CheckListenerTLS() []*fault.Problem {
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(s.T.section("Resources"))) {
 		r := s.T.resource(name)
 		if str(r["Type"]) != "AWS::ElasticLoadBalancingV2::Listener" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -20,16 +21,16 @@ import (
 // must satisfy the parameter's constraints, and no value may be a
 // placeholder left from a README ("Get from ACM", CHANGE_ME) or empty
 // where the parameter has no Default.
-func (t *Template) CheckParameters(pf *cfn.ParamFile, filled []string) []*Finding {
+func (t *Template) CheckParameters(pf *cfn.ParamFile, filled []string) []*fault.Problem {
 	file, values := pf.Path, pf.Values
 	params := t.section("Parameters")
 	isFilled := map[string]bool{}
 	for _, f := range filled {
 		isFilled[f] = true
 	}
-	var fs []*Finding
-	add := func(key, fix, format string, args ...any) *Finding {
-		f := &Finding{File: file, Line: pf.Line(key), Key: key, Msg: fmt.Sprintf(format, args...), Fix: fix}
+	var fs []*fault.Problem
+	add := func(key, fix, format string, args ...any) *fault.Problem {
+		f := &fault.Problem{File: file, Line: pf.Line(key), Key: key, Msg: fmt.Sprintf(format, args...), Fix: fix}
 		fs = append(fs, f)
 		return f
 	}

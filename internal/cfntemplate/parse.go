@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // Template is a parsed template: the document in long form (short-form
@@ -22,12 +22,6 @@ type Template struct {
 	Doc  map[string]any
 	tree *cfn.Tree
 }
-
-// Finding is one thing wrong in a template or parameter file: a
-// config.Problem, the type every input check of the suite reports, whose
-// Key is the key path (Resources.Service.Properties.Cluster) or the
-// parameter name.
-type Finding = config.Problem
 
 // Open reads and parses the template at path.
 func Open(path string) (*Template, error) {
@@ -54,19 +48,19 @@ func Parse(path string, data []byte) (*Template, error) {
 // Line returns the line of key path p, or of its nearest parent that has one.
 func (t *Template) Line(p string) int { return t.tree.Line(p) }
 
-func (t *Template) finding(p, format string, args ...any) *Finding {
-	return &Finding{File: t.Path, Line: t.Line(p), Key: p, Msg: fmt.Sprintf(format, args...)}
+func (t *Template) finding(p, format string, args ...any) *fault.Problem {
+	return &fault.Problem{File: t.Path, Line: t.Line(p), Key: p, Msg: fmt.Sprintf(format, args...)}
 }
 
 // problem is an error finding whose fix is said apart from the message.
-func (t *Template) problem(p, fix, format string, args ...any) *Finding {
+func (t *Template) problem(p, fix, format string, args ...any) *fault.Problem {
 	f := t.finding(p, format, args...)
 	f.Fix = fix
 	return f
 }
 
 // warning is a finding that does not stop a deploy.
-func (t *Template) warning(p, fix, format string, args ...any) *Finding {
+func (t *Template) warning(p, fix, format string, args ...any) *fault.Problem {
 	f := t.problem(p, fix, format, args...)
 	f.Warning = true
 	return f

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // pseudoParameters are the names Ref and Fn::Sub resolve without a
@@ -26,7 +27,7 @@ type refContext struct {
 // CheckReferences reports every Ref, Fn::GetAtt, Fn::Sub variable,
 // condition name and DependsOn that does not resolve, and every parameter no
 // one uses. Fn::ImportValue names are checked by CheckImports.
-func (t *Template) CheckReferences() []*Finding {
+func (t *Template) CheckReferences() []*fault.Problem {
 	ctx := refContext{
 		params:     keySet(t.section("Parameters")),
 		resources:  keySet(t.section("Resources")),
@@ -34,7 +35,7 @@ func (t *Template) CheckReferences() []*Finding {
 		pseudo:     pseudoParameters(),
 	}
 	used := map[string]bool{}
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, sec := range []string{"Rules", "Conditions", "Resources", "Outputs"} {
 		s, ok := t.Doc[sec]
 		if !ok {
@@ -66,7 +67,7 @@ func (t *Template) CheckReferences() []*Finding {
 	return fs
 }
 
-func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map[string]bool) []*Finding {
+func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map[string]bool) []*fault.Problem {
 	switch fn {
 	case "Ref":
 		name, _ := arg.(string)
@@ -74,18 +75,18 @@ func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map
 		if c.params[name] || c.resources[name] || c.pseudo[name] {
 			return nil
 		}
-		return []*Finding{t.finding(p, "Ref %q names no parameter%s or pseudo parameter", name, ifResources(c))}
+		return []*fault.Problem{t.finding(p, "Ref %q names no parameter%s or pseudo parameter", name, ifResources(c))}
 	case "Fn::GetAtt":
 		l, _ := arg.([]any)
 		if len(l) != 2 {
-			return []*Finding{t.finding(p, "Fn::GetAtt needs [Resource, Attribute]")}
+			return []*fault.Problem{t.finding(p, "Fn::GetAtt needs [Resource, Attribute]")}
 		}
 		name, _ := l[0].(string)
 		switch {
 		case c.resources == nil:
-			return []*Finding{t.finding(p, "Fn::GetAtt %q: resources cannot be referenced here", name)}
+			return []*fault.Problem{t.finding(p, "Fn::GetAtt %q: resources cannot be referenced here", name)}
 		case !c.resources[name]:
-			return []*Finding{t.finding(p, "Fn::GetAtt %q names no resource", name)}
+			return []*fault.Problem{t.finding(p, "Fn::GetAtt %q names no resource", name)}
 		}
 		attr, _ := l[1].(string)
 		return t.checkAttribute(p, name, attr)
@@ -94,15 +95,15 @@ func (t *Template) checkRef(c refContext, fn string, arg any, p string, used map
 	case "Condition":
 		name, _ := arg.(string)
 		if !c.conditions[name] {
-			return []*Finding{t.finding(p, "condition %q is not defined in Conditions", name)}
+			return []*fault.Problem{t.finding(p, "condition %q is not defined in Conditions", name)}
 		}
 	case "Fn::If":
 		l, _ := arg.([]any)
 		if len(l) != 3 {
-			return []*Finding{t.finding(p, "Fn::If needs [Condition, ValueIfTrue, ValueIfFalse]")}
+			return []*fault.Problem{t.finding(p, "Fn::If needs [Condition, ValueIfTrue, ValueIfFalse]")}
 		}
 		if name, _ := l[0].(string); !c.conditions[name] {
-			return []*Finding{t.finding(p, "condition %q is not defined in Conditions", name)}
+			return []*fault.Problem{t.finding(p, "condition %q is not defined in Conditions", name)}
 		}
 	}
 	return nil
@@ -115,12 +116,12 @@ func ifResources(c refContext) string {
 	return ", resource"
 }
 
-func (t *Template) checkSub(c refContext, arg any, p string, used map[string]bool) []*Finding {
+func (t *Template) checkSub(c refContext, arg any, p string, used map[string]bool) []*fault.Problem {
 	if l, isList := arg.([]any); isList && len(l) != 2 {
-		return []*Finding{t.finding(p, "Fn::Sub needs a string or [String, {Variables}]")}
+		return []*fault.Problem{t.finding(p, "Fn::Sub needs a string or [String, {Variables}]")}
 	}
 	s, vars, _ := cfn.SubArgs(arg)
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, name := range cfn.SubVars(s) {
 		if _, local := vars[name]; local || c.pseudo[name] {
 			continue
@@ -139,10 +140,10 @@ func (t *Template) checkSub(c refContext, arg any, p string, used map[string]boo
 }
 
 // checkAttributes checks a resource's DependsOn and Condition.
-func (t *Template) checkAttributes(c refContext, name string) []*Finding {
+func (t *Template) checkAttributes(c refContext, name string) []*fault.Problem {
 	r, _ := t.section("Resources")[name].(map[string]any)
 	p := "Resources." + name
-	var fs []*Finding
+	var fs []*fault.Problem
 	var deps []any
 	switch d := r["DependsOn"].(type) {
 	case string:
@@ -195,8 +196,8 @@ func (t *Template) Exports(stack string, values map[string]string) (map[string]b
 
 // CheckImports reports every Fn::ImportValue whose name, evaluated for the
 // stack with the given parameter values, is not among exports.
-func (t *Template) CheckImports(stack string, values map[string]string, exports map[string]bool) []*Finding {
-	var fs []*Finding
+func (t *Template) CheckImports(stack string, values map[string]string, exports map[string]bool) []*fault.Problem {
+	var fs []*fault.Problem
 	cfn.Walk(t.Doc, "", func(fn string, arg any, p string) {
 		if fn != "Fn::ImportValue" {
 			return

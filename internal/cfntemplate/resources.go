@@ -12,6 +12,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // resourceAttributes are the keys a resource may carry besides its Type
@@ -29,14 +30,14 @@ func resourceAttributes() map[string]bool {
 // the model does not know is dropped on the way and reported), and required
 // properties must be present. Intrinsic functions stand in for values of
 // the property's type; both sides of every Fn::If are checked.
-func (t *Template) CheckResources() []*Finding {
+func (t *Template) CheckResources() []*fault.Problem {
 	resources, _ := t.Doc["Resources"].(map[string]any)
 	if len(resources) == 0 {
-		return []*Finding{t.finding("Resources", "a template needs at least one resource")}
+		return []*fault.Problem{t.finding("Resources", "a template needs at least one resource")}
 	}
 	all := cloudformation.AllResources()
 	attrs := resourceAttributes()
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(resources)) {
 		p := "Resources." + name
 		r, ok := resources[name].(map[string]any)
@@ -77,16 +78,16 @@ func (t *Template) CheckResources() []*Finding {
 // roundTrip fills intrinsics with typed stand-ins, decodes the properties
 // into goformation's resource struct, encodes them again and reports every
 // key that did not come back, and every required property that is absent.
-func (t *Template) roundTrip(typ string, rt reflect.Type, props map[string]any, p string, branch int) []*Finding {
+func (t *Template) roundTrip(typ string, rt reflect.Type, props map[string]any, p string, branch int) []*fault.Problem {
 	var unknown []string
 	filled := fill(props, rt, branch, p, &unknown)
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, u := range unknown {
 		fs = append(fs, t.finding(u, "property %q is not known to %s in the resource specification; check its spelling and nesting", last(u), typ))
 	}
 	in, err := json.Marshal(map[string]any{"Type": typ, "Properties": filled})
 	if err != nil {
-		return []*Finding{t.finding(p, "cannot encode properties: %v", err)}
+		return []*fault.Problem{t.finding(p, "cannot encode properties: %v", err)}
 	}
 	res := reflect.New(rt).Interface()
 	if err := json.Unmarshal(in, res); err != nil {
@@ -94,11 +95,11 @@ func (t *Template) roundTrip(typ string, rt reflect.Type, props map[string]any, 
 	}
 	out, err := json.Marshal(res)
 	if err != nil {
-		return []*Finding{t.finding(p, "cannot encode %s: %v", typ, err)}
+		return []*fault.Problem{t.finding(p, "cannot encode %s: %v", typ, err)}
 	}
 	var back struct{ Properties any }
 	if err := json.Unmarshal(out, &back); err != nil {
-		return []*Finding{t.finding(p, "cannot decode %s: %v", typ, err)}
+		return []*fault.Problem{t.finding(p, "cannot decode %s: %v", typ, err)}
 	}
 	for _, d := range dropped(filled, back.Properties, p) {
 		fs = append(fs, t.finding(d, "property %q of %s was dropped by the typed round trip; check its spelling and nesting", last(d), typ))
@@ -320,7 +321,7 @@ func last(p string) string {
 	return strings.TrimPrefix(p[len(cfn.Parent(p)):], ".")
 }
 
-func dedupe(fs []*Finding) []*Finding {
+func dedupe(fs []*fault.Problem) []*fault.Problem {
 	seen := map[string]bool{}
 	out := fs[:0]
 	for _, f := range fs {

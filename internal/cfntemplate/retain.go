@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // CheckRetain reports resources of the types that hold data
@@ -15,8 +16,8 @@ import (
 // RetainExceptOnCreate and, where the type supports it, Snapshot keep it;
 // an explicit Delete is a decision and accepted.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
-func (t *Template) CheckRetain() []*Finding {
-	var fs []*Finding
+func (t *Template) CheckRetain() []*fault.Problem {
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		typ := str(r["Type"])

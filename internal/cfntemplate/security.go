@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // CheckSecurity applies the suite's network and IAM rules:
@@ -14,8 +15,8 @@ import (
 //   - only a load balancer's security group takes traffic from CIDR ranges,
 //     only on 80 and 443, and only from the AllowedCidrIp parameter;
 //   - no IAM statement allows wildcard actions on all resources.
-func (t *Template) CheckSecurity() []*Finding {
-	var fs []*Finding
+func (t *Template) CheckSecurity() []*fault.Problem {
+	var fs []*fault.Problem
 	fs = append(fs, t.checkEfsIngress()...)
 	fs = append(fs, t.checkCidrIngress()...)
 	fs = append(fs, t.checkIAM()...)
@@ -78,9 +79,9 @@ func branches(v any) []map[string]any {
 	return nil
 }
 
-func (t *Template) checkEfsIngress() []*Finding {
+func (t *Template) checkEfsIngress() []*fault.Problem {
 	serviceSGs := t.serviceSecurityGroups()
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, sg := range t.groupsOf("AWS::EFS::MountTarget", "SecurityGroups") {
 		for _, in := range t.ingressOf(sg) {
 			src := refName(in.rule["SourceSecurityGroupId"])
@@ -95,12 +96,12 @@ func (t *Template) checkEfsIngress() []*Finding {
 	return fs
 }
 
-func (t *Template) checkCidrIngress() []*Finding {
+func (t *Template) checkCidrIngress() []*fault.Problem {
 	lbSGs := map[string]bool{}
 	for _, sg := range t.groupsOf("AWS::ElasticLoadBalancingV2::LoadBalancer", "SecurityGroups") {
 		lbSGs[sg] = true
 	}
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		if str(t.resource(name)["Type"]) != "AWS::EC2::SecurityGroup" {
 			continue
@@ -151,8 +152,8 @@ func (t *Template) publicSubnets() map[string]bool {
 	return public
 }
 
-func (t *Template) checkIAM() []*Finding {
-	var fs []*Finding
+func (t *Template) checkIAM() []*fault.Problem {
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		props, _ := r["Properties"].(map[string]any)
@@ -177,7 +178,7 @@ func (t *Template) checkIAM() []*Finding {
 	return fs
 }
 
-func (t *Template) checkPolicy(p string, doc any) []*Finding {
+func (t *Template) checkPolicy(p string, doc any) []*fault.Problem {
 	d, _ := doc.(map[string]any)
 	var stmts []any
 	switch s := d["Statement"].(type) {
@@ -186,7 +187,7 @@ func (t *Template) checkPolicy(p string, doc any) []*Finding {
 	case map[string]any:
 		stmts = []any{s}
 	}
-	var fs []*Finding
+	var fs []*fault.Problem
 	for i, s := range stmts {
 		st, _ := s.(map[string]any)
 		sp := cfn.Index(p+".Statement", i)

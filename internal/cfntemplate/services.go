@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // CheckServices checks each ECS service of the stack against the
@@ -19,8 +20,8 @@ import (
 //     failed to invoke EFS utils commands to set up EFS volumes);
 //   - its security groups admit the container port the load balancer
 //     sends to (else every health check times out, Target.Timeout).
-func (s *Stack) CheckServices() []*Finding {
-	var fs []*Finding
+func (s *Stack) CheckServices() []*fault.Problem {
+	var fs []*fault.Problem
 	for _, name := range slices.Sorted(maps.Keys(s.T.section("Resources"))) {
 		r := s.T.resource(name)
 		if str(r["Type"]) != "AWS::ECS::Service" {
@@ -31,7 +32,7 @@ func (s *Stack) CheckServices() []*Finding {
 	return fs
 }
 
-func (s *Stack) checkService(name string, r map[string]any) []*Finding {
+func (s *Stack) checkService(name string, r map[string]any) []*fault.Problem {
 	p := "Resources." + name + ".Properties"
 	props, _ := r["Properties"].(map[string]any)
 	nc, _ := props["NetworkConfiguration"].(map[string]any)
@@ -40,11 +41,11 @@ func (s *Stack) checkService(name string, r map[string]any) []*Finding {
 		return nil // bridge or host networking on EC2: the instances' groups apply
 	}
 	if vpc == nil {
-		return []*Finding{s.T.problem(p+".NetworkConfiguration", "add NetworkConfiguration.AwsvpcConfiguration with private subnets and AssignPublicIp: DISABLED",
+		return []*fault.Problem{s.T.problem(p+".NetworkConfiguration", "add NetworkConfiguration.AwsvpcConfiguration with private subnets and AssignPublicIp: DISABLED",
 			"service %s has no AwsvpcConfiguration; Fargate tasks need one", name)}
 	}
 	vp := p + ".NetworkConfiguration.AwsvpcConfiguration"
-	var fs []*Finding
+	var fs []*fault.Problem
 	if str(vpc["AssignPublicIp"]) == "ENABLED" {
 		fs = append(fs, s.T.problem(vp+".AssignPublicIp", "set AssignPublicIp: DISABLED and run the tasks in private subnets behind a NAT gateway",
 			"service %s gives its tasks public IP addresses", name))
@@ -76,11 +77,11 @@ func (s *Stack) resolveOrNil(v any) origin {
 	return s.resolve(v)
 }
 
-func (s *Stack) checkSubnets(service, p string, v any) []*Finding {
+func (s *Stack) checkSubnets(service, p string, v any) []*fault.Problem {
 	if v == nil {
-		return []*Finding{s.T.problem(p, "list the private subnets", "service %s names no subnets", service)}
+		return []*fault.Problem{s.T.problem(p, "list the private subnets", "service %s names no subnets", service)}
 	}
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, o := range s.resolveList(v) {
 		switch {
 		case o.res != "" && str(o.resource()["Type"]) == "AWS::EC2::Subnet":
@@ -192,14 +193,14 @@ func dedupeOrigins(os []origin) []origin {
 	return out
 }
 
-func (s *Stack) checkEfsAdmission(service, p string, props map[string]any, sgs []origin) []*Finding {
+func (s *Stack) checkEfsAdmission(service, p string, props map[string]any, sgs []origin) []*fault.Problem {
 	td := s.resolve(props["TaskDefinition"])
 	if str(td.resource()["Type"]) != "AWS::ECS::TaskDefinition" {
 		return nil
 	}
 	tprops, _ := td.resource()["Properties"].(map[string]any)
 	vols, _ := tprops["Volumes"].([]any)
-	var fs []*Finding
+	var fs []*fault.Problem
 	for _, v := range vols {
 		vm, _ := v.(map[string]any)
 		efs, _ := vm["EFSVolumeConfiguration"].(map[string]any)
@@ -256,9 +257,9 @@ func (s *Stack) admitsAny(groups, sources []origin, port int) bool {
 	return false
 }
 
-func (s *Stack) checkPortAdmission(service, p string, props map[string]any, sgs []origin) []*Finding {
+func (s *Stack) checkPortAdmission(service, p string, props map[string]any, sgs []origin) []*fault.Problem {
 	lbs, _ := props["LoadBalancers"].([]any)
-	var fs []*Finding
+	var fs []*fault.Problem
 	for i, lb := range lbs {
 		m, _ := lb.(map[string]any)
 		po := s.resolve(m["ContainerPort"])

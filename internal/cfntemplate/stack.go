@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -251,13 +252,13 @@ func scalar(v any) string {
 // The finding names the parameters the import's name is built from and the
 // nearest export, since the usual cause is a parameter (ProjectName) set
 // differently from the base's.
-func (s *Stack) CheckImports() []*Finding {
-	var fs []*Finding
+func (s *Stack) CheckImports() []*fault.Problem {
+	var fs []*fault.Problem
 	var exports []string
 	if s.Base != nil {
 		ex, err := s.Base.T.Exports(s.Base.Name, s.Base.withDefaults())
 		if err != nil {
-			return []*Finding{{File: s.Base.T.Path, Msg: err.Error()}}
+			return []*fault.Problem{{File: s.Base.T.Path, Msg: err.Error()}}
 		}
 		exports = slices.Sorted(maps.Keys(ex))
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 func parseAs(t *testing.T, path, src string) *Template {
@@ -155,7 +156,7 @@ func TestStackChecks(t *testing.T) {
 			a := &Stack{T: parseAs(t, "a.yaml", baseA), Name: "base", Values: map[string]string{}}
 			b := &Stack{T: parseAs(t, "b.yaml", joinerWith(tc.parts)), Name: "b", Values: map[string]string{}, Base: a, FromBase: true}
 			var got []string
-			for _, fs := range [][]*Finding{b.CheckImports(), b.CheckServices(), b.CheckRoleArns()} {
+			for _, fs := range [][]*fault.Problem{b.CheckImports(), b.CheckServices(), b.CheckRoleArns()} {
 				got = append(got, errs(fs)...)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -208,7 +209,7 @@ Resources:
 `)
 	s := &Stack{T: tmpl, Name: "s"}
 	var got []string
-	for _, fs := range [][]*Finding{tmpl.CheckActions(), s.CheckRoleArns(), s.CheckListenerTLS()} {
+	for _, fs := range [][]*fault.Problem{tmpl.CheckActions(), s.CheckRoleArns(), s.CheckListenerTLS()} {
 		got = append(got, errs(fs)...)
 	}
 	want := []string{

@@ -19,11 +19,12 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfntemplate"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
 // Problems is what a check found, errors and warnings, in file order.
-type Problems []*config.Problem
+type Problems []*fault.Problem
 
 // Errors returns the problems that are not warnings.
 func (ps Problems) Errors() Problems {
@@ -90,7 +91,7 @@ func Run(cfg *config.Config, root string, names []string, opts ...Option) Proble
 	for _, n := range names {
 		e := cfg.Environments[n]
 		if e == nil {
-			out = append(out, &config.Problem{File: cfg.Path, Msg: fmt.Sprintf("unknown environment %q; known environments: %s", n, strings.Join(cfg.EnvNames(), ", "))})
+			out = append(out, &fault.Problem{File: cfg.Path, Msg: fmt.Sprintf("unknown environment %q; known environments: %s", n, strings.Join(cfg.EnvNames(), ", "))})
 			continue
 		}
 		joins := base
@@ -130,7 +131,7 @@ func load(cfg *config.Config, root string, e *config.Environment, base *env) (*e
 		out.file = filepath.Join(root, e.Parameters)
 		pf, err := cfn.ReadParamFile(out.file)
 		if err != nil {
-			var p *config.Problem
+			var p *fault.Problem
 			if errors.As(err, &p) {
 				return nil, Problems{p}
 			}
@@ -189,7 +190,7 @@ func previewKey(e *config.Environment, which string) string {
 func (e *env) check(cfg *config.Config) Problems {
 	s, t := e.stack, e.stack.T
 	var out Problems
-	for _, fs := range [][]*cfntemplate.Finding{
+	for _, fs := range [][]*fault.Problem{
 		t.CheckResources(),
 		t.CheckReferences(),
 		s.CheckImports(),
@@ -209,7 +210,7 @@ func (e *env) check(cfg *config.Config) Problems {
 
 // parameters checks the parameter file; a parameter without a value that
 // the base has no output for gets the nearest output named in its fix.
-func (e *env) parameters() []*config.Problem {
+func (e *env) parameters() []*fault.Problem {
 	pf := e.params
 	if pf == nil {
 		pf = &cfn.ParamFile{Path: e.stack.T.Path + " (no parameter file)", Values: e.values}
@@ -236,17 +237,17 @@ func (e *env) parameters() []*config.Problem {
 
 // configKeys checks the keys of the environment that name a template's
 // output or parameter.
-func (e *env) configKeys(cfg *config.Config) []*config.Problem {
+func (e *env) configKeys(cfg *config.Config) []*fault.Problem {
 	k := "environments." + e.cfg.Name
 	t := e.stack.T
-	var out []*config.Problem
+	var out []*fault.Problem
 	add := func(key, kind, name string, tmpl *cfntemplate.Template) {
 		sec, _ := tmpl.Doc[kind].(map[string]any)
 		if name == "" || sec[name] != nil {
 			return
 		}
 		names := slices.Sorted(maps.Keys(sec))
-		p := &config.Problem{File: cfg.Path, Line: cfg.Line(key), Key: key,
+		p := &fault.Problem{File: cfg.Path, Line: cfg.Line(key), Key: key,
 			Msg: fmt.Sprintf("names %s %q, which %s does not have (%s: %s)", strings.ToLower(strings.TrimSuffix(kind, "s")), name, tmpl.Path, strings.ToLower(kind), strings.Join(names, ", "))}
 		if c := suggest.Closest(name, names); c != "" {
 			p.Fix = "did you mean " + c + "?"

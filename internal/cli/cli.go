@@ -12,10 +12,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/action"
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"golang.org/x/term"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // Exit codes of the mlops binary.
@@ -121,7 +121,7 @@ func (e *Env) exit(err error) int {
 		return ExitInterrupted
 	}
 	for _, leaf := range leaves(err) {
-		var p *config.Problem
+		var p *fault.Problem
 		if errors.As(leaf, &p) && leaf == error(p) {
 			e.reportProblem(p)
 			continue
@@ -151,7 +151,7 @@ func (e *Env) exit(err error) int {
 // reportProblem reports one located problem: in Actions as an annotation
 // on its file and line; on a terminal as its own text, which already
 // starts with the file. A flag ("--param") is never an annotation's file.
-func (e *Env) reportProblem(p *config.Problem) {
+func (e *Env) reportProblem(p *fault.Problem) {
 	report := e.Action.Errorf
 	if p.Warning {
 		report = e.Action.Warningf

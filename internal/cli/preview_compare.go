@@ -32,7 +32,7 @@ func checkCompare(cfg *config.Config) (*compareCheck, error) {
 	}
 	base := cfg.BaselineEnv()
 	if base == nil || base.URLOutput == "" {
-		return nil, fault.Usage(&config.Problem{File: cfg.Path, Key: "compare.baseline",
+		return nil, fault.Usage(&fault.Problem{File: cfg.Path, Key: "compare.baseline",
 			Msg: "names no environment with a url_output to compare previews with; set compare.baseline to one, e.g. ep-a"})
 	}
 	reqs, err := compare.Load(s.Requests)

@@ -111,7 +111,7 @@ func (tr *testRun) resolveEnv(cfg *config.Config, name string, pr int) error {
 	}
 	tr.env = env
 	if env.URLOutput == "" {
-		return fault.Usage(&config.Problem{File: cfg.Path, Key: "environments." + name + ".url_output",
+		return fault.Usage(&fault.Problem{File: cfg.Path, Key: "environments." + name + ".url_output",
 			Msg: "is not set, so mlops test cannot find the endpoint URL; name the stack output that holds it, or pass --url"})
 	}
 	if env.Preview == nil {

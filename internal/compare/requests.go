@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // maxLine bounds one line of a request file.
@@ -54,7 +54,7 @@ func Load(patterns []string) ([]Request, error) {
 	for _, p := range patterns {
 		files, err := filepath.Glob(p)
 		if err != nil || len(files) == 0 {
-			errs = append(errs, &config.Problem{File: p, Msg: "no request file matches; add JSON-lines files there or set compare.requests"})
+			errs = append(errs, &fault.Problem{File: p, Msg: "no request file matches; add JSON-lines files there or set compare.requests"})
 			continue
 		}
 		sort.Strings(files)
@@ -72,7 +72,7 @@ func Load(patterns []string) ([]Request, error) {
 		return nil, err
 	}
 	if len(reqs) == 0 {
-		return nil, &config.Problem{File: patterns[0], Msg: "holds no requests; add one JSON object per line, e.g. {\"body\": {...}, \"expect\": \"label\"}"}
+		return nil, &fault.Problem{File: patterns[0], Msg: "holds no requests; add one JSON object per line, e.g. {\"body\": {...}, \"expect\": \"label\"}"}
 	}
 	return reqs, nil
 }
@@ -80,7 +80,7 @@ func Load(patterns []string) ([]Request, error) {
 func loadFile(path string) ([]Request, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &config.Problem{File: path, Msg: fmt.Sprintf("cannot read the request file: %v", err)}
+		return nil, &fault.Problem{File: path, Msg: fmt.Sprintf("cannot read the request file: %v", err)}
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -102,14 +102,14 @@ func loadFile(path string) ([]Request, error) {
 		reqs = append(reqs, r)
 	}
 	if err := sc.Err(); err != nil {
-		errs = append(errs, &config.Problem{File: path, Msg: fmt.Sprintf("read the request file: %v", err)})
+		errs = append(errs, &fault.Problem{File: path, Msg: fmt.Sprintf("read the request file: %v", err)})
 	}
 	return reqs, errors.Join(errs...)
 }
 
 func parseLine(path string, n int, raw []byte) (Request, error) {
 	bad := func(msg string) error {
-		return &config.Problem{File: path, Line: n, Msg: msg + `; write one JSON object per line: {"body": {...}, "expect": <answer, optional>}`}
+		return &fault.Problem{File: path, Line: n, Msg: msg + `; write one JSON object per line: {"body": {...}, "expect": <answer, optional>}`}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 )
 
@@ -74,9 +75,9 @@ func TestProblems(t *testing.T) {
 				t.Fatalf("Load accepted %s: %+v", f, c)
 			}
 			for _, e := range flatten(err) {
-				var p *Problem
+				var p *fault.Problem
 				if !errors.As(e, &p) || p.File != f {
-					t.Errorf("problem %q is not a Problem naming %s", e, f)
+					t.Errorf("problem %q is not a fault.Problem naming %s", e, f)
 				}
 			}
 			golden.Check(t, filepath.Join("invalid", strings.TrimSuffix(filepath.Base(f), ".yml")+".golden"), err.Error()+"\n")
@@ -90,15 +91,15 @@ func TestProblemLocations(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file string
-		want Problem
+		want fault.Problem
 	}{
-		{"unknown_key.yml", Problem{Line: 7, Key: "environments.ep-a.templte", Msg: `unknown key "templte"; did you mean "template"? Keys here: image_parameter, parameters, preview, protected, role, stack, template, tests, url_output`}},
-		{"missing_field.yml", Problem{Line: 10, Key: "environments.ep-b.preview.label", Msg: "must not be empty; set it, e.g. label: deploy-preview"}},
-		{"bad_pattern.yml", Problem{Line: 14, Key: "environments.ep-b.preview.stack", Msg: `"ep-b-preview" must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}`}},
-		{"bad_s3_uri.yml", Problem{Line: 7, Key: "weights.source", Msg: `"https://weights.s3.amazonaws.com/endpoint" is not an S3 URI; write s3://bucket/prefix`}},
-		{"stack_under_preview_prefix.yml", Problem{Line: 4, Key: "environments.ep-a.stack", Msg: `"ep-b-pr-main" starts with "ep-b-pr-", the prefix of environments.ep-b.preview.stack, so the preview role could change this stack; rename one of them so neither name starts with the other`}},
-		{"preview_under_stack_roles.yml", Problem{Line: 11, Key: "environments.ep-b.preview.stack", Msg: `"models-pr-{pr}" starts with "models-", so the roles of preview stacks would be named like this environment's own (models-*) and the deploy role could change them; rename one of them, e.g. ep-b-pr-{pr}`}},
-		{"duplicate_environment.yml", Problem{Line: 6, Key: "environments.ep-a", Msg: `"ep-a" is defined twice (first on line 3); each key may appear once, so merge or rename one`}},
+		{"unknown_key.yml", fault.Problem{Line: 7, Key: "environments.ep-a.templte", Msg: `unknown key "templte"; did you mean "template"? Keys here: image_parameter, parameters, preview, protected, role, stack, template, tests, url_output`}},
+		{"missing_field.yml", fault.Problem{Line: 10, Key: "environments.ep-b.preview.label", Msg: "must not be empty; set it, e.g. label: deploy-preview"}},
+		{"bad_pattern.yml", fault.Problem{Line: 14, Key: "environments.ep-b.preview.stack", Msg: `"ep-b-preview" must contain {pr} so each pull request gets its own stack, e.g. ep-b-pr-{pr}`}},
+		{"bad_s3_uri.yml", fault.Problem{Line: 7, Key: "weights.source", Msg: `"https://weights.s3.amazonaws.com/endpoint" is not an S3 URI; write s3://bucket/prefix`}},
+		{"stack_under_preview_prefix.yml", fault.Problem{Line: 4, Key: "environments.ep-a.stack", Msg: `"ep-b-pr-main" starts with "ep-b-pr-", the prefix of environments.ep-b.preview.stack, so the preview role could change this stack; rename one of them so neither name starts with the other`}},
+		{"preview_under_stack_roles.yml", fault.Problem{Line: 11, Key: "environments.ep-b.preview.stack", Msg: `"models-pr-{pr}" starts with "models-", so the roles of preview stacks would be named like this environment's own (models-*) and the deploy role could change them; rename one of them, e.g. ep-b-pr-{pr}`}},
+		{"duplicate_environment.yml", fault.Problem{Line: 6, Key: "environments.ep-a", Msg: `"ep-a" is defined twice (first on line 3); each key may appear once, so merge or rename one`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -107,7 +108,7 @@ func TestProblemLocations(t *testing.T) {
 			_, err := Load(path)
 			tc.want.File = path
 			for _, e := range flatten(err) {
-				var p *Problem
+				var p *fault.Problem
 				if errors.As(e, &p) && p.Key == tc.want.Key {
 					if diff := cmp.Diff(tc.want, *p); diff != "" {
 						t.Errorf("problem (-want +got):\n%s", diff)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // FuzzParse checks that Parse never panics, that every rejection is a list
@@ -26,9 +28,9 @@ func FuzzParse(f *testing.F) {
 		c, err := Parse("mlops.yml", data)
 		if err != nil {
 			for _, e := range flatten(err) {
-				var p *Problem
+				var p *fault.Problem
 				if !errors.As(e, &p) {
-					t.Fatalf("error %q (%T) is not a Problem", e, e)
+					t.Fatalf("error %q (%T) is not a fault.Problem", e, e)
 				}
 				if !strings.HasPrefix(e.Error(), "mlops.yml") {
 					t.Errorf("problem %q does not name the file", e)

@@ -12,54 +12,25 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
-
-// Problem is one thing wrong in an input file (the config, a template or
-// a parameter file), located by key path and, where the parser knows it,
-// by line. The config checks, the template checks (mlops check) and the
-// parameter checks of deploy and plan all report Problems.
-type Problem struct {
-	File string
-	Line int    // 0 when unknown
-	Key  string // key path such as environments.ep-b.preview.label
-	Msg  string // what is wrong (and how to fix it, when Fix is empty)
-	// Fix says what to change, when Msg does not say it already.
-	Fix string
-	// Warning marks a problem that does not stop a deploy; mlops check
-	// fails on it only with --strict.
-	Warning bool
-}
-
-func (p *Problem) Error() string {
-	where := p.File
-	if p.Line > 0 {
-		where = fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	msg := p.Msg
-	if p.Fix != "" {
-		msg += "; fix: " + p.Fix
-	}
-	if p.Key == "" {
-		return fmt.Sprintf("%s: %s", where, msg)
-	}
-	return fmt.Sprintf("%s: %s: %s", where, p.Key, msg)
-}
 
 // Load reads and validates the config file at path.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, &Problem{File: path, Msg: "config file not found; create it (see README \"Configuration\") or pass --config"}
+			return nil, &fault.Problem{File: path, Msg: "config file not found; create it (see README \"Configuration\") or pass --config"}
 		}
-		return nil, &Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err)}
+		return nil, &fault.Problem{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err)}
 	}
 	return Parse(path, data)
 }
 
 // Parse decodes and validates config data; path is used in messages only.
 // Every problem is reported at once, in file order, joined with
-// errors.Join; each is a *Problem.
+// errors.Join; each is a *fault.Problem.
 func Parse(path string, data []byte) (*Config, error) {
 	body, err := parseTree(path, data)
 	if err != nil {
@@ -93,7 +64,7 @@ func Parse(path string, data []byte) (*Config, error) {
 
 // parseTree parses data into the body of its single YAML document.
 func parseTree(path string, data []byte) (ast.Node, error) {
-	empty := &Problem{File: path, Msg: "file is empty; it needs at least region and environments (see README \"Configuration\")"}
+	empty := &fault.Problem{File: path, Msg: "file is empty; it needs at least region and environments (see README \"Configuration\")"}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, empty
 	}
@@ -115,11 +86,11 @@ func parseTree(path string, data []byte) (ast.Node, error) {
 	case 1:
 		return docs[0], nil
 	}
-	return nil, &Problem{File: path, Line: line(docs[1]), Msg: fmt.Sprintf("holds %d YAML documents; keep one (remove the --- separators)", len(docs))}
+	return nil, &fault.Problem{File: path, Line: line(docs[1]), Msg: fmt.Sprintf("holds %d YAML documents; keep one (remove the --- separators)", len(docs))}
 }
 
 // problems sorts ps into file order, fills in the file and joins them.
-func problems(path string, ps []*Problem) error {
+func problems(path string, ps []*fault.Problem) error {
 	sort.SliceStable(ps, func(i, j int) bool {
 		if ps[i].Line != ps[j].Line {
 			return ps[i].Line < ps[j].Line
@@ -134,13 +105,13 @@ func problems(path string, ps []*Problem) error {
 	return errors.Join(errs...)
 }
 
-// decodeProblem turns a go-yaml error into a Problem with a line number.
+// decodeProblem turns a go-yaml error into a fault.Problem with a line number.
 func decodeProblem(path string, err error) error {
 	var perr yaml.Error
 	if !errors.As(err, &perr) {
-		return &Problem{File: path, Msg: err.Error()}
+		return &fault.Problem{File: path, Msg: err.Error()}
 	}
-	p := &Problem{File: path, Msg: "not valid YAML: " + perr.GetMessage()}
+	p := &fault.Problem{File: path, Msg: "not valid YAML: " + perr.GetMessage()}
 	if tok := perr.GetToken(); tok != nil && tok.Position != nil {
 		p.Line = tok.Position.Line
 	}

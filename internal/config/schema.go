@@ -9,6 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -16,10 +17,10 @@ import (
 // that every unknown key, repeated key and value of the wrong kind is
 // reported at once with its key path and line, instead of only the first
 // one the decoder meets.
-type schema struct{ ps []*Problem }
+type schema struct{ ps []*fault.Problem }
 
 func (s *schema) add(key string, n ast.Node, format string, args ...any) {
-	s.ps = append(s.ps, &Problem{Key: key, Line: line(n), Msg: fmt.Sprintf(format, args...)})
+	s.ps = append(s.ps, &fault.Problem{Key: key, Line: line(n), Msg: fmt.Sprintf(format, args...)})
 }
 
 func line(n ast.Node) int {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 var (
@@ -16,10 +18,10 @@ var (
 	bucketRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
-type checker struct{ ps []*Problem }
+type checker struct{ ps []*fault.Problem }
 
 func (c *checker) add(key, format string, args ...any) {
-	c.ps = append(c.ps, &Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
+	c.ps = append(c.ps, &fault.Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 // required reports an empty value, showing an example of a good one.
@@ -37,7 +39,7 @@ func (c *checker) match(key, value string, re *regexp.Regexp, want string) {
 	}
 }
 
-func (cfg *Config) validate() []*Problem {
+func (cfg *Config) validate() []*fault.Problem {
 	c := &checker{}
 	if cfg.Version != 0 && cfg.Version != 1 {
 		c.add("version", "unsupported version %d; this mlops reads version 1", cfg.Version)

@@ -1,5 +1,7 @@
-// Package fault classifies errors for the CLI: bad input (exit 2, nothing was
-// written) versus failures, and carries the "what to do next" hint a user sees.
+// Package fault holds what the CLI needs to report an error: the one type of
+// bad input (Problem: file, line, key, message, fix, severity), whether an
+// error is bad input (exit 2, nothing was written) or a failure, and the
+// "what to do next" hint a user sees.
 package fault
 
 import (

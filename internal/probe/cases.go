@@ -20,7 +20,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/theory/jsonpath"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
 // Defaults for keys a case file leaves out.
@@ -123,7 +123,7 @@ func (d *Duration) parse(c *checker, key string, def time.Duration) {
 }
 
 // LoadFiles reads and checks every case file; all problems are reported
-// together, each as a *config.Problem naming file, line and key.
+// together, each as a *fault.Problem naming file, line and key.
 func LoadFiles(paths []string) ([]*Suite, error) {
 	var (
 		suites []*Suite
@@ -153,7 +153,7 @@ func LoadFile(path string) (*Suite, error) {
 // misspelt assertion cannot silently pass. path is used in messages.
 func Parse(path string, data []byte) (*Suite, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &config.Problem{File: path, Msg: "file is empty; it needs a cases list"}
+		return nil, &fault.Problem{File: path, Msg: "file is empty; it needs a cases list"}
 	}
 	var s Suite
 	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&s); err != nil {
@@ -179,9 +179,9 @@ func Parse(path string, data []byte) (*Suite, error) {
 func decodeProblem(path string, err error) error {
 	var yerr yaml.Error
 	if !errors.As(err, &yerr) {
-		return &config.Problem{File: path, Msg: err.Error()}
+		return &fault.Problem{File: path, Msg: err.Error()}
 	}
-	p := &config.Problem{File: path, Msg: yerr.GetMessage()}
+	p := &fault.Problem{File: path, Msg: yerr.GetMessage()}
 	if tok := yerr.GetToken(); tok != nil && tok.Position != nil {
 		p.Line = tok.Position.Line
 	}
@@ -217,13 +217,13 @@ func parent(k string) string {
 	return k[:i]
 }
 
-type checker struct{ ps []*config.Problem }
+type checker struct{ ps []*fault.Problem }
 
 func (c *checker) add(key, format string, args ...any) {
-	c.ps = append(c.ps, &config.Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
+	c.ps = append(c.ps, &fault.Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (s *Suite) check() []*config.Problem {
+func (s *Suite) check() []*fault.Problem {
 	c := &checker{}
 	if s.Ready != nil {
 		s.Ready.check(c)

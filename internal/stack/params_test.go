@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -217,7 +217,7 @@ func TestValidationErrors(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
-		var p *config.Problem
+		var p *fault.Problem
 		if !errors.As(err, &p) || p.File == "" {
 			t.Errorf("%s: error does not name a file: %v", tc.name, err)
 		}

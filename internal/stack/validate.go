@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
+	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -115,7 +116,7 @@ func Resolve(in Inputs) (*Params, error) {
 	for _, o := range in.Overrides {
 		k, v, err := ParseOverride(o)
 		if err != nil {
-			probs = append(probs, &config.Problem{File: "--param", Msg: err.Error()})
+			probs = append(probs, &fault.Problem{File: "--param", Msg: err.Error()})
 			continue
 		}
 		if err := checkKnown(t, "--param", 0, k); err != nil {
@@ -134,10 +135,10 @@ func Resolve(in Inputs) (*Params, error) {
 
 func setImage(p *Params, in Inputs) error {
 	if err := CheckImageRef(in.Image); err != nil {
-		return &config.Problem{File: "--image", Msg: err.Error()}
+		return &fault.Problem{File: "--image", Msg: err.Error()}
 	}
 	if in.ImageParam == "" {
-		return &config.Problem{File: config.DefaultPath, Key: "image_parameter", Msg: "--image was given but the environment names no image_parameter; set it to the template parameter that takes the image (e.g. ImageUri)"}
+		return &fault.Problem{File: config.DefaultPath, Key: "image_parameter", Msg: "--image was given but the environment names no image_parameter; set it to the template parameter that takes the image (e.g. ImageUri)"}
 	}
 	if err := checkKnown(in.Template, config.DefaultPath, 0, in.ImageParam); err != nil {
 		return err
@@ -157,7 +158,7 @@ func checkKnown(t *Template, file string, line int, key string) error {
 	if len(t.Parameters) > 0 {
 		msg += " (declared: " + strings.Join(t.ParamNames(), ", ") + ")"
 	}
-	return &config.Problem{File: file, Line: line, Key: key, Msg: msg}
+	return &fault.Problem{File: file, Line: line, Key: key, Msg: msg}
 }
 
 func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error {
@@ -174,7 +175,7 @@ func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error 
 		} else {
 			file = t.Path
 		}
-		return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("required parameter has no value and no Default in %s; add it to %s", t.Path, where)}
+		return &fault.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("required parameter has no value and no Default in %s; add it to %s", t.Path, where)}
 	}
 	shown := strconv.Quote(v)
 	if spec.NoEcho {
@@ -189,7 +190,7 @@ func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error 
 			if file == "--param" || file == "--image" {
 				fix = "pass a valid " + file
 			}
-			prob := &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
+			prob := &fault.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
 			if f != nil && file == f.Path {
 				prob.Line = f.Line(spec.Name)
 			}
