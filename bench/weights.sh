@@ -4,7 +4,8 @@
 # on loopback:
 #   (a) one 1 GiB object   (b) 1,000 x 1 MiB objects   (c) no-op re-sync of (b)
 #   (a') the object of (a) with the CRC64NVME checksum S3 gives every new
-#        object by default, instead of a SHA-256 one
+#        object by default, instead of a SHA-256 one; (b') likewise for (b),
+#        by mlops alone
 #   (d) 10 x 200 MiB (a sharded checkpoint)   (e) 10,000 x 16 KiB (vocab-style
 #       small files): mlops, s5cmd and the GET-only floor only
 #   (f) (b) by mlops with LATENCY (default 2ms; LATENCY=0 skips it) added to
@@ -14,7 +15,9 @@
 # Each figure is the median of RUNS runs (default 3). Dirty pages are flushed
 # (not timed) before every run so no tool pays for another's writeback.
 # Two floors are timed with them: `curl` fetching the same objects with the
-# same 16 requests in flight into files (no verification, no fsync), and
+# same 16 requests in flight into files (no verification, no fsync) -- for
+# (a) and (d) also as the 8 MiB ranges the sync fetches, the faster of the
+# two being the GET-only floor -- and
 # `openssl` computing the SHA-256 of the same bytes on one core, the work the
 # sync's verification cannot skip.
 #
@@ -77,6 +80,7 @@ measure() {
     s5cp) cmd=("$WORK/s5cmd" --endpoint-url "$ENDPOINT" cp "s3://bench/$set/*" "$dest/") ;;
     rclone) cmd=(rclone sync "bench:bench/$set" "$dest") ;;
     curl) cmd=(curl -sSf -Z --parallel-max 16 --create-dirs --output-dir "$dest" --remote-name-all -K "$WORK/urls.$set") ;;
+    curlr) cmd=(curl -sSf -Z --parallel-max 16 -K "$WORK/ranges.$set") ;;
     sha) cmd=(bash -c 'openssl dgst -sha256 "$1"/* >/dev/null' _ "data/$set") ;;
     cp) cmd=(cp -r "data/$set" "$dest") ;;
     cpsync) cmd=(bash -c 'cp -r "$1" "$2" && sync -f "$2"' _ "data/$set" "$dest") ;;
@@ -116,7 +120,7 @@ if [ "$(cat data.complete 2>/dev/null)" != "$SIZES" ]; then
   echo "$SIZES" >data.complete
 fi
 
-./s3server -load data -crc64nvme one >server.out 2>server.err &
+./s3server -load data -crc64nvme one,many >server.out 2>server.err &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do [ -s server.out ] && break; sleep 0.1; done
@@ -124,6 +128,19 @@ ENDPOINT=$(awk '{print $1; exit}' server.out)
 echo "S3 at $ENDPOINT: $(cut -d' ' -f2- server.out)" >&2
 for set in one many shards tiny; do # curl's list of the objects of each set
   for f in data/$set/*; do echo "url = \"$ENDPOINT/bench/$set/${f##*/}\""; done >"urls.$set"
+done
+# The ranged floor of the large objects: the same 8 MiB ranges the sync
+# GETs, 16 in flight, each into a file of its own (curl cannot write a range
+# into its place in one file), so it is given the sync's parallelism.
+for set in one shards; do
+  for f in data/$set/*; do
+    size=$(stat -c %s "$f")
+    for ((off = 0, i = 0; off < size; off += 8 << 20, i++)); do
+      [ "$f$off" = "$(ls data/$set/* | head -1)0" ] || echo next # between the groups of options of each GET
+      printf 'url = "%s"\nrange = "%d-%d"\nfail\ncreate-dirs\noutput = "out/curlr/%s.%04d"\n' \
+        "$ENDPOINT/bench/$set/${f##*/}" "$off" $((off + (8 << 20) - 1 < size - 1 ? off + (8 << 20) - 1 : size - 1)) "${f##*/}" "$i"
+    done
+  done >"ranges.$set"
 done
 
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
@@ -140,17 +157,21 @@ unset GITHUB_ACTIONS MLOPS_CONFIG AWS_CA_BUNDLE AWS_PROFILE
 # from round to round: on these VMs the first write after the previous
 # case's files are removed was seen to cost twice as much, and no tool
 # should always be the one to pay it.
-TOOLS=(mlops s5cmd s5cp aws rclone curl cp cpsync sha)
+TOOLS=(mlops s5cmd s5cp aws rclone curl curlr cp cpsync sha)
 rm -rf times out slow.fsyncs && mkdir -p times out
 for round in $(seq "$RUNS"); do
   echo "round $round of $RUNS" >&2
   r=$(((round - 1) % ${#TOOLS[@]}))
   order=("${TOOLS[@]:r}" "${TOOLS[@]:0:r}")
-  for set in one one-crc64nvme shards tiny many; do
+  for set in one one-crc64nvme shards tiny many many-crc64nvme; do
     for tool in "${order[@]}"; do
       case $set.$tool in
-        one-crc64nvme.curl | one-crc64nvme.cp | one-crc64nvme.cpsync | one-crc64nvme.sha) continue ;; # (a'): the floors of (a)
-        shards.mlops | shards.s5cmd | shards.curl | tiny.mlops | tiny.s5cmd | tiny.curl) ;;            # (d), (e): against the floor and s5cmd
+        one-crc64nvme.curl* | one-crc64nvme.cp | one-crc64nvme.cpsync | one-crc64nvme.sha) continue ;; # (a'): the floors of (a)
+        shards.mlops | shards.s5cmd | shards.curl* | tiny.mlops | tiny.s5cmd | tiny.curl) ;;            # (d), (e): against the floor and s5cmd
+        one.curlr) ;;
+        many-crc64nvme.mlops) ;;
+        many-crc64nvme.*) continue ;; # (b'): the sync alone, against the floors of (b)
+        *.curlr) continue ;; # ranged GETs only for the large objects
         shards.* | tiny.*) continue ;;
         one.s5cp | one-crc64nvme.s5cp) ;;
         *.s5cp) continue ;; # s5cmd cp only for the large object
@@ -173,22 +194,26 @@ for f in times/*; do
 done
 
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}' || true; }
-row() { # row LABEL SET SUFFIX
-  local m=${R[$2,mlops$3]} g=${R[$2,curl$3]:-} s5=${R[$2,s5cmd$3]:-} s5c=${R[$2,s5cp$3]:-} r=${R[$2,rclone$3]:-}
+row() { # row LABEL SET SUFFIX [SET OF THE FLOORS]
+  local fs=${4:-$2}
+  local m=${R[$2,mlops$3]} g=${R[$fs,curl$3]:-} gr=${R[$fs,curlr$3]:-} s5=${R[$2,s5cmd$3]:-} s5c=${R[$2,s5cp$3]:-} r=${R[$2,rclone$3]:-}
+  local floor=$g # GET only: the faster of whole objects and 8 MiB ranges
+  [ -n "$gr" ] && awk -v a="$gr" -v b="$g" 'BEGIN {exit !(a < b)}' && floor=$gr
   local fastest=$s5 # fastest peer: the lower of s5cmd sync/cp and rclone
   for v in $s5c $r; do [ -z "$fastest" ] || awk -v a="$v" -v b="$fastest" 'BEGIN {exit !(a < b)}' && fastest=$v; done
-  echo "| $1 | $m | $s5 | $s5c | ${R[$2,aws$3]:-} | $r | $g | ${R[$2,sha$3]:-} | ${R[$2,cp$3]:-} | ${R[$2,cpsync$3]:-} | $(ratio "$m" "$g") | $(ratio "$m" "$s5") | $(ratio "$m" "$s5c") | $(ratio "$m" "$fastest") | $(ratio "$m" "$r") | $(ratio "$m" "${R[$2,aws$3]:-}") |"
+  echo "| $1 | $m | $s5 | $s5c | ${R[$2,aws$3]:-} | $r | $g | $gr | ${R[$2,sha$3]:-} | ${R[$2,cp$3]:-} | ${R[$2,cpsync$3]:-} | $(ratio "$m" "$floor") | $(ratio "$m" "$s5") | $(ratio "$m" "$s5c") | $(ratio "$m" "$fastest") | $(ratio "$m" "$r") | $(ratio "$m" "${R[$2,aws$3]:-}") |"
 }
 for what in "wall time, s" "CPU time (user + system), s"; do
   sfx=""; [ "${what%% *}" = CPU ] && sfx=".cpu"
   echo
   echo "$what:"
   echo
-  echo "| case | mlops sync-weights | s5cmd sync | s5cmd cp | aws s3 sync | rclone sync | GET only (curl) | SHA-256 only (openssl) | cp | cp + syncfs | mlops / GET only | mlops / s5cmd sync | mlops / s5cmd cp | mlops / fastest peer | mlops / rclone | mlops / aws |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| case | mlops sync-weights | s5cmd sync | s5cmd cp | aws s3 sync | rclone sync | GET only (curl) | GET only, 8 MiB ranges (curl) | SHA-256 only (openssl) | cp | cp + syncfs | mlops / GET only | mlops / s5cmd sync | mlops / s5cmd cp | mlops / fastest peer | mlops / rclone | mlops / aws |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   row "(a) 1 x $LARGE_MIB MiB" one "$sfx"
-  row "(a') 1 x $LARGE_MIB MiB, CRC64NVME checksum" one-crc64nvme "$sfx"
+  row "(a') 1 x $LARGE_MIB MiB, CRC64NVME checksum (floors of (a))" one-crc64nvme "$sfx" one
   row "(b) $MANY_N x $MANY_KIB KiB" many "$sfx"
+  row "(b') $MANY_N x $MANY_KIB KiB, CRC64NVME checksum (floors of (b))" many-crc64nvme "$sfx" many
   row "(c) no-op re-sync of (b)" noop "$sfx"
   row "(d) $SHARD_N x $SHARD_MIB MiB" shards "$sfx"
   row "(e) $TINY_N x $TINY_KIB KiB" tiny "$sfx"

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // pseudoParameters are the names Ref and Fn::Sub resolve without a
@@ -179,14 +181,14 @@ func walk(v any, p string, visit func(fn string, arg any, p string)) {
 	switch x := v.(type) {
 	case map[string]any:
 		if fn, arg, ok := intrinsic(x); ok {
-			visit(fn, arg, join(p, fn))
+			visit(fn, arg, cfn.Key(p, fn))
 		}
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k], join(p, k), visit)
+			walk(x[k], cfn.Key(p, k), visit)
 		}
 	case []any:
 		for i, e := range x {
-			walk(e, index(p, i), visit)
+			walk(e, cfn.Index(p, i), visit)
 		}
 	}
 }

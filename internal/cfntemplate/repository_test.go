@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 )
 
@@ -39,11 +40,11 @@ func loadEnvs(t *testing.T, cfg *config.Config) []deployed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		values, err := ReadParameters(filepath.Join(root, e.Parameters))
+		pf, err := cfn.ReadParamFile(filepath.Join(root, e.Parameters))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, deployed{env: e, tmpl: tmpl, values: values, stack: e.StackFor(1)})
+		out = append(out, deployed{env: e, tmpl: tmpl, values: pf.Values, stack: e.StackFor(1)})
 	}
 	return out
 }

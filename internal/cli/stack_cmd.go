@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -83,7 +84,7 @@ func (e *Env) stackJob(ctx context.Context, cmd string, o *stackOptions) (*stack
 		in.Overrides = append([]string{p.HostParameter + "=" + j.env.HostFor(j.pr)}, in.Overrides...)
 	}
 	if j.env.Parameters != "" {
-		if in.File, err = stack.ReadParamFile(j.env.Parameters); err != nil {
+		if in.File, err = cfn.ReadParamFile(j.env.Parameters); err != nil {
 			return nil, fault.Usage(err)
 		}
 	}

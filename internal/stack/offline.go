@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // offlineEval evaluates the template expressions that need no resource:
@@ -33,7 +35,7 @@ func (e offlineEval) eval(v any) (string, bool) {
 	case []any, nil:
 		return "", false
 	}
-	return ScalarString(v), true
+	return cfn.ScalarString(v), true
 }
 
 func (e offlineEval) evalFn(fn string, arg any) (string, bool) {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -178,7 +179,7 @@ func (f *Fake) eval(st *fakeStack, v any) string {
 	case map[string]any:
 		return f.evalFn(st, x)
 	}
-	return stack.ScalarString(v)
+	return cfn.ScalarString(v)
 }
 
 func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
