@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -34,7 +35,7 @@ func TestTaskRAMForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		file, err := stack.ReadParamFile(filepath.Join(".", name+".json"))
+		file, err := cfn.ReadParamFile(filepath.Join(".", name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

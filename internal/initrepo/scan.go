@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfntemplate"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // tplFile is a CloudFormation template found in the repository.
@@ -22,7 +22,7 @@ type tplFile struct {
 	Params  []string
 	Outputs []string
 	Imports bool // it joins another stack through Fn::ImportValue
-	Values  *stack.ParamFile
+	Values  *cfn.ParamFile
 }
 
 func (t *tplFile) has(param string) bool { return slices.Contains(t.Params, param) }
@@ -145,7 +145,7 @@ func (repo *repository) pair(rep *Report) {
 			if !ok || cand == t.Path || isTemplate(cand, data) {
 				continue
 			}
-			pf, err := stack.ParseParamFile(cand, data)
+			pf, err := cfn.ParseParamFile(cand, data)
 			if err != nil {
 				rep.Found = append(rep.Found, fmt.Sprintf("%s sits beside %s but is not a parameter file (%v)", cand, t.Path, err))
 				continue

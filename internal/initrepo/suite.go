@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfntemplate"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // suiteDir is where the suite's templates go.
@@ -36,7 +36,7 @@ var previewOnly = map[string]bool{"ListenerRulePriority": true, "HostHeaderApi":
 // same names, and configures ep-a and ep-b (the previews) as the suite's
 // own config does.
 func (p *plan) suiteEnvironments() error {
-	own := map[string]*stack.ParamFile{}
+	own := map[string]*cfn.ParamFile{}
 	for _, t := range p.repo.templates {
 		if t.Values != nil {
 			own[strings.TrimSuffix(path.Base(t.Path), path.Ext(t.Path))] = t.Values
@@ -72,14 +72,14 @@ func (p *plan) suiteEnvironments() error {
 	return nil
 }
 
-func (p *plan) previewDomain(b *stack.ParamFile) string {
+func (p *plan) previewDomain(b *cfn.ParamFile) string {
 	t := &tplFile{Values: b}
 	return strings.TrimPrefix(previewDomain(t), "pr-{pr}.")
 }
 
 // mergeValues sets the suite's parameter file's values from the
 // repository's file of the same name, and reports each value it drops.
-func (p *plan) mergeValues(stem string, suite []byte, own *stack.ParamFile, projectA string) ([]byte, error) {
+func (p *plan) mergeValues(stem string, suite []byte, own *cfn.ParamFile, projectA string) ([]byte, error) {
 	var entries []entry
 	if err := json.Unmarshal(suite, &entries); err != nil {
 		return nil, fmt.Errorf("read the suite's %s.json: %w", stem, err)
