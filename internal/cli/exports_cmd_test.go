@@ -86,7 +86,7 @@ func TestDeployTakesBaseOutputs(t *testing.T) {
 	if !ok {
 		t.Fatal("no stack ep-b-pr-5")
 	}
-	params, _, _ := stack.Maps(st)
+	params, _, _ := cfn.StackMaps(st)
 	if got := params["PreviewHttpsListenerArn"]; got != listener {
 		t.Errorf("PreviewHttpsListenerArn = %q, want endpoint A's output %q", got, listener)
 	}
