@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/iamactions"
 )
 
@@ -19,7 +20,7 @@ func (t *Template) CheckActions() []*Finding {
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		forStatements(t.resource(name)["Properties"], "Resources."+name+".Properties", func(p string, st map[string]any) {
 			for _, key := range []string{"Action", "NotAction"} {
-				for _, a := range actionList(st[key], join(p, key)) {
+				for _, a := range actionList(st[key], cfn.Key(p, key)) {
 					if msg := table.Check(a.name); msg != "" {
 						fs = append(fs, t.problem(a.path, "write the action as the Service Authorization Reference names it", "%s", msg))
 					}
@@ -40,7 +41,7 @@ func actionList(v any, p string) []action {
 		var out []action
 		for i, e := range x {
 			if s, ok := e.(string); ok {
-				out = append(out, action{s, index(p, i)})
+				out = append(out, action{s, cfn.Index(p, i)})
 			}
 		}
 		return out
@@ -58,7 +59,7 @@ func forStatements(v any, p string, visit func(p string, st map[string]any)) {
 			case []any:
 				for i, e := range s {
 					if m, ok := e.(map[string]any); ok {
-						visit(index(p+".Statement", i), m)
+						visit(cfn.Index(p+".Statement", i), m)
 					}
 				}
 			case map[string]any:
@@ -67,11 +68,11 @@ func forStatements(v any, p string, visit func(p string, st map[string]any)) {
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			forStatements(x[k], join(p, k), visit)
+			forStatements(x[k], cfn.Key(p, k), visit)
 		}
 	case []any:
 		for i, e := range x {
-			forStatements(e, index(p, i), visit)
+			forStatements(e, cfn.Index(p, i), visit)
 		}
 	}
 }

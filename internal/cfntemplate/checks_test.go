@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
@@ -326,7 +327,7 @@ Resources:
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	values, err := ReadParameters(file)
+	pf, err := cfn.ReadParamFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,34 +344,8 @@ Resources:
 		`t.yaml:11: Parameters.Required: parameter Required has no value: it has no Default, ` + file + ` does not set it and mlops does not fill it; fix: add Required to ` + file + ` (or pass --param Required=VALUE to mlops deploy and plan), or give it a Default`,
 		file + `: Missing: mlops fills "Missing" but t.yaml has no such parameter; fix .github/mlops.yml or the template`,
 	}
-	got := errs(tmpl.CheckParameters(file, values, []string{"Image", "Missing"}))
+	got := errs(tmpl.CheckParameters(pf, []string{"Image", "Missing"}))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
-	}
-}
-
-func TestReadParametersForms(t *testing.T) {
-	t.Parallel()
-	want := map[string]string{"A": "1", "B": "x"}
-	tests := map[string]string{
-		"cli":          `[{"ParameterKey":"A","ParameterValue":"1"},{"ParameterKey":"B","ParameterValue":"x"}]`,
-		"codepipeline": `{"Parameters":{"A":1,"B":"x"},"Tags":{"t":"v"}}`,
-		"plain":        `{"A":"1","B":"x"}`,
-	}
-	for name, data := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			file := filepath.Join(t.TempDir(), "p.json")
-			if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			got, err := ReadParameters(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("values (-want +got):\n%s", diff)
-			}
-		})
 	}
 }

@@ -1,69 +1,16 @@
 package cfntemplate
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
-
-// ReadParameters reads a parameter file in any of the forms the suite
-// accepts: the AWS CLI list ([{"ParameterKey":..,"ParameterValue":..}]),
-// the CodePipeline template configuration ({"Parameters":{..}}) or a plain
-// JSON map. Keys are returned with their values as strings.
-func ReadParameters(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read parameter file %s: %w", path, err)
-	}
-	data = bytes.TrimSpace(data)
-	out := map[string]string{}
-	if bytes.HasPrefix(data, []byte("[")) {
-		var list []struct {
-			ParameterKey   string
-			ParameterValue *string
-		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&list); err != nil {
-			return nil, fmt.Errorf("%s: want [{\"ParameterKey\": .., \"ParameterValue\": ..}]: %w", path, err)
-		}
-		for i, p := range list {
-			if p.ParameterKey == "" || p.ParameterValue == nil {
-				return nil, fmt.Errorf("%s: entry %d needs ParameterKey and ParameterValue", path, i)
-			}
-			if _, dup := out[p.ParameterKey]; dup {
-				return nil, fmt.Errorf("%s: key %q appears twice", path, p.ParameterKey)
-			}
-			out[p.ParameterKey] = *p.ParameterValue
-		}
-		return out, nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: want a JSON list or object of parameters: %w", path, err)
-	}
-	if ps, ok := m["Parameters"].(map[string]any); ok {
-		m = ps
-	}
-	for k, v := range m {
-		switch v.(type) {
-		case map[string]any, []any, nil:
-			return nil, fmt.Errorf("%s: parameter %q must be a string, number or boolean", path, k)
-		}
-		out[k] = fmt.Sprint(v)
-	}
-	return out, nil
-}
 
 // CheckParameters compares a parameter file with the template: every key
 // must be a parameter; a parameter without a Default needs a value, from
@@ -73,16 +20,16 @@ func ReadParameters(path string) (map[string]string, error) {
 // must satisfy the parameter's constraints, and no value may be a
 // placeholder left from a README ("Get from ACM", CHANGE_ME) or empty
 // where the parameter has no Default.
-func (t *Template) CheckParameters(file string, values map[string]string, filled []string) []*Finding {
+func (t *Template) CheckParameters(pf *cfn.ParamFile, filled []string) []*Finding {
+	file, values := pf.Path, pf.Values
 	params := t.section("Parameters")
 	isFilled := map[string]bool{}
 	for _, f := range filled {
 		isFilled[f] = true
 	}
-	lines := paramLines(file)
 	var fs []*Finding
 	add := func(key, fix, format string, args ...any) *Finding {
-		f := &Finding{File: file, Line: lines[key], Key: key, Msg: fmt.Sprintf(format, args...), Fix: fix}
+		f := &Finding{File: file, Line: pf.Line(key), Key: key, Msg: fmt.Sprintf(format, args...), Fix: fix}
 		fs = append(fs, f)
 		return f
 	}
@@ -147,45 +94,6 @@ func closest(k string, params map[string]any) string {
 		return fmt.Sprintf(" (did you mean %s?)", s)
 	}
 	return ""
-}
-
-// paramLines returns the line of each key of a parameter file (the
-// ParameterKey of the AWS CLI form, the key of the map forms); empty when
-// the file cannot be read.
-func paramLines(path string) map[string]int {
-	out := map[string]int{}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return out
-	}
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return out
-	}
-	n := doc.Content[0]
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "Parameters" && n.Content[i+1].Kind == yaml.MappingNode {
-				n = n.Content[i+1]
-				break
-			}
-		}
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			out[n.Content[i].Value] = n.Content[i].Line
-		}
-	case yaml.SequenceNode:
-		for _, e := range n.Content {
-			for i := 0; i+1 < len(e.Content); i += 2 {
-				if e.Content[i].Value == "ParameterKey" {
-					out[e.Content[i+1].Value] = e.Content[i].Line
-				}
-			}
-		}
-	}
-	return out
 }
 
 // checkValue returns what is wrong with value for parameter k, or "".

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 )
 
@@ -39,11 +40,11 @@ func loadEnvs(t *testing.T, cfg *config.Config) []deployed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		values, err := ReadParameters(filepath.Join(root, e.Parameters))
+		pf, err := cfn.ReadParamFile(filepath.Join(root, e.Parameters))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, deployed{env: e, tmpl: tmpl, values: values, stack: e.StackFor(1)})
+		out = append(out, deployed{env: e, tmpl: tmpl, values: pf.Values, stack: e.StackFor(1)})
 	}
 	return out
 }
@@ -160,7 +161,7 @@ func ecrPulls(t *testing.T, d deployed, role string, values map[string]string) [
 				res = []any{st["Resource"]}
 			}
 			for _, r := range res {
-				if fn, arg, ok := intrinsic(r); ok && fn == "Fn::If" {
+				if fn, arg, ok := cfn.Intrinsic(r); ok && fn == "Fn::If" {
 					args := arg.([]any)
 					r = args[2]
 					if values[strings.TrimPrefix(args[0].(string), "Has")] != "" {

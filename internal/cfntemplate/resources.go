@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // resourceAttributes are the keys a resource may carry besides its Type
@@ -44,7 +46,7 @@ func (t *Template) CheckResources() []*Finding {
 		}
 		for _, k := range slices.Sorted(maps.Keys(r)) {
 			if !attrs[k] {
-				fs = append(fs, t.finding(join(p, k), "unknown resource attribute %q", k))
+				fs = append(fs, t.finding(cfn.Key(p, k), "unknown resource attribute %q", k))
 			}
 		}
 		typ, _ := r["Type"].(string)
@@ -57,7 +59,7 @@ func (t *Template) CheckResources() []*Finding {
 		}
 		proto, ok := all[typ]
 		if !ok {
-			fs = append(fs, t.finding(join(p, "Type"), "unknown resource type %q", typ))
+			fs = append(fs, t.finding(cfn.Key(p, "Type"), "unknown resource type %q", typ))
 			continue
 		}
 		props, _ := r["Properties"].(map[string]any)
@@ -102,7 +104,7 @@ func (t *Template) roundTrip(typ string, rt reflect.Type, props map[string]any, 
 		fs = append(fs, t.finding(d, "property %q of %s was dropped by the typed round trip; check its spelling and nesting", last(d), typ))
 	}
 	for _, m := range missingRequired(filled, rt, p) {
-		fs = append(fs, t.finding(parent(m), "required property %q of %s is missing", last(m), typ))
+		fs = append(fs, t.finding(cfn.Parent(m), "required property %q of %s is missing", last(m), typ))
 	}
 	return fs
 }
@@ -120,7 +122,7 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if fn, arg, ok := intrinsic(v); ok {
+	if fn, arg, ok := cfn.Intrinsic(v); ok {
 		switch {
 		case fn == "Ref" && arg == "AWS::NoValue":
 			return noValue{}
@@ -145,10 +147,10 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, known := fields[k]
 			if !known {
-				*unknown = append(*unknown, join(p, k))
+				*unknown = append(*unknown, cfn.Key(p, k))
 				continue
 			}
-			if y := fill(m[k], f.Type, branch, join(p, k), unknown); y != (noValue{}) {
+			if y := fill(m[k], f.Type, branch, cfn.Key(p, k), unknown); y != (noValue{}) {
 				out[k] = y
 			}
 		}
@@ -160,7 +162,7 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 		}
 		out := make([]any, 0, len(l))
 		for i, x := range l {
-			if y := fill(x, t.Elem(), branch, index(p, i), unknown); y != (noValue{}) {
+			if y := fill(x, t.Elem(), branch, cfn.Index(p, i), unknown); y != (noValue{}) {
 				out = append(out, y)
 			}
 		}
@@ -172,7 +174,7 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 		}
 		out := make(map[string]any, len(m))
 		for k, x := range m {
-			out[k] = fill(x, t.Elem(), branch, join(p, k), unknown)
+			out[k] = fill(x, t.Elem(), branch, cfn.Key(p, k), unknown)
 		}
 		return out
 	}
@@ -245,11 +247,11 @@ func dropped(in, out any, p string) []string {
 			x, ok := o[k]
 			if !ok {
 				if !empty(in[k]) {
-					ds = append(ds, join(p, k))
+					ds = append(ds, cfn.Key(p, k))
 				}
 				continue
 			}
-			ds = append(ds, dropped(in[k], x, join(p, k))...)
+			ds = append(ds, dropped(in[k], x, cfn.Key(p, k))...)
 		}
 		return ds
 	case []any:
@@ -257,7 +259,7 @@ func dropped(in, out any, p string) []string {
 		var ds []string
 		for i, x := range in {
 			if i < len(o) {
-				ds = append(ds, dropped(x, o[i], index(p, i))...)
+				ds = append(ds, dropped(x, o[i], cfn.Index(p, i))...)
 			}
 		}
 		return ds
@@ -297,38 +299,25 @@ func missingRequired(v any, t reflect.Type, p string) []string {
 			}
 			x, present := m[name]
 			if !present && !strings.Contains(opts, "omitempty") {
-				ms = append(ms, join(p, name))
+				ms = append(ms, cfn.Key(p, name))
 				continue
 			}
 			if present {
-				ms = append(ms, missingRequired(x, f.Type, join(p, name))...)
+				ms = append(ms, missingRequired(x, f.Type, cfn.Key(p, name))...)
 			}
 		}
 	case reflect.Slice:
 		l, _ := v.([]any)
 		for i, x := range l {
-			ms = append(ms, missingRequired(x, t.Elem(), index(p, i))...)
+			ms = append(ms, missingRequired(x, t.Elem(), cfn.Index(p, i))...)
 		}
 	}
 	return ms
 }
 
 // intrinsic reports whether v is an intrinsic function call {"Fn::X": arg}.
-func intrinsic(v any) (fn string, arg any, ok bool) {
-	m, isMap := v.(map[string]any)
-	if !isMap || len(m) != 1 {
-		return "", nil, false
-	}
-	for k, a := range m {
-		if k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::") {
-			return k, a, true
-		}
-	}
-	return "", nil, false
-}
-
 func last(p string) string {
-	return strings.TrimPrefix(p[len(parent(p)):], ".")
+	return strings.TrimPrefix(p[len(cfn.Parent(p)):], ".")
 }
 
 func dedupe(fs []*Finding) []*Finding {

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
@@ -40,7 +41,7 @@ func (t *Template) CheckRetain() []*Finding {
 				fs = append(fs, t.problem(p, "add "+pol+": Retain"+alsoExceptOnCreate(pol)+", or "+pol+": Delete if losing the data is intended",
 					"%s %s holds data and has no %s, so CloudFormation deletes it %s", typ, name, pol, when(pol)))
 			case !slices.Contains(allowed[pol], str(v)):
-				fs = append(fs, t.problem(join(p, pol), "use one of "+joinWords(allowed[pol]),
+				fs = append(fs, t.problem(cfn.Key(p, pol), "use one of "+joinWords(allowed[pol]),
 					"%s %q is not a policy CloudFormation knows for %s", pol, v, typ))
 			}
 		}

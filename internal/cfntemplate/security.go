@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // CheckSecurity applies the suite's network and IAM rules:
@@ -35,7 +37,7 @@ func (t *Template) ingressOf(name string) []ingressRule {
 	props, _ := r["Properties"].(map[string]any)
 	list, _ := props["SecurityGroupIngress"].([]any)
 	for i, e := range list {
-		p := index("Resources."+name+".Properties.SecurityGroupIngress", i)
+		p := cfn.Index("Resources."+name+".Properties.SecurityGroupIngress", i)
 		for _, m := range branches(e) {
 			out = append(out, ingressRule{p, m})
 		}
@@ -56,7 +58,7 @@ func (t *Template) ingressOf(name string) []ingressRule {
 // branches returns the mappings v can be: v itself, or each non-NoValue
 // side of an Fn::If.
 func branches(v any) []map[string]any {
-	if fn, arg, ok := intrinsic(v); ok {
+	if fn, arg, ok := cfn.Intrinsic(v); ok {
 		if fn == "Fn::If" {
 			l, _ := arg.([]any)
 			if len(l) != 3 {
@@ -160,12 +162,12 @@ func (t *Template) checkIAM() []*Finding {
 			pols, _ := props["Policies"].([]any)
 			for i, pol := range pols {
 				m, _ := pol.(map[string]any)
-				fs = append(fs, t.checkPolicy(index(p+".Policies", i)+".PolicyDocument", m["PolicyDocument"])...)
+				fs = append(fs, t.checkPolicy(cfn.Index(p+".Policies", i)+".PolicyDocument", m["PolicyDocument"])...)
 			}
 			arns, _ := props["ManagedPolicyArns"].([]any)
 			for i, a := range arns {
 				if s := fmt.Sprint(a); strings.Contains(s, "AdministratorAccess") || strings.Contains(s, "PowerUserAccess") {
-					fs = append(fs, t.finding(index(p+".ManagedPolicyArns", i), "role %s gets %s; grant the actions it needs on its own resources", name, s))
+					fs = append(fs, t.finding(cfn.Index(p+".ManagedPolicyArns", i), "role %s gets %s; grant the actions it needs on its own resources", name, s))
 				}
 			}
 		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
@@ -187,7 +189,7 @@ func (t *Template) checkPolicy(p string, doc any) []*Finding {
 	var fs []*Finding
 	for i, s := range stmts {
 		st, _ := s.(map[string]any)
-		sp := index(p+".Statement", i)
+		sp := cfn.Index(p+".Statement", i)
 		if str(st["Effect"]) != "Allow" {
 			continue
 		}
@@ -266,7 +268,7 @@ func (t *Template) resource(name string) map[string]any {
 
 // refName returns X for {"Ref": X} or {"Fn::GetAtt": [X, "GroupId"]}.
 func refName(v any) string {
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	if !ok {
 		return ""
 	}
@@ -288,7 +290,7 @@ func ports(rule map[string]any, port int) bool {
 
 func mentionsRef(v any, param string) bool {
 	found := false
-	walk(v, "", func(fn string, arg any, _ string) {
+	cfn.Walk(v, "", func(fn string, arg any, _ string) {
 		found = found || (fn == "Ref" && str(arg) == param)
 	})
 	return found

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // CheckServices checks each ECS service of the stack against the
@@ -100,7 +102,7 @@ func (s *Stack) checkSubnets(service, p string, v any) []*Finding {
 // mentions reports whether v calls the intrinsic fn anywhere.
 func mentions(v any, fn string) bool {
 	found := false
-	walk(v, "", func(f string, _ any, _ string) { found = found || f == fn })
+	cfn.Walk(v, "", func(f string, _ any, _ string) { found = found || f == fn })
 	return found
 }
 
@@ -272,7 +274,7 @@ func (s *Stack) checkPortAdmission(service, p string, props map[string]any, sgs 
 			if slices.ContainsFunc(rules, func(r rule) bool { return r.covers(port) }) {
 				continue
 			}
-			fs = append(fs, s.T.problem(index(p+".LoadBalancers", i)+".ContainerPort",
+			fs = append(fs, s.T.problem(cfn.Index(p+".LoadBalancers", i)+".ContainerPort",
 				fmt.Sprintf("use the port %s admits (%s), or admit TCP %d from the load balancer's security group", g.res, admittedPorts(rules), port),
 				"service %s's container port %d is not admitted by its security group %s (%s); the load balancer's health checks would time out (Target.Timeout)",
 				service, port, g.res, g.s.T.Path))

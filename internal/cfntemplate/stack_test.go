@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 func parseAs(t *testing.T, path, src string) *Template {
@@ -268,7 +270,7 @@ Outputs:
 	_ = tmpl.CheckSecurity()
 	_ = tmpl.CheckRetain()
 	_ = tmpl.CheckActions()
-	_ = tmpl.CheckParameters("p.json", map[string]string{"P": "x"}, nil)
+	_ = tmpl.CheckParameters(&cfn.ParamFile{Path: "p.json", Values: map[string]string{"P": "x"}}, nil)
 	_ = s.CheckImports()
 	_ = s.CheckServices()
 	_ = s.CheckRoleArns()

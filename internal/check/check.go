@@ -16,9 +16,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfntemplate"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -113,6 +113,7 @@ type env struct {
 	stack  *cfntemplate.Stack
 	file   string
 	values map[string]string // the parameter file's
+	params *cfn.ParamFile    // nil when the environment has none
 	filled []string          // parameters mlops sets on every deploy
 }
 
@@ -127,7 +128,7 @@ func load(cfg *config.Config, root string, e *config.Environment, base *env) (*e
 	out := &env{cfg: e, values: map[string]string{}}
 	if e.Parameters != "" {
 		out.file = filepath.Join(root, e.Parameters)
-		pf, err := stack.ReadParamFile(out.file)
+		pf, err := cfn.ReadParamFile(out.file)
 		if err != nil {
 			var p *config.Problem
 			if errors.As(err, &p) {
@@ -135,7 +136,7 @@ func load(cfg *config.Config, root string, e *config.Environment, base *env) (*e
 			}
 			return nil, Problems{{File: out.file, Msg: err.Error()}}
 		}
-		out.values = pf.Values
+		out.values, out.params = pf.Values, pf
 	}
 	values := maps.Clone(out.values)
 	params := t.Doc["Parameters"]
@@ -209,11 +210,12 @@ func (e *env) check(cfg *config.Config) Problems {
 // parameters checks the parameter file; a parameter without a value that
 // the base has no output for gets the nearest output named in its fix.
 func (e *env) parameters() []*config.Problem {
-	file := e.file
-	if file == "" {
-		file = e.stack.T.Path + " (no parameter file)"
+	pf := e.params
+	if pf == nil {
+		pf = &cfn.ParamFile{Path: e.stack.T.Path + " (no parameter file)", Values: e.values}
 	}
-	fs := e.stack.T.CheckParameters(file, e.values, e.filled)
+	file := pf.Path
+	fs := e.stack.T.CheckParameters(pf, e.filled)
 	if e.stack.Base == nil {
 		return fs
 	}

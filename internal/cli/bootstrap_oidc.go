@@ -2,15 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -30,8 +29,8 @@ const githubProviderSuffix = ":oidc-provider/token.actions.githubusercontent.com
 // CloudFormation delete the provider every other workflow trusts, or create
 // a second one, which IAM refuses. A new stack creates the provider unless
 // the account already has one (an account holds one per URL).
-func detectProvider(ctx context.Context, cfn stack.CloudFormationAPI, iamc IAMAPI, stackName string) (create bool, why string, err error) {
-	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackName)})
+func detectProvider(ctx context.Context, cf stack.CloudFormationAPI, iamc IAMAPI, stackName string) (create bool, why string, err error) {
+	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackName)})
 	switch {
 	case err == nil && len(out.Stacks) > 0:
 		for _, p := range out.Stacks[0].Parameters {
@@ -40,7 +39,7 @@ func detectProvider(ctx context.Context, cfn stack.CloudFormationAPI, iamc IAMAP
 				return v, fmt.Sprintf("stack %s was deployed with CreateOIDCProvider=%t; keeping it", stackName, v), nil
 			}
 		}
-	case err != nil && !stackMissing(err):
+	case err != nil && !cfn.StackMissing(err):
 		return false, "", fmt.Errorf("describe stack %s: %w", stackName, err)
 	}
 	list, err := iamc.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
@@ -53,10 +52,4 @@ func detectProvider(ctx context.Context, cfn stack.CloudFormationAPI, iamc IAMAP
 		}
 	}
 	return true, "the account has no GitHub OIDC provider; creating it", nil
-}
-
-// stackMissing is CloudFormation's "Stack with id X does not exist".
-func stackMissing(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist")
 }

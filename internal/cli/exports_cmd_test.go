@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -26,7 +27,7 @@ func exportsJob(t *testing.T) *deployJob {
 	must(t, os.WriteFile(path, []byte(body), 0o644))
 	tpl, err := stack.ReadTemplate(path)
 	must(t, err)
-	pf, err := stack.ReadParamFile(filepath.Join(j.dir, "create-ep-a.json"))
+	pf, err := cfn.ReadParamFile(filepath.Join(j.dir, "create-ep-a.json"))
 	must(t, err)
 	p, err := stack.Resolve(stack.Inputs{Template: tpl, File: pf})
 	must(t, err)
@@ -85,7 +86,7 @@ func TestDeployTakesBaseOutputs(t *testing.T) {
 	if !ok {
 		t.Fatal("no stack ep-b-pr-5")
 	}
-	params, _, _ := stack.Maps(st)
+	params, _, _ := cfn.StackMaps(st)
 	if got := params["PreviewHttpsListenerArn"]; got != listener {
 		t.Errorf("PreviewHttpsListenerArn = %q, want endpoint A's output %q", got, listener)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/compare"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
@@ -54,7 +55,7 @@ func (e *Env) previewToken() string {
 // validated offline with the values a preview derives.
 type previewCheck struct {
 	tpl    *stack.Template
-	file   *stack.ParamFile
+	file   *cfn.ParamFile
 	suites []*probe.Suite // endpoint test cases
 	// compare is the comparison with A, nil when there are no requests
 	// to compare with.
@@ -71,7 +72,7 @@ func (e *Env) checkPreviewDeploy(run *previewRun, img string) (*previewCheck, er
 	}
 	c := &previewCheck{tpl: tpl}
 	if env.Parameters != "" {
-		if c.file, err = stack.ReadParamFile(env.Parameters); err != nil {
+		if c.file, err = cfn.ReadParamFile(env.Parameters); err != nil {
 			return nil, fault.Usage(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -83,7 +84,7 @@ func (e *Env) stackJob(ctx context.Context, cmd string, o *stackOptions) (*stack
 		in.Overrides = append([]string{p.HostParameter + "=" + j.env.HostFor(j.pr)}, in.Overrides...)
 	}
 	if j.env.Parameters != "" {
-		if in.File, err = stack.ReadParamFile(j.env.Parameters); err != nil {
+		if in.File, err = cfn.ReadParamFile(j.env.Parameters); err != nil {
 			return nil, fault.Usage(err)
 		}
 	}
@@ -182,15 +183,15 @@ func (e *Env) deployer(ctx context.Context, j *stackJob) (*stack.Deployer, error
 // fillFromBase reads the base environment's stack and resolves the
 // parameters again with its outputs (the parameter file and --param still
 // win). One DescribeStacks, only for templates that take base outputs.
-func fillFromBase(ctx context.Context, cfn stack.CloudFormationAPI, j *stackJob) error {
+func fillFromBase(ctx context.Context, cf stack.CloudFormationAPI, j *stackJob) error {
 	if j.base == nil {
 		return nil
 	}
-	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(j.base.Stack)})
+	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(j.base.Stack)})
 	if err != nil || len(out.Stacks) == 0 {
 		return fmt.Errorf("read stack %q, whose outputs %s takes as parameters (deploy %s first): %w", j.base.Stack, j.name, j.base.Name, err)
 	}
-	_, _, outputs := stack.Maps(out.Stacks[0])
+	outputs := cfn.Outputs(out.Stacks[0])
 	j.in.Base = &stack.BaseOutputs{Stack: j.base.Stack, Outputs: outputs}
 	p, err := stack.Resolve(j.in)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // Result is what a run did, read back from the stand-ins: what a user
@@ -77,7 +77,7 @@ func (d *Demo) recordStack(ctx context.Context, name string) (Stack, error) {
 	}
 	s := out.Stacks[0]
 	st := Stack{Name: name, Status: string(s.StackStatus)}
-	st.Params, st.Tags, st.Outputs = stack.Maps(s)
+	st.Params, st.Tags, st.Outputs = cfn.StackMaps(s)
 	d.res.Stacks[name] = st
 	return st, nil
 }

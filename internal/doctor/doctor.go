@@ -13,13 +13,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/smithy-go"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // CloudFormationAPI reads the environment's stack and its outputs.
@@ -154,8 +154,7 @@ func (d *Doctor) Examine(ctx context.Context, t Target) (*Report, error) {
 func (d *Doctor) outputs(ctx context.Context, stack string) (map[string]string, error) {
 	out, err := d.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
 	if err != nil {
-		var api smithy.APIError
-		if errors.As(err, &api) && api.ErrorCode() == "ValidationError" && strings.Contains(api.ErrorMessage(), "does not exist") {
+		if cfn.StackMissing(err) {
 			return nil, fmt.Errorf("stack %q: %w", stack, ErrStackNotFound)
 		}
 		return nil, fmt.Errorf("describe stack %q: %w", stack, err)
@@ -163,17 +162,7 @@ func (d *Doctor) outputs(ctx context.Context, stack string) (map[string]string, 
 	if len(out.Stacks) == 0 {
 		return nil, fmt.Errorf("stack %q: %w", stack, ErrStackNotFound)
 	}
-	return outputMap(out.Stacks[0].Outputs), nil
-}
-
-func outputMap(outs []cfntypes.Output) map[string]string {
-	m := map[string]string{}
-	for _, o := range outs {
-		if o.OutputKey != nil && o.OutputValue != nil {
-			m[*o.OutputKey] = *o.OutputValue
-		}
-	}
-	return m
+	return cfn.Outputs(out.Stacks[0]), nil
 }
 
 func hostOf(url string) string {

@@ -2,7 +2,6 @@ package preview
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,10 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // CloudFormationAPI is the part of CloudFormation the preview lifecycle
@@ -57,7 +55,7 @@ type Stacks struct {
 // Get returns the stack, or nil when it does not exist.
 func (s *Stacks) Get(ctx context.Context, name string) (*Stack, error) {
 	out, err := s.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-	if isNotExist(err) {
+	if cfn.StackMissing(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -123,7 +121,7 @@ func liveStatuses() []types.StackStatus {
 // Delete deletes the stack and waits until it is gone. A stack that is
 // already gone is not an error.
 func (s *Stacks) Delete(ctx context.Context, name string) error {
-	if _, err := s.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)}); err != nil && !isNotExist(err) {
+	if _, err := s.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)}); err != nil && !cfn.StackMissing(err) {
 		return fmt.Errorf("delete stack %q: %w", name, err)
 	}
 	timeout := s.DeleteTimeout
@@ -154,13 +152,6 @@ func (s *Stacks) Delete(ctx context.Context, name string) error {
 
 func toStack(st types.Stack) *Stack {
 	s := &Stack{Name: aws.ToString(st.StackName), Status: string(st.StackStatus), Created: aws.ToTime(st.CreationTime), Updated: aws.ToTime(st.LastUpdatedTime)}
-	s.Parameters, s.Tags, s.Outputs = stack.Maps(st)
+	s.Parameters, s.Tags, s.Outputs = cfn.StackMaps(st)
 	return s
-}
-
-// isNotExist matches CloudFormation's answer for an absent stack:
-// ValidationError "Stack with id <name> does not exist".
-func isNotExist(err error) bool {
-	var api smithy.APIError
-	return errors.As(err, &api) && api.ErrorCode() == "ValidationError" && strings.Contains(api.ErrorMessage(), "does not exist")
 }

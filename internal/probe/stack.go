@@ -2,15 +2,14 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -25,8 +24,7 @@ type StackAPI interface {
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
 func StackOutputs(ctx context.Context, api StackAPI, stack string) (map[string]string, error) {
 	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
+	if cfn.StackMissing(err) {
 		return nil, fault.WithHint(fmt.Errorf("stack %q does not exist, so it has no endpoint URL to test", stack),
 			"deploy the environment first, or test a URL directly with --url")
 	}
@@ -36,11 +34,7 @@ func StackOutputs(ctx context.Context, api StackAPI, stack string) (map[string]s
 	if len(out.Stacks) == 0 {
 		return nil, fmt.Errorf("describe stack %q: no stack in the answer", stack)
 	}
-	outs := map[string]string{}
-	for _, o := range out.Stacks[0].Outputs {
-		outs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	return outs, nil
+	return cfn.Outputs(out.Stacks[0]), nil
 }
 
 // StackOutput returns the value of output key of stack.

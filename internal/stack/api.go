@@ -12,7 +12,6 @@ package stack
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -63,10 +62,4 @@ func IsThrottle(err error) bool {
 		return true
 	}
 	return false
-}
-
-// isNotFound reports CloudFormation's "Stack with id X does not exist".
-func isNotFound(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist")
 }

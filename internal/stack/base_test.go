@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -23,7 +24,7 @@ Resources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := &stack.ParamFile{Path: "b.json", Values: map[string]string{"ContainerName": "endpoint"}}
+	file := &cfn.ParamFile{Path: "b.json", Values: map[string]string{"ContainerName": "endpoint"}}
 	base := &stack.BaseOutputs{Stack: "ep-a", Outputs: map[string]string{"VpcId": "vpc-1", "ClusterName": "a", "ContainerName": "endpoint-a", "AlbDnsName": "x"}}
 	p, err := stack.Resolve(stack.Inputs{Template: tpl, File: file, Overrides: []string{"ClusterName=mine"}, Base: base})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
@@ -246,7 +247,7 @@ func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, err
 	out, err := retry(ctx, d, "DescribeStacks", func() (*cloudformation.DescribeStacksOutput, error) {
 		return d.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	})
-	if isNotFound(err) {
+	if cfn.StackMissing(err) {
 		return nil, nil
 	}
 	if err != nil {

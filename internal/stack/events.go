@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // Event is one stack event as the deploy log shows it.
@@ -84,7 +86,7 @@ func (s *streamer) baseline(ctx context.Context) error {
 	out, err := retry(ctx, s.d, "DescribeStackEvents", func() (*cloudformation.DescribeStackEventsOutput, error) {
 		return s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack)})
 	})
-	if err != nil && !isNotFound(err) {
+	if err != nil && !cfn.StackMissing(err) {
 		return fmt.Errorf("read events of stack %q: %w", s.stack, err)
 	}
 	if out != nil {
@@ -105,7 +107,7 @@ func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err erro
 		out, err := retry(ctx, s.d, "DescribeStackEvents", func() (*cloudformation.DescribeStackEventsOutput, error) {
 			return s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack), NextToken: next})
 		})
-		if isNotFound(err) {
+		if cfn.StackMissing(err) {
 			return nil, true, nil
 		}
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -108,7 +109,7 @@ func (d *Deployer) target(ctx context.Context, req Request, s *streamer, since, 
 	out, err := retry(ctx, d, "DescribeStackResources", func() (*cloudformation.DescribeStackResourcesOutput, error) {
 		return d.CFN.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(req.Stack)})
 	})
-	if err != nil && !isNotFound(err) {
+	if err != nil && !cfn.StackMissing(err) {
 		return t, fmt.Errorf("list resources of stack %q: %w", req.Stack, err)
 	}
 	seen := map[string]bool{}

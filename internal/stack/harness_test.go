@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
@@ -102,7 +103,7 @@ func readTemplate(t testing.TB, name string) *stack.Template {
 func request(t testing.TB, overrides ...string) stack.Request {
 	t.Helper()
 	tpl := readTemplate(t, "ep-a.yaml")
-	pf, err := stack.ReadParamFile("testdata/create-ep-a.json")
+	pf, err := cfn.ReadParamFile("testdata/create-ep-a.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -30,7 +31,7 @@ func TestParamFileForms(t *testing.T) {
 	} {
 		t.Run(tc.form, func(t *testing.T) {
 			t.Parallel()
-			pf, err := stack.ReadParamFile(tc.file)
+			pf, err := cfn.ReadParamFile(tc.file)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestParamFileForms(t *testing.T) {
 
 func TestParamFileJSONMap(t *testing.T) {
 	t.Parallel()
-	pf, err := stack.ParseParamFile("p.json", []byte(`{"Subnets": ["subnet-1", "subnet-2"], "Count": 2, "Enabled": true}`))
+	pf, err := cfn.ParseParamFile("p.json", []byte(`{"Subnets": ["subnet-1", "subnet-2"], "Count": 2, "Enabled": true}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +85,9 @@ func TestOverridesKeepCommasAndEquals(t *testing.T) {
 	}
 }
 
-func mustParams(t *testing.T) *stack.ParamFile {
+func mustParams(t *testing.T) *cfn.ParamFile {
 	t.Helper()
-	pf, err := stack.ReadParamFile("testdata/create-ep-a.json")
+	pf, err := cfn.ReadParamFile("testdata/create-ep-a.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,7 @@ Outputs:
 	tags := props["Tags"].([]any)
 	wantTags := []any{
 		map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}},
-		map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "Name"}, map[string]any{"Fn::Select": []any{float64(0), map[string]any{"Fn::GetAZs": ""}}}}}},
+		map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "Name"}, map[string]any{"Fn::Select": []any{int64(0), map[string]any{"Fn::GetAZs": ""}}}}}},
 		map[string]any{"Fn::If": []any{"IsProd", "yes", map[string]any{"Ref": "AWS::NoValue"}}},
 		map[string]any{"Fn::ImportValue": map[string]any{"Fn::Sub": "${Name}-vpc"}},
 		map[string]any{"Fn::Base64": "#!/bin/sh\necho hi\n"},
@@ -207,7 +208,7 @@ func TestValidationErrors(t *testing.T) {
 		pf := mustParams(t)
 		var err error
 		if tc.file != "" {
-			pf, err = stack.ParseParamFile("params.json", []byte(tc.file))
+			pf, err = cfn.ParseParamFile("params.json", []byte(tc.file))
 		}
 		if err == nil {
 			_, err = stack.Resolve(stack.Inputs{Template: tpl, File: pf, Overrides: tc.overrides, Image: tc.image, ImageParam: "ImageUri"})
@@ -226,4 +227,23 @@ func TestValidationErrors(t *testing.T) {
 		b.WriteString("## " + tc.name + "\n" + err.Error() + "\n\n")
 	}
 	golden.Check(t, "validation-errors.golden", b.String())
+}
+
+// TestTemplateDecodedLikeTheChecks: the deploy engine refuses what the
+// template checks refuse (and CloudFormation refuses), before any call.
+func TestTemplateDecodedLikeTheChecks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, body, want string }{
+		{"duplicate key", "Resources:\n  A: {Type: AWS::S3::Bucket}\n  A: {Type: AWS::SQS::Queue}\n", `key "A" appears twice`},
+		{"alias", "Resources:\n  A: &a {Type: AWS::S3::Bucket}\n  B: *a\n", "aliases are not supported"},
+		{"unknown tag", "Resources:\n  A: {Type: AWS::S3::Bucket, Properties: {BucketName: !Reff X}}\n", "unknown tag !Reff"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := stack.ParseTemplate("t.yaml", []byte(tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "t.yaml") {
+				t.Fatalf("ParseTemplate = %v, want an error naming t.yaml and containing %q", err, tc.want)
+			}
+		})
+	}
 }

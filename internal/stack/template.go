@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // MaxTemplateBody is the largest template CloudFormation accepts inline
@@ -88,13 +90,13 @@ func ReadTemplate(path string) (*Template, error) {
 
 // ParseTemplate parses a YAML or JSON template; path is used in messages.
 func ParseTemplate(path string, data []byte) (*Template, error) {
-	tree, err := decodeTree(data)
+	decoded, err := cfn.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid YAML or JSON template: %s", path, strings.TrimSpace(err.Error()))
 	}
-	root, ok := tree.(map[string]any)
+	root, ok := decoded.Value.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: a template is a mapping with Resources; found %T", path, tree)
+		return nil, fmt.Errorf("%s: a template is a mapping with Resources; found %T", path, decoded.Value)
 	}
 	t := &Template{Path: path, Body: data, Parameters: map[string]ParamSpec{}, Resources: map[string]Resource{}, Outputs: map[string]OutputSpec{}}
 	res, _ := root["Resources"].(map[string]any)
@@ -114,11 +116,11 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 			deps = []string{d}
 		case []any:
 			for _, e := range d {
-				deps = append(deps, ScalarString(e))
+				deps = append(deps, cfn.ScalarString(e))
 			}
 		}
-		t.Resources[id] = Resource{Type: typ, DeletionPolicy: ScalarString(m["DeletionPolicy"]), UpdateReplacePolicy: ScalarString(m["UpdateReplacePolicy"]),
-			Condition: ScalarString(m["Condition"]), DependsOn: deps, Properties: props}
+		t.Resources[id] = Resource{Type: typ, DeletionPolicy: cfn.ScalarString(m["DeletionPolicy"]), UpdateReplacePolicy: cfn.ScalarString(m["UpdateReplacePolicy"]),
+			Condition: cfn.ScalarString(m["Condition"]), DependsOn: deps, Properties: props}
 	}
 	params, _ := root["Parameters"].(map[string]any)
 	for name, v := range params {
@@ -135,7 +137,7 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 	outs, _ := root["Outputs"].(map[string]any)
 	for name, v := range outs {
 		m, _ := v.(map[string]any)
-		o := OutputSpec{Description: ScalarString(m["Description"]), Value: m["Value"], Condition: ScalarString(m["Condition"])}
+		o := OutputSpec{Description: cfn.ScalarString(m["Description"]), Value: m["Value"], Condition: cfn.ScalarString(m["Condition"])}
 		if exp, ok := m["Export"].(map[string]any); ok {
 			o.ExportName = exp["Name"]
 		}
@@ -145,16 +147,16 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 }
 
 func parseParamSpec(name string, m map[string]any) (ParamSpec, error) {
-	p := ParamSpec{Name: name, Type: ScalarString(m["Type"]), AllowedPattern: ScalarString(m["AllowedPattern"]), ConstraintDescription: ScalarString(m["ConstraintDescription"])}
+	p := ParamSpec{Name: name, Type: cfn.ScalarString(m["Type"]), AllowedPattern: cfn.ScalarString(m["AllowedPattern"]), ConstraintDescription: cfn.ScalarString(m["ConstraintDescription"])}
 	if p.Type == "" {
 		return p, errors.New("has no Type")
 	}
 	if d, ok := m["Default"]; ok {
-		s := ScalarString(d)
+		s := cfn.ScalarString(d)
 		if l, isList := d.([]any); isList {
 			parts := make([]string, len(l))
 			for i, x := range l {
-				parts[i] = ScalarString(x)
+				parts[i] = cfn.ScalarString(x)
 			}
 			s = strings.Join(parts, ",")
 		}
@@ -162,10 +164,10 @@ func parseParamSpec(name string, m map[string]any) (ParamSpec, error) {
 	}
 	if av, ok := m["AllowedValues"].([]any); ok {
 		for _, x := range av {
-			p.AllowedValues = append(p.AllowedValues, ScalarString(x))
+			p.AllowedValues = append(p.AllowedValues, cfn.ScalarString(x))
 		}
 	}
-	p.NoEcho = ScalarString(m["NoEcho"]) == "true"
+	p.NoEcho = cfn.ScalarString(m["NoEcho"]) == "true"
 	var err error
 	if p.MinLength, err = intField(m, "MinLength"); err != nil {
 		return p, err
@@ -186,8 +188,8 @@ func floatField(m map[string]any, key string) (*float64, error) {
 		return nil, nil
 	}
 	var f float64
-	if _, err := fmt.Sscanf(ScalarString(v), "%g", &f); err != nil {
-		return nil, fmt.Errorf("%s %q is not a number", key, ScalarString(v))
+	if _, err := fmt.Sscanf(cfn.ScalarString(v), "%g", &f); err != nil {
+		return nil, fmt.Errorf("%s %q is not a number", key, cfn.ScalarString(v))
 	}
 	return &f, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
@@ -17,10 +18,10 @@ import (
 // first: the parameter file, then the image, then --param overrides.
 type Inputs struct {
 	Template   *Template
-	File       *ParamFile // nil when the environment has no parameter file
-	Image      string     // image reference from --image, "" for none
-	ImageParam string     // template parameter that receives Image
-	Overrides  []string   // Key=Value
+	File       *cfn.ParamFile // nil when the environment has no parameter file
+	Image      string         // image reference from --image, "" for none
+	ImageParam string         // template parameter that receives Image
+	Overrides  []string       // Key=Value
 	// Base holds the outputs of the stack this one joins; each that names
 	// a template parameter is its value unless the file, --image or
 	// --param sets it.
@@ -96,7 +97,7 @@ func Resolve(in Inputs) (*Params, error) {
 	}
 	if in.File != nil {
 		for _, k := range slices.Sorted(maps.Keys(in.File.Values)) {
-			if err := checkKnown(t, in.File.Path, k); err != nil {
+			if err := checkKnown(t, in.File.Path, in.File.Line(k), k); err != nil {
 				probs = append(probs, err)
 				continue
 			}
@@ -117,7 +118,7 @@ func Resolve(in Inputs) (*Params, error) {
 			probs = append(probs, &config.Problem{File: "--param", Msg: err.Error()})
 			continue
 		}
-		if err := checkKnown(t, "--param", k); err != nil {
+		if err := checkKnown(t, "--param", 0, k); err != nil {
 			probs = append(probs, err)
 			continue
 		}
@@ -138,14 +139,14 @@ func setImage(p *Params, in Inputs) error {
 	if in.ImageParam == "" {
 		return &config.Problem{File: config.DefaultPath, Key: "image_parameter", Msg: "--image was given but the environment names no image_parameter; set it to the template parameter that takes the image (e.g. ImageUri)"}
 	}
-	if err := checkKnown(in.Template, config.DefaultPath, in.ImageParam); err != nil {
+	if err := checkKnown(in.Template, config.DefaultPath, 0, in.ImageParam); err != nil {
 		return err
 	}
 	p.Values[in.ImageParam], p.Source[in.ImageParam] = in.Image, "--image"
 	return nil
 }
 
-func checkKnown(t *Template, file, key string) error {
+func checkKnown(t *Template, file string, line int, key string) error {
 	if _, ok := t.Parameters[key]; ok {
 		return nil
 	}
@@ -156,10 +157,10 @@ func checkKnown(t *Template, file, key string) error {
 	if len(t.Parameters) > 0 {
 		msg += " (declared: " + strings.Join(t.ParamNames(), ", ") + ")"
 	}
-	return &config.Problem{File: file, Key: key, Msg: msg}
+	return &config.Problem{File: file, Line: line, Key: key, Msg: msg}
 }
 
-func checkValue(t *Template, spec ParamSpec, p *Params, f *ParamFile) error {
+func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error {
 	v, ok := p.Values[spec.Name]
 	file := p.Source[spec.Name]
 	if !ok {
@@ -188,7 +189,11 @@ func checkValue(t *Template, spec ParamSpec, p *Params, f *ParamFile) error {
 			if file == "--param" || file == "--image" {
 				fix = "pass a valid " + file
 			}
-			return &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
+			prob := &config.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
+			if f != nil && file == f.Path {
+				prob.Line = f.Line(spec.Name)
+			}
+			return prob
 		}
 	}
 	return nil
@@ -231,10 +236,10 @@ func numberError(s ParamSpec, v string) string {
 		return "is not a number (the parameter's Type is " + s.Type + ")"
 	}
 	if s.MinValue != nil && n < *s.MinValue {
-		return fmt.Sprintf("is less than MinValue %s", ScalarString(*s.MinValue))
+		return fmt.Sprintf("is less than MinValue %s", cfn.ScalarString(*s.MinValue))
 	}
 	if s.MaxValue != nil && n > *s.MaxValue {
-		return fmt.Sprintf("is greater than MaxValue %s", ScalarString(*s.MaxValue))
+		return fmt.Sprintf("is greater than MaxValue %s", cfn.ScalarString(*s.MaxValue))
 	}
 	return ""
 }

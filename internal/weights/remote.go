@@ -2,7 +2,6 @@ package weights
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
@@ -108,8 +107,7 @@ func (r *Remote) Run(ctx context.Context, o RemoteOptions) (*RemoteResult, error
 func (r *Remote) describe(ctx context.Context, stack string) (*task, error) {
 	out, err := r.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
 	if err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist") {
+		if cfn.StackMissing(err) {
 			return nil, fault.WithHint(fault.Usagef("stack %q: %w", stack, err), "deploy the environment first (mlops deploy --env NAME)")
 		}
 		return nil, fmt.Errorf("describe stack %q: %w", stack, err)
@@ -117,10 +115,7 @@ func (r *Remote) describe(ctx context.Context, stack string) (*task, error) {
 	if len(out.Stacks) == 0 {
 		return nil, fault.Usagef("stack %q not found", stack)
 	}
-	outputs := map[string]string{}
-	for _, op := range out.Stacks[0].Outputs {
-		outputs[aws.ToString(op.OutputKey)] = aws.ToString(op.OutputValue)
-	}
+	outputs := cfn.Outputs(out.Stacks[0])
 	var missing []string
 	for _, k := range []string{OutputTaskDefinition, OutputCluster, OutputSubnets, OutputSecurityGroup} {
 		if outputs[k] == "" {
