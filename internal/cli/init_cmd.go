@@ -69,15 +69,7 @@ func suiteCommit() string {
 	if !ok {
 		return ""
 	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
+	rev, dirty := vcsRevision(bi)
 	if dirty {
 		// Uncommitted changes: no commit holds this source.
 		return ""

@@ -90,6 +90,7 @@ func (p *plan) command(where, raw, c string) {
 		p.region = cmp.Or(p.region, m[1])
 		if p.image.Repository == "" && !strings.Contains(m[2], "$") {
 			p.image.Repository = strings.TrimSuffix(m[2], "/")
+			rep.Next = append(rep.Next, fmt.Sprintf("image.repository is %s, the original's repository; mlops bootstrap creates it and fails while the original stack still owns it: retain it first, or name a new one (docs/migration.md)", p.image.Repository))
 		}
 	}
 	fields := strings.Fields(c)

@@ -63,13 +63,27 @@ func (p *plan) suiteEnvironments() error {
 	}
 	p.syncImage = true
 	p.envs = []*environment{
-		{Name: "ep-a", Stack: cmp.Or(p.stacks[suiteDir+"/create-ep-a.yaml"], "ecs-mlops-ep-a"), Template: suiteDir + "/create-ep-a.yaml", Parameters: suiteDir + "/create-ep-a.json", ImageParameter: "ImageUri", URLOutput: "EndpointUrl", Protected: true},
+		{Name: "ep-a", Stack: p.suiteStack(), Template: suiteDir + "/create-ep-a.yaml", Parameters: suiteDir + "/create-ep-a.json", ImageParameter: "ImageUri", URLOutput: "EndpointUrl", Protected: true},
 		{Name: "ep-b", Template: suiteDir + "/add-ep-b.yaml", Parameters: suiteDir + "/add-ep-b.json", ImageParameter: "ImageUri", URLOutput: "EndpointUrl",
 			Preview: &previewEnv{Stack: "ep-b-pr-{pr}", Host: "pr-{pr}." + p.previewDomain(own["add-ep-b"]), PriorityParameter: "ListenerRulePriority", HostParameter: "HostHeaderApi"}},
 	}
 	p.report().Found = append(p.report().Found, fmt.Sprintf("the suite's templates go to %s/ (create-ep-a.yaml: shared infrastructure and endpoint A; add-ep-b.yaml: endpoint B and its previews)", suiteDir))
 	p.defaults(p.repo.templates)
 	return nil
+}
+
+// suiteStack names A's stack. Beside a stack the buildspec deployed from
+// the original templates it takes a new name: updating that stack to the
+// suite's template would replace its resources, so the original keeps
+// serving until the switch (docs/migration.md).
+func (p *plan) suiteStack() string {
+	orig := p.stacks[suiteDir+"/create-ep-a.yaml"]
+	if orig == "" {
+		return "ecs-mlops-ep-a"
+	}
+	name := orig + "-suite"
+	p.report().Replaced = append(p.report().Replaced, fmt.Sprintf("stack %s (the original templates) is not updated in place: the suite's ep-a is the new stack %s beside it; switch DNS to it, then delete %s (docs/migration.md)", orig, name, orig))
+	return name
 }
 
 func (p *plan) previewDomain(b *cfn.ParamFile) string {
