@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // eval evaluates the intrinsic functions the load balancer's CIDR rules
@@ -15,7 +17,7 @@ import (
 // Fn::Not, Fn::If with AWS::NoValue), as CloudFormation would.
 func eval(t *testing.T, v any, params map[string]any, conds map[string]any) any {
 	t.Helper()
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	if !ok {
 		switch x := v.(type) {
 		case []any:

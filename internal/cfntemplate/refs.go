@@ -3,7 +3,6 @@ package cfntemplate
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -18,10 +17,6 @@ func pseudoParameters() map[string]bool {
 		"AWS::Region": true, "AWS::StackId": true, "AWS::StackName": true, "AWS::URLSuffix": true,
 	}
 }
-
-// subVar matches ${Name} and ${Resource.Attribute} in Fn::Sub strings;
-// ${!Literal} is an escape and not a reference.
-var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
 
 // refContext is what a reference may name in one part of the template.
 type refContext struct {
@@ -50,7 +45,7 @@ func (t *Template) CheckReferences() []*Finding {
 		if sec == "Rules" || sec == "Conditions" {
 			c.resources = nil
 		}
-		walk(s, sec, func(fn string, arg any, p string) {
+		cfn.Walk(s, sec, func(fn string, arg any, p string) {
 			fs = append(fs, t.checkRef(c, fn, arg, p, used)...)
 		})
 	}
@@ -121,23 +116,13 @@ func ifResources(c refContext) string {
 }
 
 func (t *Template) checkSub(c refContext, arg any, p string, used map[string]bool) []*Finding {
-	var s string
-	local := map[string]bool{}
-	switch a := arg.(type) {
-	case string:
-		s = a
-	case []any:
-		if len(a) != 2 {
-			return []*Finding{t.finding(p, "Fn::Sub needs a string or [String, {Variables}]")}
-		}
-		s, _ = a[0].(string)
-		vars, _ := a[1].(map[string]any)
-		local = keySet(vars)
+	if l, isList := arg.([]any); isList && len(l) != 2 {
+		return []*Finding{t.finding(p, "Fn::Sub needs a string or [String, {Variables}]")}
 	}
+	s, vars, _ := cfn.SubArgs(arg)
 	var fs []*Finding
-	for _, m := range subVar.FindAllStringSubmatch(s, -1) {
-		name := strings.TrimSpace(m[1])
-		if local[name] || c.pseudo[name] {
+	for _, name := range cfn.SubVars(s) {
+		if _, local := vars[name]; local || c.pseudo[name] {
 			continue
 		}
 		used[name] = true
@@ -176,23 +161,6 @@ func (t *Template) checkAttributes(c refContext, name string) []*Finding {
 	return fs
 }
 
-// walk calls visit for every intrinsic function call in v, depth first.
-func walk(v any, p string, visit func(fn string, arg any, p string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		if fn, arg, ok := intrinsic(x); ok {
-			visit(fn, arg, cfn.Key(p, fn))
-		}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k], cfn.Key(p, k), visit)
-		}
-	case []any:
-		for i, e := range x {
-			walk(e, cfn.Index(p, i), visit)
-		}
-	}
-}
-
 func (t *Template) section(name string) map[string]any {
 	m, _ := t.Doc[name].(map[string]any)
 	return m
@@ -229,7 +197,7 @@ func (t *Template) Exports(stack string, values map[string]string) (map[string]b
 // stack with the given parameter values, is not among exports.
 func (t *Template) CheckImports(stack string, values map[string]string, exports map[string]bool) []*Finding {
 	var fs []*Finding
-	walk(t.Doc, "", func(fn string, arg any, p string) {
+	cfn.Walk(t.Doc, "", func(fn string, arg any, p string) {
 		if fn != "Fn::ImportValue" {
 			return
 		}
@@ -265,7 +233,7 @@ func (t *Template) evalName(v any, stack string, values map[string]string) (stri
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	if !ok {
 		return "", fmt.Errorf("want a string, Ref or Fn::Sub, got %v", v)
 	}
@@ -279,12 +247,12 @@ func (t *Template) evalName(v any, stack string, values map[string]string) (stri
 			return "", fmt.Errorf("only the string form of Fn::Sub is evaluated")
 		}
 		var err error
-		out := subVar.ReplaceAllStringFunc(s, func(m string) string {
-			val, e := lookup(strings.TrimSpace(m[2 : len(m)-1]))
+		out, _ := cfn.Substitute(s, func(name string) (string, bool) {
+			val, e := lookup(name)
 			if e != nil && err == nil {
 				err = e
 			}
-			return val
+			return val, e == nil
 		})
 		return out, err
 	}

@@ -161,7 +161,7 @@ func ecrPulls(t *testing.T, d deployed, role string, values map[string]string) [
 				res = []any{st["Resource"]}
 			}
 			for _, r := range res {
-				if fn, arg, ok := intrinsic(r); ok && fn == "Fn::If" {
+				if fn, arg, ok := cfn.Intrinsic(r); ok && fn == "Fn::If" {
 					args := arg.([]any)
 					r = args[2]
 					if values[strings.TrimPrefix(args[0].(string), "Has")] != "" {

@@ -122,7 +122,7 @@ func fill(v any, t reflect.Type, branch int, p string, unknown *[]string) any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if fn, arg, ok := intrinsic(v); ok {
+	if fn, arg, ok := cfn.Intrinsic(v); ok {
 		switch {
 		case fn == "Ref" && arg == "AWS::NoValue":
 			return noValue{}
@@ -316,19 +316,6 @@ func missingRequired(v any, t reflect.Type, p string) []string {
 }
 
 // intrinsic reports whether v is an intrinsic function call {"Fn::X": arg}.
-func intrinsic(v any) (fn string, arg any, ok bool) {
-	m, isMap := v.(map[string]any)
-	if !isMap || len(m) != 1 {
-		return "", nil, false
-	}
-	for k, a := range m {
-		if k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::") {
-			return k, a, true
-		}
-	}
-	return "", nil, false
-}
-
 func last(p string) string {
 	return strings.TrimPrefix(p[len(cfn.Parent(p)):], ".")
 }

@@ -58,7 +58,7 @@ func (t *Template) ingressOf(name string) []ingressRule {
 // branches returns the mappings v can be: v itself, or each non-NoValue
 // side of an Fn::If.
 func branches(v any) []map[string]any {
-	if fn, arg, ok := intrinsic(v); ok {
+	if fn, arg, ok := cfn.Intrinsic(v); ok {
 		if fn == "Fn::If" {
 			l, _ := arg.([]any)
 			if len(l) != 3 {
@@ -268,7 +268,7 @@ func (t *Template) resource(name string) map[string]any {
 
 // refName returns X for {"Ref": X} or {"Fn::GetAtt": [X, "GroupId"]}.
 func refName(v any) string {
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	if !ok {
 		return ""
 	}
@@ -290,7 +290,7 @@ func ports(rule map[string]any, port int) bool {
 
 func mentionsRef(v any, param string) bool {
 	found := false
-	walk(v, "", func(fn string, arg any, _ string) {
+	cfn.Walk(v, "", func(fn string, arg any, _ string) {
 		found = found || (fn == "Ref" && str(arg) == param)
 	})
 	return found

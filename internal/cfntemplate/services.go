@@ -102,7 +102,7 @@ func (s *Stack) checkSubnets(service, p string, v any) []*Finding {
 // mentions reports whether v calls the intrinsic fn anywhere.
 func mentions(v any, fn string) bool {
 	found := false
-	walk(v, "", func(f string, _ any, _ string) { found = found || f == fn })
+	cfn.Walk(v, "", func(f string, _ any, _ string) { found = found || f == fn })
 	return found
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/suggest"
 )
 
@@ -74,7 +75,7 @@ func (s *Stack) resolve(v any) origin {
 	case string, int64, float64, bool, uint64:
 		return literal(scalar(x))
 	}
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	if !ok {
 		return origin{}
 	}
@@ -145,7 +146,7 @@ func (s *Stack) resolveList(v any) []origin {
 		}
 		return out
 	}
-	fn, arg, ok := intrinsic(v)
+	fn, arg, ok := cfn.Intrinsic(v)
 	switch {
 	case ok && fn == "Fn::Split":
 		l, _ := arg.([]any)
@@ -161,7 +162,7 @@ func (s *Stack) resolveList(v any) []origin {
 
 // joined resolves what an Fn::Split splits.
 func (s *Stack) joined(v any) []origin {
-	if fn, arg, ok := intrinsic(v); ok {
+	if fn, arg, ok := cfn.Intrinsic(v); ok {
 		switch fn {
 		case "Fn::Join":
 			if l, ok := arg.([]any); ok && len(l) == 2 {
@@ -260,7 +261,7 @@ func (s *Stack) CheckImports() []*Finding {
 		}
 		exports = slices.Sorted(maps.Keys(ex))
 	}
-	walk(s.T.Doc, "", func(fn string, arg any, p string) {
+	cfn.Walk(s.T.Doc, "", func(fn string, arg any, p string) {
 		if fn != "Fn::ImportValue" {
 			return
 		}
@@ -282,12 +283,12 @@ func (s *Stack) importFix(arg any, name string, exports []string) string {
 	mine, theirs := s.withDefaults(), s.Base.withDefaults()
 	var differ []string
 	merged := maps.Clone(mine)
-	walk(map[string]any{"x": arg}, "", func(fn string, a any, _ string) {
+	cfn.Walk(map[string]any{"x": arg}, "", func(fn string, a any, _ string) {
 		if fn != "Fn::Sub" {
 			return
 		}
-		for _, m := range subVar.FindAllStringSubmatch(str(a), -1) {
-			k := strings.TrimSpace(m[1])
+		s, _, _ := cfn.SubArgs(a)
+		for _, k := range cfn.SubVars(s) {
 			if v, ok := theirs[k]; ok && v != mine[k] && !slices.Contains(differ, k) {
 				differ = append(differ, k)
 				merged[k] = v

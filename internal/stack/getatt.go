@@ -3,10 +3,10 @@ package stack
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
@@ -16,23 +16,23 @@ type GetAtt struct {
 	Path, Resource, Attribute string
 }
 
-// subVar matches ${Name} in Fn::Sub strings; ${!Literal} is an escape.
-var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
-
 // GetAtts lists every attribute the template's resources and outputs ask
 // of a resource it declares, in a stable order.
 func (t *Template) GetAtts() []GetAtt {
 	var out []GetAtt
-	visit := func(path, name, attr string) {
-		if _, ok := t.Resources[name]; ok && attr != "" {
-			out = append(out, GetAtt{Path: path, Resource: name, Attribute: attr})
+	visit := func(refs []cfn.Ref) {
+		for _, r := range refs {
+			if _, ok := t.Resources[r.Name]; ok && r.Attr != "" {
+				// The path of the expression, not of its function key.
+				out = append(out, GetAtt{Path: cfn.Parent(r.Path), Resource: r.Name, Attribute: r.Attr})
+			}
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-		walkRefs(t.Resources[id].Properties, "Resources."+id+".Properties", visit)
+		visit(cfn.Refs(t.Resources[id].Properties, "Resources."+id+".Properties"))
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
-		walkRefs(t.Outputs[k].Value, "Outputs."+k+".Value", visit)
+		visit(cfn.Refs(t.Outputs[k].Value, "Outputs."+k+".Value"))
 	}
 	return out
 }
@@ -51,45 +51,10 @@ func (t *Template) References(id string) []string {
 	for _, d := range r.DependsOn {
 		add(d)
 	}
-	walkRefs(r.Properties, "", func(_, name, _ string) { add(name) })
-	return out
-}
-
-// walkRefs calls visit for every reference in v, with its path: a Ref
-// (attr ""), an Fn::GetAtt, and each ${Name} or ${Name.Attribute} of an
-// Fn::Sub.
-func walkRefs(v any, path string, visit func(path, name, attr string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			switch k {
-			case "Ref":
-				if name, ok := x[k].(string); ok {
-					visit(path, name, "")
-				}
-			case "Fn::GetAtt":
-				if l, ok := x[k].([]any); ok && len(l) == 2 {
-					name, _ := l[0].(string)
-					attr, _ := l[1].(string)
-					visit(path, name, attr)
-				}
-			case "Fn::Sub":
-				s, _ := x[k].(string)
-				if l, ok := x[k].([]any); ok && len(l) > 0 {
-					s, _ = l[0].(string)
-				}
-				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
-					name, attr, _ := strings.Cut(m[1], ".")
-					visit(path, name, attr)
-				}
-			}
-			walkRefs(x[k], path+"."+k, visit)
-		}
-	case []any:
-		for i, e := range x {
-			walkRefs(e, fmt.Sprintf("%s[%d]", path, i), visit)
-		}
+	for _, ref := range cfn.Refs(r.Properties, "") {
+		add(ref.Name)
 	}
+	return out
 }
 
 // CheckAttributes refuses, before any AWS call, an attribute Fn::GetAtt

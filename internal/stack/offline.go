@@ -2,7 +2,6 @@ package stack
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
@@ -18,9 +17,6 @@ type offlineEval struct {
 	params          map[string]string
 	region, account string
 }
-
-// subRef matches ${Name} and ${!Literal} in an Fn::Sub string.
-var subRef = regexp.MustCompile(`\$\{(!?)([^}]*)\}`)
 
 // eval returns the expression's value and whether it is known offline.
 func (e offlineEval) eval(v any) (string, bool) {
@@ -84,31 +80,19 @@ func (e offlineEval) ref(name string) (string, bool) {
 }
 
 func (e offlineEval) sub(arg any) (string, bool) {
-	s, isString := arg.(string)
-	vars := map[string]any{}
-	if l, ok := arg.([]any); ok && len(l) == 2 {
-		s, isString = l[0].(string)
-		vars, _ = l[1].(map[string]any)
-	}
-	if !isString {
+	s, vars, ok := cfn.SubArgs(arg)
+	if !ok {
 		return "", false
 	}
-	known := true
-	out := subRef.ReplaceAllStringFunc(s, func(m string) string {
-		g := subRef.FindStringSubmatch(m)
-		if g[1] == "!" {
-			return "${" + g[2] + "}"
+	return cfn.Substitute(s, func(name string) (string, bool) {
+		if expr, isVar := vars[name]; isVar {
+			return e.eval(expr)
 		}
-		v, ok := "", false
-		if expr, isVar := vars[g[2]]; isVar {
-			v, ok = e.eval(expr)
-		} else if !strings.Contains(g[2], ".") {
-			v, ok = e.ref(g[2])
+		if strings.Contains(name, ".") {
+			return "", false
 		}
-		known = known && ok
-		return v
+		return e.ref(name)
 	})
-	return out, known
 }
 
 // exportChange says what the new template does to the live export name
@@ -130,13 +114,13 @@ func (e offlineEval) exportChange(key, name, value string, changes []Change) str
 		return ""
 	}
 	var why string
-	walkRefs(spec.Value, "", func(_, ref, _ string) {
+	for _, ref := range cfn.Refs(spec.Value, "") {
 		for _, c := range changes {
-			if why == "" && c.LogicalID == ref && (c.Action == "Add" || c.Action == "Remove" || c.Replacement == "True" || c.Replacement == "Conditional") {
+			if why == "" && c.LogicalID == ref.Name && (c.Action == "Add" || c.Action == "Remove" || c.Replacement == "True" || c.Replacement == "Conditional") {
 				why = fmt.Sprintf("may change (%s %s is %s)", c.Type, c.LogicalID, map[string]string{"Add": "added", "Remove": "removed"}[c.Action]+replacedWord(c))
 			}
 		}
-	})
+	}
 	return why
 }
 

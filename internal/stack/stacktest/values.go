@@ -3,7 +3,6 @@ package stacktest
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -165,8 +164,6 @@ func (f *Fake) evalOutputs(st *fakeStack) []types.Output {
 	return out
 }
 
-var subVar = regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
-
 // eval evaluates the intrinsic functions outputs commonly use.
 func (f *Fake) eval(st *fakeStack, v any) string {
 	switch x := v.(type) {
@@ -260,22 +257,17 @@ func (f *Fake) ResourceProperty(stackName, id, prop string) string {
 }
 
 func (f *Fake) sub(st *fakeStack, arg any) string {
-	s, _ := arg.(string)
-	vars := map[string]any{}
-	if l, ok := arg.([]any); ok && len(l) == 2 {
-		s, _ = l[0].(string)
-		vars, _ = l[1].(map[string]any)
-	}
-	return subVar.ReplaceAllStringFunc(s, func(m string) string {
-		name := m[2 : len(m)-1]
+	s, vars, _ := cfn.SubArgs(arg)
+	out, _ := cfn.Substitute(s, func(name string) (string, bool) {
 		if v, ok := vars[name]; ok {
-			return f.eval(st, v)
+			return f.eval(st, v), true
 		}
 		if res, attr, ok := strings.Cut(name, "."); ok {
-			return f.getAtt(st, res, attr)
+			return f.getAtt(st, res, attr), true
 		}
-		return f.ref(st, name)
+		return f.ref(st, name), true
 	})
+	return out
 }
 
 func (f *Fake) ref(st *fakeStack, name string) string {
