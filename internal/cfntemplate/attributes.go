@@ -1,6 +1,6 @@
 package cfntemplate
 
-import "github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
+import "github.com/ecs-mlops/ecs-mlops/internal/cfn"
 
 // checkAttribute reports an attribute Fn::GetAtt (or ${Resource.Attribute}
 // in Fn::Sub) asks of a resource whose type does not have it, as
@@ -9,8 +9,8 @@ import "github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 func (t *Template) checkAttribute(p, resource, attr string) []*Finding {
 	r, _ := t.section("Resources")[resource].(map[string]any)
 	typ, _ := r["Type"].(string)
-	if !cfnspec.Unsupported(typ, attr) {
+	if !cfn.Unsupported(typ, attr) {
 		return nil
 	}
-	return []*Finding{t.finding(p, "%s", cfnspec.Explain(resource, typ, attr))}
+	return []*Finding{t.finding(p, "%s", cfn.Explain(resource, typ, attr))}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
 func mustParse(t *testing.T, src string) *Template {
@@ -241,8 +240,8 @@ Outputs:
   Custom:
     Value: !GetAtt Thing.Anything
 `)
-	lb, _ := cfnspec.Attributes("AWS::ElasticLoadBalancingV2::LoadBalancer")
-	role, _ := cfnspec.Attributes("AWS::IAM::Role")
+	lb, _ := cfn.Attributes("AWS::ElasticLoadBalancingV2::LoadBalancer")
+	role, _ := cfn.Attributes("AWS::IAM::Role")
 	want := []string{
 		`t.yaml:10: Outputs.Dns.Value.Fn::GetAtt: LB (AWS::ElasticLoadBalancingV2::LoadBalancer) has no attribute "DnsName" for Fn::GetAtt; did you mean DNSName? (attributes: ` + strings.Join(lb, ", ") + ")",
 		`t.yaml:14: Outputs.Url.Value.Fn::Sub: Role (AWS::IAM::Role) has no attribute "Name" for Fn::GetAtt (attributes: ` + strings.Join(role, ", ") + ")",

@@ -5,11 +5,10 @@ import (
 	"slices"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
 // CheckRetain reports resources of the types that hold data
-// (cfnspec.Stateful: EFS, ECR, S3, log groups ...) whose DeletionPolicy
+// (cfn.Stateful: EFS, ECR, S3, log groups ...) whose DeletionPolicy
 // or UpdateReplacePolicy is not written down. CloudFormation's default for
 // both is Delete, so deleting the stack, dropping the resource from the
 // template or an update that replaces it destroys the data. Retain,
@@ -21,7 +20,7 @@ func (t *Template) CheckRetain() []*Finding {
 	for _, name := range slices.Sorted(maps.Keys(t.section("Resources"))) {
 		r := t.resource(name)
 		typ := str(r["Type"])
-		if !cfnspec.Stateful(typ) {
+		if !cfn.Stateful(typ) {
 			continue
 		}
 		p := "Resources." + name
@@ -29,7 +28,7 @@ func (t *Template) CheckRetain() []*Finding {
 			"DeletionPolicy":      {"Retain", "RetainExceptOnCreate", "Delete"},
 			"UpdateReplacePolicy": {"Retain", "Delete"},
 		}
-		if cfnspec.Snapshots(typ) {
+		if cfn.Snapshots(typ) {
 			for k := range allowed {
 				allowed[k] = append(allowed[k], "Snapshot")
 			}

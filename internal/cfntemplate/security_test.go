@@ -97,7 +97,7 @@ func TestCheckSecurity(t *testing.T) {
 	}
 }
 
-// TestCheckRetain: each stateful type (one list, cfnspec.Stateful) needs
+// TestCheckRetain: each stateful type (one list, cfn.Stateful) needs
 // both policies written down; Retain, RetainExceptOnCreate, Snapshot where
 // supported and an explicit Delete pass, a missing or unknown one fails.
 func TestCheckRetain(t *testing.T) {

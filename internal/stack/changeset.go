@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -205,9 +205,9 @@ func (d *Deployer) deleteChangeSet(ctx context.Context, req Request, ref changeS
 	return err
 }
 
-// IsStateful reports whether a resource type holds data (cfnspec.Stateful,
+// IsStateful reports whether a resource type holds data (cfn.Stateful,
 // the list the template checks use too).
-func IsStateful(typ string) bool { return cfnspec.Stateful(typ) }
+func IsStateful(typ string) bool { return cfn.Stateful(typ) }
 
 // Destructive returns the changes that replace (or may replace) or remove a
 // stateful resource.

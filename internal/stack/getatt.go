@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
 )
 
 // GetAtt is one attribute a template asks of a resource, by Fn::GetAtt or
@@ -65,10 +64,10 @@ func (t *Template) CheckAttributes() error {
 	var msgs []string
 	for _, g := range t.GetAtts() {
 		typ := t.Resources[g.Resource].Type
-		if !cfnspec.Unsupported(typ, g.Attribute) {
+		if !cfn.Unsupported(typ, g.Attribute) {
 			continue
 		}
-		msgs = append(msgs, t.Path+": "+g.Path+": "+cfnspec.Explain(g.Resource, typ, g.Attribute))
+		msgs = append(msgs, t.Path+": "+g.Path+": "+cfn.Explain(g.Resource, typ, g.Attribute))
 	}
 	if len(msgs) == 0 {
 		return nil

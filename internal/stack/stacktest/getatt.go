@@ -6,17 +6,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/cfnspec"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // checkGetAtt refuses a template that asks a resource for an attribute its
 // type does not have, as CloudFormation does when it validates the template
-// on CreateChangeSet, before any stack exists. Types cfnspec does not list
+// on CreateChangeSet, before any stack exists. Types cfn does not list
 // are let through.
 func checkGetAtt(t *stack.Template) error {
 	for _, g := range t.GetAtts() {
-		if cfnspec.Unsupported(t.Resources[g.Resource].Type, g.Attribute) {
+		if cfn.Unsupported(t.Resources[g.Resource].Type, g.Attribute) {
 			return validation("Template error: resource %s does not support attribute type %s in Fn::GetAtt", g.Resource, g.Attribute)
 		}
 	}

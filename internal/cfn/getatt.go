@@ -1,8 +1,9 @@
-// Package cfnspec holds what the suite knows of CloudFormation's resource
-// types beyond goformation's model: the attributes Fn::GetAtt returns. It
-// is small and dependency-free, so the deploy engine can check templates
-// offline without linking the whole resource specification.
-package cfnspec
+package cfn
+
+// What the suite knows of CloudFormation's resource types beyond
+// goformation's model: the attributes Fn::GetAtt returns. It is small and
+// dependency-free, so the deploy engine can check templates offline without
+// linking the whole resource specification.
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package cfnspec
+package cfn
 
 // Stateful reports whether resources of the type hold data that a stack
 // deletion, a removal from the template or a replacement destroys. It is

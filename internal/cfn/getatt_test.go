@@ -1,4 +1,4 @@
-package cfnspec
+package cfn
 
 import (
 	"slices"
