@@ -2,6 +2,7 @@ package cftemplates
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"regexp"
@@ -117,7 +118,14 @@ func trustProblems(m map[string]any) ([]string, map[string][]string) {
 			if st["Action"] != "sts:AssumeRoleWithWebIdentity" || st["Effect"] != "Allow" {
 				ps = append(ps, name+": trust statement is not Allow sts:AssumeRoleWithWebIdentity")
 			}
-			fed := values(st["Principal"].(map[string]any)["Federated"], nil)
+			// A principal of another shape ("*", a service) is a
+			// finding, not a panic.
+			principal, ok := st["Principal"].(map[string]any)
+			if !ok {
+				ps = append(ps, fmt.Sprintf("%s: Principal is %v, not GitHub's OIDC provider (Federated)", name, st["Principal"]))
+				continue
+			}
+			fed := values(principal["Federated"], nil)
 			for _, f := range fed {
 				if f != "<GitHubOIDCProvider>" && !strings.HasSuffix(f, ":oidc-provider/"+issuer) {
 					ps = append(ps, name+": principal "+f+" is not GitHub's OIDC provider")

@@ -147,12 +147,28 @@ func TestExecutionRolesPullTheirRepositories(t *testing.T) {
 // ecrPulls lists the repositories a role of the template may pull from.
 // An Fn::If on Has<Parameter> takes the branch the parameter's value
 // chooses (the templates' conditions of that name test for "").
-func ecrPulls(t *testing.T, d deployed, role string, values map[string]string) []string {
+// ecrPulls lists the repositories role may pull from. A template of
+// another shape (the original's, say) is reported, naming the file and the
+// key, instead of panicking on a type assertion.
+func ecrPulls(t testing.TB, d deployed, role string, values map[string]string) []string {
 	t.Helper()
 	var pulls []string
-	for _, pol := range d.tmpl.resource(role)["Properties"].(map[string]any)["Policies"].([]any) {
-		for _, s := range pol.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			st := s.(map[string]any)
+	props, _ := d.tmpl.resource(role)["Properties"].(map[string]any)
+	pols, ok := props["Policies"].([]any)
+	if !ok {
+		t.Errorf("%s: Resources.%s.Properties.Policies is %T, want a list of inline policies", d.env.Template, role, props["Policies"])
+		return nil
+	}
+	for i, pol := range pols {
+		pm, _ := pol.(map[string]any)
+		doc, _ := pm["PolicyDocument"].(map[string]any)
+		stmts, ok := doc["Statement"].([]any)
+		if !ok {
+			t.Errorf("%s: Resources.%s.Properties.Policies[%d].PolicyDocument.Statement is %T, want a list", d.env.Template, role, i, doc["Statement"])
+			continue
+		}
+		for _, s := range stmts {
+			st, _ := s.(map[string]any)
 			if !strings.Contains(fmt.Sprint(st["Action"]), "ecr:BatchGetImage") {
 				continue
 			}
@@ -162,19 +178,32 @@ func ecrPulls(t *testing.T, d deployed, role string, values map[string]string) [
 			}
 			for _, r := range res {
 				if fn, arg, ok := cfn.Intrinsic(r); ok && fn == "Fn::If" {
-					args := arg.([]any)
+					args, _ := arg.([]any)
+					cond, _ := firstOf(args).(string)
+					if len(args) != 3 || cond == "" {
+						t.Errorf("%s: Resources.%s: Fn::If %v is not [condition, then, else]", d.env.Template, role, arg)
+						continue
+					}
 					r = args[2]
-					if values[strings.TrimPrefix(args[0].(string), "Has")] != "" {
+					if values[strings.TrimPrefix(cond, "Has")] != "" {
 						r = args[1]
 					}
 				}
 				arn, err := d.tmpl.evalName(r, d.stack, values)
 				if err != nil {
-					t.Fatalf("%s: %s resource %v: %v", d.env.Template, role, r, err)
+					t.Errorf("%s: %s resource %v: %v", d.env.Template, role, r, err)
+					continue
 				}
 				pulls = append(pulls, arn)
 			}
 		}
 	}
 	return pulls
+}
+
+func firstOf(l []any) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l[0]
 }

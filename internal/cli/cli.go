@@ -46,6 +46,7 @@ func commands() []command {
 		{"event", "decide what a GitHub event means: deploy, preview up/down, sync weights or nothing", runEvent},
 		{"comment", "create or update the sticky pull request comment from markdown or results JSON", runComment},
 		{"config", "check the config file (config validate)", runConfig},
+		{"init", "set a repository up for the suite: .github/mlops.yml and the workflows, from its templates or a CodePipeline buildspec", runInit},
 		{"preview", "pull request previews: up, down, or gc to remove those of closed pull requests", runPreview},
 		{"compare", "send the same requests to a preview (B) and to A; agreement, accuracy, latency and errors, checked against compare thresholds", runCompare},
 		{"test", "run the endpoint test cases (tests/endpoint/*.yaml) against a deployed environment or a URL", runTest},

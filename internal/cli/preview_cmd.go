@@ -155,6 +155,11 @@ func (e *Env) previewGitHub(repo string) (*preview.GitHub, error) {
 }
 
 func (e *Env) previewUp(ctx context.Context, o *previewOptions, run *previewRun) error {
+	// The checks plan and deploy run, before the gate's first GitHub call:
+	// the image parameter is preview up's to set.
+	if err := e.preflight(run.cfg, run.env.Name, []string{run.env.ImageParameter}); err != nil {
+		return err
+	}
 	life := e.previewLifecycle(ctx, run)
 	if ok, err := e.previewGate(ctx, run, life, event.ActionPreviewUp); !ok || err != nil {
 		return err

@@ -279,3 +279,28 @@ func TestPreviewUpFailureHint(t *testing.T) {
 		t.Errorf("stderr lacks the hint %q ... mlops preview up:\n%s", want, s)
 	}
 }
+
+// TestPreviewUpChecksFirst: preview up runs the checks plan and deploy run
+// (mlops check) before anything else: a placeholder in the parameter file
+// stops it with exit 2, and neither GitHub nor AWS hears of it.
+func TestPreviewUpChecksFirst(t *testing.T) {
+	t.Parallel()
+	params := filepath.Join(t.TempDir(), "ep-b.json")
+	must(t, os.WriteFile(params, []byte(`[{"ParameterKey":"PreviewHttpsListenerArn","ParameterValue":"CHANGE_ME"}]`), 0o644))
+	j := newPreviewJob(t, previewConfig(t, params), "pull_request", "pull_request.labeled.json")
+	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
+	if code := j.run(t, "preview", "up"); code != ExitUsage {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitUsage, j.stderr.String())
+	}
+	for _, want := range []string{`PreviewHttpsListenerArn: value "CHANGE_ME" is a placeholder`, "nothing was sent to AWS", "mlops check --env ep-b"} {
+		if !strings.Contains(j.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, j.stderr.String())
+		}
+	}
+	if reqs := j.gh.Requests(); len(reqs) != 0 {
+		t.Errorf("GitHub got %d requests, want none: %+v", len(reqs), reqs)
+	}
+	if len(j.purposes) != 0 || len(j.cfn.Calls()) != 0 {
+		t.Errorf("AWS: clients for %v, CloudFormation calls %v; want none", j.purposes, j.cfn.Calls())
+	}
+}

@@ -30,15 +30,7 @@ func buildVersion() string {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
+	rev, dirty := vcsRevision(bi)
 	if rev == "" {
 		return "(devel)"
 	}
@@ -49,4 +41,18 @@ func buildVersion() string {
 		rev += "-dirty"
 	}
 	return "(devel) " + rev
+}
+
+// vcsRevision is the commit the binary was built from and whether the
+// checkout had uncommitted changes.
+func vcsRevision(bi *debug.BuildInfo) (rev string, dirty bool) {
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	return rev, dirty
 }

@@ -97,7 +97,9 @@ func (j *job) commands() map[string]bool {
 	cs := map[string]bool{}
 	for _, s := range j.Steps {
 		switch {
-		case s.Uses == "./" || s.Uses == ".":
+		// The root action, from the checkout or, in a repository that keeps
+		// the suite apart, pinned by commit.
+		case s.Uses == "./" || s.Uses == "." || strings.HasPrefix(s.Uses, "ecs-mlops/ecs-mlops@"):
 			if f := strings.Fields(fmt.Sprint(s.With["command"])); len(f) > 0 {
 				cs[f[0]] = true
 			}
