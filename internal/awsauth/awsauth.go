@@ -53,6 +53,10 @@ type Options struct {
 	Mask func(string)
 	// Warnf reports a degraded setup, such as a role without an OIDC token; may be nil.
 	Warnf func(format string, args ...any)
+	// Logf is told when AWS throttles a call and it is retried; may be nil.
+	Logf func(format string, args ...any)
+	// Retry replaces the retryer's backoff (tests); Logf above is its log.
+	Retry RetryOptions
 	// Duration asks STS for a session of this length; 0 is the role's default (1 hour).
 	Duration time.Duration
 }
@@ -78,7 +82,16 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if err := CheckRoleARN(o.RoleARN, o.RoleFrom); err != nil {
 		return aws.Config{}, err
 	}
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(o.Region)}
+	ro := o.Retry
+	if ro.Logf == nil {
+		ro.Logf = o.Logf
+	}
+	// Every client made from this configuration retries throttling through
+	// the SDK's retryer: no call site loops on its own.
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRegion(o.Region),
+		awsconfig.WithRetryer(func() aws.Retryer { return NewRetryer(ro) }),
+	}
 	if ep := o.Getenv("AWS_ENDPOINT_URL"); ep != "" {
 		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
 	}

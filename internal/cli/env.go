@@ -195,6 +195,7 @@ func (e *Env) awsConfig(ctx context.Context, cfg *config.Config, p config.Purpos
 		RoleFrom: from,
 		Purpose:  string(p),
 		Mask:     e.Action.Mask,
+		Logf:     e.Action.Logf,
 		Warnf:    func(f string, a ...any) { e.Action.Warningf(action.Location{}, f, a...) },
 	})
 }

@@ -16,6 +16,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsauth"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -76,6 +77,11 @@ func (c *Checker) Verify(ctx context.Context, t stack.Target) error {
 	interval, last := time.Second, ""
 	for {
 		pending, err := c.pending(ctx, svcs, t.Since)
+		if awsauth.IsThrottle(err) {
+			// The client's retryer has spent its attempts; the rollout goes
+			// on regardless, so the next poll asks again.
+			pending, err = []string{"rollout status unknown: throttled by AWS, asking again"}, nil
+		}
 		if err != nil {
 			return err
 		}
@@ -223,9 +229,7 @@ func (c *Checker) describe(ctx context.Context, svcs []ref) (map[string]ecstypes
 	for cluster, arns := range byCluster {
 		for i := 0; i < len(arns); i += 10 { // DescribeServices takes at most 10
 			batch := arns[i:min(i+10, len(arns))]
-			res, err := retry(ctx, c, "DescribeServices", func() (*ecs.DescribeServicesOutput, error) {
-				return c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: batch})
-			})
+			res, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: batch})
 			if err != nil {
 				return nil, fmt.Errorf("describe services in cluster %s: %w", cluster, err)
 			}
@@ -240,20 +244,5 @@ func (c *Checker) describe(ctx context.Context, svcs []ref) (map[string]ecstypes
 func (c *Checker) logf(format string, args ...any) {
 	if c.Log != nil {
 		c.Log(format, args...)
-	}
-}
-
-// retry retries throttled calls with backoff on the checker's clock.
-func retry[T any](ctx context.Context, c *Checker, op string, fn func() (T, error)) (T, error) {
-	wait := time.Second
-	for attempt := 1; ; attempt++ {
-		v, err := fn()
-		if err == nil || !stack.IsThrottle(err) || attempt > 15 {
-			return v, err
-		}
-		if serr := c.Clock.Sleep(ctx, wait); serr != nil {
-			return v, serr
-		}
-		wait = min(wait*2, 10*time.Second)
 	}
 }

@@ -118,6 +118,8 @@ func TestVerifyWithoutServices(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// TestVerifySurvivesThrottling: polls that stay throttled after the SDK's
+// retries (what the retryer surfaces) do not fail the check; it asks again.
 func TestVerifySurvivesThrottling(t *testing.T) {
 	t.Parallel()
 	f := newFixture(rollouttest.Rollout{After: 20 * time.Second}, rollouttest.Health{After: 5 * time.Second})

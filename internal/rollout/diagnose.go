@@ -73,9 +73,7 @@ func serviceLines(name string, svc ecstypes.Service, since time.Time) []string {
 }
 
 func (c *Checker) stoppedLines(ctx context.Context, s ref, since time.Time) []string {
-	list, err := retry(ctx, c, "ListTasks", func() (*ecs.ListTasksOutput, error) {
-		return c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.cluster), ServiceName: aws.String(s.name), DesiredStatus: ecstypes.DesiredStatusStopped})
-	})
+	list, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.cluster), ServiceName: aws.String(s.name), DesiredStatus: ecstypes.DesiredStatusStopped})
 	if err != nil {
 		return []string{fmt.Sprintf("(could not list stopped tasks of %s: %v)", s.name, err)}
 	}
@@ -83,9 +81,7 @@ func (c *Checker) stoppedLines(ctx context.Context, s ref, since time.Time) []st
 		return nil
 	}
 	arns := list.TaskArns[:min(len(list.TaskArns), 100)]
-	out, err := retry(ctx, c, "DescribeTasks", func() (*ecs.DescribeTasksOutput, error) {
-		return c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(s.cluster), Tasks: arns})
-	})
+	out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(s.cluster), Tasks: arns})
 	if err != nil {
 		return []string{fmt.Sprintf("(could not describe stopped tasks of %s: %v)", s.name, err)}
 	}
@@ -130,9 +126,7 @@ func (c *Checker) targetLines(ctx context.Context, tg string) []string {
 	if c.ELB == nil || tg == "" {
 		return nil
 	}
-	h, err := retry(ctx, c, "DescribeTargetHealth", func() (*elb.DescribeTargetHealthOutput, error) {
-		return c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
-	})
+	h, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
 	if err != nil {
 		return []string{fmt.Sprintf("(could not read target health of %s: %v)", shortID(tg), err)}
 	}
@@ -157,9 +151,7 @@ func (c *Checker) targetLines(ctx context.Context, tg string) []string {
 // healthCheckLine says which check the targets failed, so a wrong path or
 // matcher is visible next to the failure.
 func (c *Checker) healthCheckLine(ctx context.Context, tg string) []string {
-	out, err := retry(ctx, c, "DescribeTargetGroups", func() (*elb.DescribeTargetGroupsOutput, error) {
-		return c.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tg}})
-	})
+	out, err := c.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tg}})
 	if err != nil || len(out.TargetGroups) == 0 {
 		return nil
 	}

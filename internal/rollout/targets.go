@@ -22,9 +22,7 @@ func (c *Checker) deploymentAddrs(ctx context.Context, s ref, deployment string)
 	var arns []string
 	var next *string
 	for {
-		out, err := retry(ctx, c, "ListTasks", func() (*ecs.ListTasksOutput, error) {
-			return c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.cluster), ServiceName: aws.String(s.name), DesiredStatus: ecstypes.DesiredStatusRunning, NextToken: next})
-		})
+		out, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(s.cluster), ServiceName: aws.String(s.name), DesiredStatus: ecstypes.DesiredStatusRunning, NextToken: next})
 		if err != nil {
 			return nil, fmt.Errorf("list running tasks of service %s: %w", s.name, err)
 		}
@@ -36,9 +34,7 @@ func (c *Checker) deploymentAddrs(ctx context.Context, s ref, deployment string)
 	addrs := map[string]bool{}
 	for i := 0; i < len(arns); i += 100 { // DescribeTasks takes at most 100
 		batch := arns[i:min(i+100, len(arns))]
-		out, err := retry(ctx, c, "DescribeTasks", func() (*ecs.DescribeTasksOutput, error) {
-			return c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(s.cluster), Tasks: batch})
-		})
+		out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(s.cluster), Tasks: batch})
 		if err != nil {
 			return nil, fmt.Errorf("describe running tasks of service %s: %w", s.name, err)
 		}
@@ -85,9 +81,7 @@ func (c *Checker) targetsPending(ctx context.Context, tg string, desired int32, 
 	if tg == "" {
 		return "", nil
 	}
-	out, err := retry(ctx, c, "DescribeTargetHealth", func() (*elb.DescribeTargetHealthOutput, error) {
-		return c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
-	})
+	out, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
 	if err != nil {
 		return "", fmt.Errorf("describe target health of %s: %w", tg, err)
 	}

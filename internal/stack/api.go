@@ -11,11 +11,9 @@ package stack
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 )
 
 // CloudFormationAPI is the part of the CloudFormation client the engine
@@ -47,19 +45,3 @@ var (
 	_ CloudFormationAPI = (*cloudformation.Client)(nil)
 	_ UploaderAPI       = (*s3.Client)(nil)
 )
-
-// IsThrottle reports whether err is AWS throttling: the query protocol's
-// "Throttling: Rate exceeded" and its relatives in other services.
-// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-func IsThrottle(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-		"TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "SlowDown":
-		return true
-	}
-	return false
-}

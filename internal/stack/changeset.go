@@ -62,19 +62,17 @@ func (d *Deployer) changeSet(ctx context.Context, req Request, st *types.Stack, 
 	name := d.changeSetName(req)
 	res.ChangeSet = name
 	created := d.Clock.Now()
-	out, err := retry(ctx, d, "CreateChangeSet", func() (*cloudformation.CreateChangeSetOutput, error) {
-		return d.CFN.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{
-			StackName:     aws.String(req.Stack),
-			ChangeSetName: aws.String(name),
-			ChangeSetType: typ,
-			TemplateBody:  body,
-			TemplateURL:   url,
-			Parameters:    req.parameters(),
-			Tags:          req.allTags(),
-			Capabilities:  []types.Capability{types.CapabilityCapabilityIam, types.CapabilityCapabilityNamedIam, types.CapabilityCapabilityAutoExpand},
-			ClientToken:   aws.String(name),
-			Description:   aws.String("mlops deploy " + req.Commit),
-		})
+	out, err := d.CFN.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{
+		StackName:     aws.String(req.Stack),
+		ChangeSetName: aws.String(name),
+		ChangeSetType: typ,
+		TemplateBody:  body,
+		TemplateURL:   url,
+		Parameters:    req.parameters(),
+		Tags:          req.allTags(),
+		Capabilities:  []types.Capability{types.CapabilityCapabilityIam, types.CapabilityCapabilityNamedIam, types.CapabilityCapabilityAutoExpand},
+		ClientToken:   aws.String(name),
+		Description:   aws.String("mlops deploy " + req.Commit),
 	})
 	if err != nil {
 		return changeSetRef{}, fmt.Errorf("create change set for stack %q: %w", req.Stack, err)
@@ -166,9 +164,7 @@ func (d *Deployer) waitChangeSet(ctx context.Context, req Request, ref changeSet
 }
 
 func (d *Deployer) describeChangeSet(ctx context.Context, req Request, ref changeSetRef, next *string) (*cloudformation.DescribeChangeSetOutput, error) {
-	out, err := retry(ctx, d, "DescribeChangeSet", func() (*cloudformation.DescribeChangeSetOutput, error) {
-		return d.CFN.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), NextToken: next})
-	})
+	out, err := d.CFN.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), NextToken: next})
 	if err != nil {
 		return nil, fmt.Errorf("describe change set %s of stack %q: %w", ref.name, req.Stack, err)
 	}
@@ -194,9 +190,7 @@ func toChanges(cs []types.Change) []Change {
 // CREATE change set the stack it left in REVIEW_IN_PROGRESS goes too, so
 // a plan or an empty deploy leaves nothing behind.
 func (d *Deployer) deleteChangeSet(ctx context.Context, req Request, ref changeSetRef, typ types.ChangeSetType) error {
-	_, err := retry(ctx, d, "DeleteChangeSet", func() (*cloudformation.DeleteChangeSetOutput, error) {
-		return d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name)})
-	})
+	_, err := d.CFN.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name)})
 	if err != nil {
 		return fmt.Errorf("delete change set %s of stack %q: %w", ref.name, req.Stack, err)
 	}
@@ -207,9 +201,7 @@ func (d *Deployer) deleteChangeSet(ctx context.Context, req Request, ref changeS
 	if err != nil || st == nil || st.StackStatus != types.StackStatusReviewInProgress {
 		return err
 	}
-	_, err = retry(ctx, d, "DeleteStack", func() (*cloudformation.DeleteStackOutput, error) {
-		return d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(req.Stack)})
-	})
+	_, err = d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(req.Stack)})
 	return err
 }
 

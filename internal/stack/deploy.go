@@ -196,10 +196,8 @@ func (d *Deployer) templateSource(ctx context.Context, req Request) (body, url *
 	// have this SHA-256, and keeps the checksum with the object.
 	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
 	checksum := base64.StdEncoding.EncodeToString(sum[:])
-	_, err = retry(ctx, d, "PutObject", func() (*s3.PutObjectOutput, error) {
-		return d.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key), Body: strings.NewReader(string(t.Body)),
-			ContentLength: aws.Int64(int64(len(t.Body))), ChecksumSHA256: aws.String(checksum)})
-	})
+	_, err = d.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key), Body: strings.NewReader(string(t.Body)),
+		ContentLength: aws.Int64(int64(len(t.Body))), ChecksumSHA256: aws.String(checksum)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload template %s to s3://%s/%s: %w", t.Path, d.Bucket, key, err)
 	}
@@ -215,9 +213,7 @@ func (d *Deployer) templateSource(ctx context.Context, req Request) (body, url *
 // whoever else could write the key (a preview role scoped too widely)
 // would have to replace it between the upload and this check.
 func (d *Deployer) verifyUpload(ctx context.Context, key, checksum string) error {
-	head, err := retry(ctx, d, "HeadObject", func() (*s3.HeadObjectOutput, error) {
-		return d.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled})
-	})
+	head, err := d.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled})
 	if err != nil {
 		return fmt.Errorf("verify template s3://%s/%s: %w", d.Bucket, key, err)
 	}
@@ -244,9 +240,7 @@ func templateExt(path string) string {
 }
 
 func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, error) {
-	out, err := retry(ctx, d, "DescribeStacks", func() (*cloudformation.DescribeStacksOutput, error) {
-		return d.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-	})
+	out, err := d.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if cfn.StackMissing(err) {
 		return nil, nil
 	}

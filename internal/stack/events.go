@@ -83,9 +83,7 @@ func (d *Deployer) follow(ctx context.Context, stack, token string) (*streamer, 
 // baseline records the newest page of events as seen, so only what
 // happens from now on is streamed.
 func (s *streamer) baseline(ctx context.Context) error {
-	out, err := retry(ctx, s.d, "DescribeStackEvents", func() (*cloudformation.DescribeStackEventsOutput, error) {
-		return s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack)})
-	})
+	out, err := s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack)})
 	if err != nil && !cfn.StackMissing(err) {
 		return fmt.Errorf("read events of stack %q: %w", s.stack, err)
 	}
@@ -104,9 +102,7 @@ func (s *streamer) poll(ctx context.Context) (fresh []Event, gone bool, err erro
 	var page []types.StackEvent
 	s.polls++
 	for done := false; !done; {
-		out, err := retry(ctx, s.d, "DescribeStackEvents", func() (*cloudformation.DescribeStackEventsOutput, error) {
-			return s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack), NextToken: next})
-		})
+		out, err := s.d.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.stack), NextToken: next})
 		if cfn.StackMissing(err) {
 			return nil, true, nil
 		}

@@ -30,9 +30,7 @@ func (d *Deployer) execute(ctx context.Context, req Request, ref changeSetRef, r
 		}
 	}
 	s.began = d.Clock.Now()
-	_, err := retry(ctx, d, "ExecuteChangeSet", func() (*cloudformation.ExecuteChangeSetOutput, error) {
-		return d.CFN.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), ClientRequestToken: aws.String(token)})
-	})
+	_, err := d.CFN.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String(req.Stack), ChangeSetName: aws.String(ref.name), ClientRequestToken: aws.String(token)})
 	if err != nil {
 		return Target{}, fmt.Errorf("execute change set %s of stack %q: %w", ref.name, req.Stack, err)
 	}
@@ -85,9 +83,7 @@ func (d *Deployer) timedOut(ctx context.Context, req Request, s *streamer, res *
 	}
 	token := d.token("cancel")
 	s.tokens = append(s.tokens, token)
-	_, err := retry(ctx, d, "CancelUpdateStack", func() (*cloudformation.CancelUpdateStackOutput, error) {
-		return d.CFN.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
-	})
+	_, err := d.CFN.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
 	if err != nil {
 		return fmt.Errorf("%s; cancel update of stack %q: %w", head, req.Stack, err)
 	}
@@ -106,9 +102,7 @@ func (d *Deployer) timedOut(ctx context.Context, req Request, s *streamer, res *
 // (after a failed create the resources are gone but their ids remain).
 func (d *Deployer) target(ctx context.Context, req Request, s *streamer, since, deadline time.Time) (Target, error) {
 	t := Target{Stack: req.Stack, Since: s.awsTime(since), Deadline: deadline}
-	out, err := retry(ctx, d, "DescribeStackResources", func() (*cloudformation.DescribeStackResourcesOutput, error) {
-		return d.CFN.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(req.Stack)})
-	})
+	out, err := d.CFN.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(req.Stack)})
 	if err != nil && !cfn.StackMissing(err) {
 		return t, fmt.Errorf("list resources of stack %q: %w", req.Stack, err)
 	}
@@ -137,9 +131,7 @@ func (d *Deployer) protect(ctx context.Context, req Request) error {
 	if err != nil || st == nil || aws.ToBool(st.EnableTerminationProtection) {
 		return err
 	}
-	_, err = retry(ctx, d, "UpdateTerminationProtection", func() (*cloudformation.UpdateTerminationProtectionOutput, error) {
-		return d.CFN.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{StackName: aws.String(req.Stack), EnableTerminationProtection: aws.Bool(true)})
-	})
+	_, err = d.CFN.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{StackName: aws.String(req.Stack), EnableTerminationProtection: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("enable termination protection on stack %q: %w", req.Stack, err)
 	}

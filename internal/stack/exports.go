@@ -71,9 +71,7 @@ func (d *Deployer) listImports(ctx context.Context, name string) ([]string, erro
 	var users []string
 	var token *string
 	for {
-		out, err := retry(ctx, d, "ListImports", func() (*cloudformation.ListImportsOutput, error) {
-			return d.CFN.ListImports(ctx, &cloudformation.ListImportsInput{ExportName: aws.String(name), NextToken: token})
-		})
+		out, err := d.CFN.ListImports(ctx, &cloudformation.ListImportsInput{ExportName: aws.String(name), NextToken: token})
 		if notImported(err) {
 			return users, nil
 		}

@@ -136,7 +136,6 @@ func TestListImportsPaged(t *testing.T) {
 	w := exportWorld(t)
 	w.cf.ListPageSize = 1
 	w.cf.Put(stacktest.Seed{Name: "ep-b-pr-7", Imports: []string{"ep-a-Port"}})
-	w.cf.Throttle(1)
 	res, err := w.d.Plan(context.Background(), exporterRequest(t, exporterTemplate, map[string]string{"Port": "8443"}))
 	if err != nil {
 		t.Fatal(err)

@@ -110,9 +110,7 @@ func (d *Deployer) recreate(ctx context.Context, req Request, st *types.Stack, r
 	if err != nil {
 		return err
 	}
-	_, err = retry(ctx, d, "DeleteStack", func() (*cloudformation.DeleteStackOutput, error) {
-		return d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
-	})
+	_, err = d.CFN.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
 	if err != nil {
 		return fmt.Errorf("delete stack %q in %s: %w", req.Stack, st.StackStatus, err)
 	}
@@ -135,9 +133,7 @@ func (d *Deployer) continueRollback(ctx context.Context, req Request, res *Resul
 	if err != nil {
 		return err
 	}
-	_, err = retry(ctx, d, "ContinueUpdateRollback", func() (*cloudformation.ContinueUpdateRollbackOutput, error) {
-		return d.CFN.ContinueUpdateRollback(ctx, &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
-	})
+	_, err = d.CFN.ContinueUpdateRollback(ctx, &cloudformation.ContinueUpdateRollbackInput{StackName: aws.String(req.Stack), ClientRequestToken: aws.String(token)})
 	if err != nil {
 		return fault.WithHint(fmt.Errorf("continue rollback of stack %q: %w", req.Stack, err),
 			"a resource cannot roll back; continue the rollback skipping it (aws cloudformation continue-update-rollback --resources-to-skip ...), then rerun mlops deploy")
