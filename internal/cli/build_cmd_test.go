@@ -17,7 +17,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 )
 
@@ -91,7 +90,7 @@ func (j *actionsJob) run(t *testing.T, args ...string) int {
 	t.Helper()
 	e := NewTestEnv(&j.stdout, &j.stderr, j.env)
 	e.Services.Runner = j.docker
-	e.Services.ECR = func(c aws.Config) image.ECRAPI {
+	e.Services.ECR = func(c aws.Config) ECRAPI {
 		// A real client signs with these credentials on its first call.
 		creds, err := c.Credentials.Retrieve(context.Background())
 		if err != nil {

@@ -87,7 +87,7 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 	}
 	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return j.cf }
 	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: j.cf, Region: "eu-west-1"} }
-	e.Services.RolloutECS = func(aws.Config) rollout.ECSAPI { return j.ecs }
+	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
 	e.Services.RolloutELB = func(aws.Config) rollout.ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
 }

@@ -60,8 +60,9 @@ type Services struct {
 	GitHub func(token string) (*github.Client, error)
 	// S3 returns the client weight syncs read the bucket with.
 	S3 func(aws.Config) weights.S3API
-	// ECS returns the client remote weight syncs run their task with.
-	ECS func(aws.Config) weights.ECSAPI
+	// ECS returns the ECS client: remote weight syncs run their task with
+	// it, the rollout check after a deploy reads services and tasks.
+	ECS func(aws.Config) ECSAPI
 	// Logs returns the client remote weight syncs stream the task's log with.
 	Logs func(aws.Config) weights.LogsAPI
 	// WeightsStack returns the client remote weight syncs read stack outputs with.
@@ -70,14 +71,13 @@ type Services struct {
 	CloudFormation func(aws.Config) stack.CloudFormationAPI
 	// IAM returns the client bootstrap looks for GitHub's OIDC provider with.
 	IAM func(aws.Config) IAMAPI
-	// ECR returns the image registry client for an AWS configuration.
-	ECR func(aws.Config) image.ECRAPI
+	// ECR returns the image registry client: builds push to it, preview
+	// teardown deletes the PR's images.
+	ECR func(aws.Config) ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner proc.Runner
 	// TemplateUploader returns the S3 client that uploads large templates.
 	TemplateUploader func(aws.Config) stack.UploaderAPI
-	// RolloutECS returns the client that checks service rollouts after a deploy.
-	RolloutECS func(aws.Config) rollout.ECSAPI
 	// RolloutELB returns the client that checks target health after a deploy.
 	RolloutELB func(aws.Config) rollout.ELBAPI
 	// PreviewStacks returns the CloudFormation client previews are listed,
@@ -85,8 +85,6 @@ type Services struct {
 	PreviewStacks func(aws.Config) preview.CloudFormationAPI
 	// ListenerRules returns the client previews read listener-rule priorities with.
 	ListenerRules func(aws.Config) preview.ELBAPI
-	// ECRImages returns the client preview teardown deletes the PR's images with.
-	ECRImages func(aws.Config) preview.ECRAPI
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
@@ -97,6 +95,23 @@ type Services struct {
 	// use; nil means http.DefaultClient.
 	HTTP *http.Client
 }
+
+// ECSAPI is everything the commands call on ECS; *ecs.Client satisfies it.
+type ECSAPI interface {
+	weights.ECSAPI
+	rollout.ECSAPI
+}
+
+// ECRAPI is everything the commands call on ECR; *ecr.Client satisfies it.
+type ECRAPI interface {
+	image.ECRAPI
+	preview.ECRAPI
+}
+
+var (
+	_ ECSAPI = (*ecs.Client)(nil)
+	_ ECRAPI = (*ecr.Client)(nil)
+)
 
 func newEnv(stdout, stderr io.Writer, stdin io.Reader, getenv func(string) string, tty bool) *Env {
 	a := action.New(getenv, stderr, tty)
@@ -131,20 +146,18 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		ECR:              func(c aws.Config) image.ECRAPI { return ecr.NewFromConfig(c) },
+		ECR:              func(c aws.Config) ECRAPI { return ecr.NewFromConfig(c) },
 		Runner:           proc.Exec{},
 		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
 		S3:               defaultS3,
-		ECS:              func(c aws.Config) weights.ECSAPI { return ecs.NewFromConfig(c) },
+		ECS:              func(c aws.Config) ECSAPI { return ecs.NewFromConfig(c) },
 		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
 		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
 		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		PreviewStacks:    func(c aws.Config) preview.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
-		RolloutECS:       func(c aws.Config) rollout.ECSAPI { return ecs.NewFromConfig(c) },
 		RolloutELB:       func(c aws.Config) rollout.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
-		ECRImages:        func(c aws.Config) preview.ECRAPI { return ecr.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 		Doctor:           defaultDoctorClients,
 	}

@@ -132,7 +132,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		}
 		return j.cfn
 	}
-	e.Services.ECRImages = func(aws.Config) preview.ECRAPI { return j.ecr }
+	e.Services.ECR = func(aws.Config) ECRAPI { return j.ecr }
 	e.Services.HTTP = j.http
 	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
 		if j.rules != nil {

@@ -151,7 +151,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	// Teardown deletes from the preview repository only: the preview role
 	// may delete nothing in image.repository.
 	if repo := run.cfg.Image.PreviewRepo(); repo != "" {
-		life.Images = &preview.Images{ECR: e.Services.ECRImages(awsCfg), Repository: repo}
+		life.Images = &preview.Images{ECR: e.Services.ECR(awsCfg), Repository: repo}
 	}
 	if check == nil {
 		return nil
@@ -163,7 +163,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	}
 	// Success means the preview's ECS service rolled out and its targets
 	// are healthy, as for any deploy.
-	d.Verifier = &rollout.Checker{ECS: e.Services.RolloutECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
 	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: e.probeClient(), Clock: e.Clock, Logf: e.Action.Logf}, logf: e.Action.Logf}
 	if cc := check.compare; cc != nil {

@@ -70,7 +70,7 @@ func (j *weightsJob) run(args ...string) int {
 	e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) { return aws.Config{}, nil }
 	e.Services.S3 = func(aws.Config) weights.S3API { return j.s3.Client }
-	e.Services.ECS = func(aws.Config) weights.ECSAPI { return j.ecs }
+	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
 	e.Services.Logs = func(aws.Config) weights.LogsAPI { return j.logs }
 	e.Services.WeightsStack = func(aws.Config) weights.StackAPI { return j.stacks }
 	return RunEnv(context.Background(), append([]string{"sync-weights"}, args...), e)

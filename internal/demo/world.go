@@ -18,7 +18,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
-	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
@@ -118,14 +117,12 @@ func (w *world) wire(e *cli.Env) {
 	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
 	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
 	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: w.cfn, Region: c.Region} }
-	s.RolloutECS = func(aws.Config) rollout.ECSAPI { return w.ecs }
 	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
-	s.ECR = func(aws.Config) image.ECRAPI { return w.ecr }
+	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
 	s.Runner = w.docker
 	s.PreviewStacks = func(aws.Config) preview.CloudFormationAPI { return w.cfn }
 	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.elb }
-	s.ECRImages = func(aws.Config) preview.ECRAPI { return w.ecr }
-	s.ECS = func(aws.Config) weights.ECSAPI { return w.ecs }
+	s.ECS = func(aws.Config) cli.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
 	e.Clock = w.clock
 }
