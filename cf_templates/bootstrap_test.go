@@ -51,7 +51,8 @@ func defaults(m map[string]any) map[string]string {
 	d := map[string]string{"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "GitHubRepository": "acme/models"}
 	ps, _ := m["Parameters"].(map[string]any)
 	for name, p := range ps {
-		if def, ok := p.(map[string]any)["Default"].(string); ok {
+		pm, _ := p.(map[string]any)
+		if def, ok := pm["Default"].(string); ok {
 			d[name] = def
 		}
 	}
@@ -205,7 +206,7 @@ func TestTrustCheckCatchesLooseTrust(t *testing.T) {
 func TestParametersRefuseWildcards(t *testing.T) {
 	t.Parallel()
 	m := parse(t, Bootstrap())
-	ps := m["Parameters"].(map[string]any)
+	ps := digMap(t, m, "Parameters")
 	for _, tc := range []struct{ param, good, bad string }{
 		{"GitHubRepository", "acme/models", "acme/*"},
 		{"DefaultBranch", "main", "release/*"},
@@ -214,7 +215,7 @@ func TestParametersRefuseWildcards(t *testing.T) {
 		{"PreviewSubjects", "repo:acme/models:pull_request,repo:acme/models:ref:refs/heads/main", "repo:acme/models:pull_request,repo:acme/*"},
 		{"WeightsSubject", "repo:acme/models:environment:prod", "repo:acme/models:environment:pro?"},
 	} {
-		re := regexp.MustCompile(ps[tc.param].(map[string]any)["AllowedPattern"].(string))
+		re := regexp.MustCompile(digString(t, ps, tc.param, "AllowedPattern"))
 		if !re.MatchString(tc.good) || re.MatchString(tc.bad) {
 			t.Errorf("%s AllowedPattern %s: %q allowed=%v, %q allowed=%v", tc.param, re, tc.good, re.MatchString(tc.good), tc.bad, re.MatchString(tc.bad))
 		}
@@ -286,23 +287,23 @@ func TestRepositoriesAndBucket(t *testing.T) {
 	rs := resources(parse(t, Bootstrap()))
 	repo := rs["ImageRepository"]
 	p := props(repo)
-	if p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true || repo["DeletionPolicy"] != "Retain" {
+	if p["ImageTagMutability"] != "IMMUTABLE" || dig(t, p, "ImageScanningConfiguration", "ScanOnPush") != true || repo["DeletionPolicy"] != "Retain" {
 		t.Errorf("image repository: %v (want immutable tags, scan on push, retained)", repo)
 	}
 	sync := rs["SyncRepository"]
-	if p := props(sync); p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true || sync["DeletionPolicy"] != "Retain" {
+	if p := props(sync); p["ImageTagMutability"] != "IMMUTABLE" || dig(t, p, "ImageScanningConfiguration", "ScanOnPush") != true || sync["DeletionPolicy"] != "Retain" {
 		t.Errorf("weight-sync repository: %v (want immutable tags, scan on push, retained: a deployed task definition names its digest)", sync)
 	}
 	for _, name := range []string{"PreviewRepository", "PreviewCacheRepository"} {
 		p := props(rs[name])
-		if name == "PreviewRepository" && (p["ImageTagMutability"] != "IMMUTABLE" || p["ImageScanningConfiguration"].(map[string]any)["ScanOnPush"] != true) {
+		if name == "PreviewRepository" && (p["ImageTagMutability"] != "IMMUTABLE" || dig(t, p, "ImageScanningConfiguration", "ScanOnPush") != true) {
 			t.Errorf("preview repository: %v (want immutable tags, scan on push)", p)
 		}
 	}
 	for name, want := range map[string]string{"ImageRepository": image.LifecyclePolicy, "CacheRepository": image.CacheLifecyclePolicy,
 		"PreviewRepository": image.PreviewLifecyclePolicy, "PreviewCacheRepository": image.CacheLifecyclePolicy,
 		"SyncRepository": image.LifecyclePolicy, "SyncCacheRepository": image.CacheLifecyclePolicy} {
-		got := props(rs[name])["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		got := digString(t, props(rs[name]), "LifecyclePolicy", "LifecyclePolicyText")
 		var g, w any
 		if err := json.Unmarshal([]byte(got), &g); err != nil {
 			t.Fatalf("%s lifecycle policy: %v", name, err)
@@ -313,7 +314,7 @@ func TestRepositoriesAndBucket(t *testing.T) {
 		}
 	}
 	b := props(rs["ArtifactBucket"])
-	sse := b["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)
+	sse := digMap(t, b, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault")
 	if sse["SSEAlgorithm"] != "AES256" && sse["SSEAlgorithm"] != "aws:kms" {
 		t.Errorf("artifact bucket encryption = %v", sse)
 	}
@@ -321,8 +322,8 @@ func TestRepositoriesAndBucket(t *testing.T) {
 	if diff := cmp.Diff(want, b["PublicAccessBlockConfiguration"]); diff != "" {
 		t.Errorf("public access block (-want +got):\n%s", diff)
 	}
-	st := props(rs["ArtifactBucketPolicy"])["PolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
-	cond := st["Condition"].(map[string]any)["Bool"].(map[string]any)
+	st := digMap(t, props(rs["ArtifactBucketPolicy"]), "PolicyDocument", "Statement", 0)
+	cond := digMap(t, st, "Condition", "Bool")
 	if st["Effect"] != "Deny" || st["Action"] != "s3:*" || cond["aws:SecureTransport"] != "false" || len(values(st["Resource"], nil)) != 2 {
 		t.Errorf("artifact bucket policy does not deny plain HTTP on the bucket and its objects: %v", st)
 	}
@@ -357,7 +358,7 @@ func TestDefaultsMatchConfig(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("template defaults vs .github/mlops.yml (-template +config):\n%s", diff)
 	}
-	outs := m["Outputs"].(map[string]any)
+	outs := digMap(t, m, "Outputs")
 	for _, o := range []string{"DeployRoleArn", "PreviewRoleArn", "WeightsRoleArn", "ImageRepositoryUri", "PreviewRepositoryUri", "SyncRepositoryUri", "ArtifactBucketName"} {
 		if _, ok := outs[o]; !ok {
 			t.Errorf("output %s missing; mlops bootstrap prints it", o)
@@ -487,9 +488,9 @@ func TestCustomSubjectsReplaceDefaults(t *testing.T) {
 	conds, _ := m["Conditions"].(map[string]any)
 	for role, param := range map[string]string{"DeployRole": "DeploySubject", "PreviewRole": "PreviewSubjects", "WeightsRole": "WeightsSubject"} {
 		doc, _ := props(resources(m)[role])["AssumeRolePolicyDocument"].(map[string]any)
-		st := doc["Statement"].([]any)[0].(map[string]any)
-		sub := st["Condition"].(map[string]any)["StringEquals"].(map[string]any)[issuer+":sub"]
-		ifArgs, ok := sub.(map[string]any)["Fn::If"].([]any)
+		sub := dig(t, doc, "Statement", 0, "Condition", "StringEquals", issuer+":sub")
+		subIf, _ := sub.(map[string]any)
+		ifArgs, ok := subIf["Fn::If"].([]any)
 		if !ok || len(ifArgs) != 3 {
 			t.Errorf("%s: sub is %v, want Fn::If [Has%s, the parameter, the default]", role, sub, param)
 			continue

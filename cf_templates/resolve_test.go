@@ -14,7 +14,7 @@ import (
 // account: parameters (defaults overridden by params), pseudo parameters,
 // conditions, and the Ref/GetAtt values of the resources the policies name.
 type account struct {
-	t      *testing.T
+	t      testing.TB
 	tmpl   map[string]any
 	params map[string]string
 	mu     sync.Mutex // guards conds: parallel subtests share an account
@@ -25,7 +25,7 @@ type account struct {
 // noValue is what Ref AWS::NoValue evaluates to: the item disappears.
 type noValue struct{}
 
-func newAccount(t *testing.T, tmpl map[string]any, params map[string]string) *account {
+func newAccount(t testing.TB, tmpl map[string]any, params map[string]string) *account {
 	t.Helper()
 	a := &account{t: t, tmpl: tmpl, params: map[string]string{
 		"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012",
@@ -33,7 +33,8 @@ func newAccount(t *testing.T, tmpl map[string]any, params map[string]string) *ac
 	}, conds: map[string]bool{}, values: map[string]string{}}
 	ps, _ := tmpl["Parameters"].(map[string]any)
 	for name, p := range ps {
-		if def, ok := p.(map[string]any)["Default"]; ok {
+		pm, _ := p.(map[string]any)
+		if def, ok := pm["Default"]; ok {
 			a.params[name] = fmt.Sprint(def)
 		}
 	}
@@ -117,28 +118,32 @@ func (a *account) intrinsic(x map[string]any) any {
 		args, _ := arg.([]any)
 		switch fn {
 		case "Ref":
-			name := arg.(string)
+			name := a.str(arg, fn)
 			if name == "AWS::NoValue" {
 				return noValue{}
 			}
 			return a.lookup(name)
 		case "Condition":
-			return a.condition(arg.(string))
+			return a.condition(a.str(arg, fn))
 		case "Fn::GetAtt":
 			if s, ok := arg.(string); ok {
 				return a.lookup(s)
 			}
+			args = a.args(arg, fn, 2)
 			return a.lookup(fmt.Sprintf("%v.%v", args[0], args[1]))
 		case "Fn::Sub":
 			return a.sub(arg)
 		case "Fn::If":
-			if a.condition(args[0].(string)) {
+			args = a.args(arg, fn, 3)
+			if a.condition(a.str(args[0], fn)) {
 				return a.eval(args[1])
 			}
 			return a.eval(args[2])
 		case "Fn::Equals":
+			args = a.args(arg, fn, 2)
 			return fmt.Sprint(a.eval(args[0])) == fmt.Sprint(a.eval(args[1]))
 		case "Fn::Not":
+			args = a.args(arg, fn, 1)
 			b, _ := a.eval(args[0]).(bool)
 			return !b
 		case "Fn::And", "Fn::Or":
@@ -150,19 +155,22 @@ func (a *account) intrinsic(x map[string]any) any {
 			return map[bool]bool{true: all, false: any}[fn == "Fn::And"]
 		case "Fn::Split":
 			var out []any
-			for _, s := range strings.Split(a.eval(args[1]).(string), args[0].(string)) {
+			args = a.args(arg, fn, 2)
+			for _, s := range strings.Split(a.str(a.eval(args[1]), fn), a.str(args[0], fn)) {
 				out = append(out, s)
 			}
 			return out
 		case "Fn::Join":
 			var parts []string
-			for _, p := range a.eval(args[1]).([]any) {
+			args = a.args(arg, fn, 2)
+			for _, p := range a.args(a.eval(args[1]), fn, 0) {
 				parts = append(parts, fmt.Sprint(p))
 			}
-			return strings.Join(parts, args[0].(string))
+			return strings.Join(parts, a.str(args[0], fn))
 		case "Fn::Select":
 			i, _ := strconv.Atoi(fmt.Sprint(a.eval(args[0])))
-			return a.eval(args[1]).([]any)[i]
+			args = a.args(arg, fn, 2)
+			return a.args(a.eval(args[1]), fn, i+1)[i]
 		}
 		a.t.Fatalf("intrinsic %s is not evaluated here", fn)
 	}
@@ -175,8 +183,11 @@ func (a *account) sub(arg any) string {
 	case string:
 		s = x
 	case []any:
-		s = x[0].(string)
-		vars, _ = x[1].(map[string]any)
+		x = a.args(x, "Fn::Sub", 1)
+		s = a.str(x[0], "Fn::Sub")
+		if len(x) > 1 {
+			vars, _ = x[1].(map[string]any)
+		}
 	}
 	return subRe.ReplaceAllStringFunc(s, func(m string) string {
 		name := m[2 : len(m)-1]
@@ -208,7 +219,7 @@ func (a *account) policies(role string) []iampolicy.Document {
 	var docs []iampolicy.Document
 	pols, _ := props(r)["Policies"].([]any)
 	for _, p := range pols {
-		docs = append(docs, a.document(p.(map[string]any)["PolicyDocument"]))
+		docs = append(docs, a.document(dig(a.t, p, "PolicyDocument")))
 	}
 	return docs
 }
@@ -225,4 +236,25 @@ func (a *account) document(v any) iampolicy.Document {
 		a.t.Fatalf("policy document: %v", err)
 	}
 	return d
+}
+
+// str is v as the string fn takes; another shape fails the test naming fn.
+func (a *account) str(v any, fn string) string {
+	a.t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		a.t.Fatalf("%s: want a string, got %s", fn, shape(v))
+	}
+	return s
+}
+
+// args is v as the list of at least n arguments fn takes; another shape
+// fails the test naming fn.
+func (a *account) args(v any, fn string, n int) []any {
+	a.t.Helper()
+	l, ok := v.([]any)
+	if !ok || len(l) < n {
+		a.t.Fatalf("%s: want a list of at least %d arguments, got %s", fn, n, shape(v))
+	}
+	return l
 }

@@ -49,14 +49,14 @@ func TestSyncTaskRunsTheSyncImage(t *testing.T) {
 			if len(asserts) != 1 {
 				t.Fatalf("Rules.SyncImageGiven has %d assertions, want 1", len(asserts))
 			}
-			as := asserts[0].(map[string]any)
+			as := digMap(t, asserts, 0)
 			if got := a.eval(as["Assert"]); got != tc.wantRule {
 				t.Errorf("SyncImageGiven with WeightsSyncImageUri=%q holds: %v, want %v", tc.syncImage, got, tc.wantRule)
 			}
 			if d, _ := as["AssertDescription"].(string); d == "" {
 				t.Error("SyncImageGiven has no AssertDescription")
 			}
-			c := props(resources(a.tmpl)["WeightsSyncTaskDefinition"])["ContainerDefinitions"].([]any)[0].(map[string]any)
+			c := digMap(t, props(resources(a.tmpl)["WeightsSyncTaskDefinition"]), "ContainerDefinitions", 0)
 			got := map[string]any{"Image": a.eval(c["Image"]), "EntryPoint": a.eval(c["EntryPoint"])}
 			want := map[string]any{"Image": tc.syncImage, "EntryPoint": []any{"/mlops"}}
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -65,7 +65,7 @@ func TestCreateWhenReviewInProgress(t *testing.T) {
 
 func TestUpdateWhenStackExists(t *testing.T) {
 	t.Parallel()
-	for _, status := range []types.StackStatus{types.StackStatusCreateComplete, types.StackStatusUpdateComplete, types.StackStatusUpdateRollbackComplete} {
+	for _, status := range []types.StackStatus{types.StackStatusCreateComplete, types.StackStatusUpdateComplete, types.StackStatusUpdateRollbackComplete, types.StackStatusImportComplete} {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
