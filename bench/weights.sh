@@ -19,7 +19,17 @@
 # (a) and (d) also as the 8 MiB ranges the sync fetches, the faster of the
 # two being the GET-only floor -- and
 # `openssl` computing the SHA-256 of the same bytes on one core, the work the
-# sync's verification cannot skip.
+# sync's verification cannot skip. For (a) and (b), whose objects carry a
+# SHA256 checksum, and (d), a third floor runs both at once: the GET-only floor's
+# curl (8 MiB ranges for (a), whole objects for (b)) while openssl hashes the
+# same bytes (ranges for (d) too), the least any tool that downloads and checks a SHA-256 can do
+# on this machine (the two compete for its cores as the sync's do). And for
+# (a), (a'), (b) and (d) a fourth: GET then fsync, the GET-only floor's curl
+# followed by `sync -f` of what it wrote, the least a download that is on
+# disk when it ends can cost (the sync fsyncs every file before the switch;
+# curl, s5cmd, rclone and aws do not). Last, for (a), (b) and (d), all of it: the
+# GET and the SHA-256 at once, then the fsync -- everything the sync must do
+# for a SHA256-checksummed object, by the leanest tools there are.
 #
 # Usage: bench/weights.sh            (from the repository root)
 #        RUNS=5 WORK=/var/tmp/wb bench/weights.sh
@@ -82,10 +92,25 @@ measure() {
     curl) cmd=(curl -sSf -Z --parallel-max 16 --create-dirs --output-dir "$dest" --remote-name-all -K "$WORK/urls.$set") ;;
     curlr) cmd=(curl -sSf -Z --parallel-max 16 -K "$WORK/ranges.$set") ;;
     sha) cmd=(bash -c 'openssl dgst -sha256 "$1"/* >/dev/null' _ "data/$set") ;;
+    getsha) # GET and SHA-256 at once: the ranged GETs for (a), whole objects for (b)
+      local list="$WORK/urls.$set" more=(--create-dirs --output-dir "$dest" --remote-name-all)
+      case $set in one | shards) list="$WORK/ranges.$set" more=() ;; esac
+      cmd=(bash -c 'curl -sSf -Z --parallel-max 16 "${@:3}" -K "$1" & c=$!; openssl dgst -sha256 "$2"/* >/dev/null; wait $c' _ "$list" "data/$set" "${more[@]}") ;;
+    getall) # GET and SHA-256 at once, then fsync
+      local list="$WORK/urls.$set" more=(--create-dirs --output-dir "$dest" --remote-name-all) out=$dest
+      case $set in one | shards) list="$WORK/ranges.$set" more=() out=$WORK/out/curlr ;; esac
+      cmd=(bash -c 'curl -sSf -Z --parallel-max 16 "${@:4}" -K "$1" & c=$!; openssl dgst -sha256 "$2"/* >/dev/null; wait $c && sync -f "$3"' _ "$list" "data/$set" "$out" "${more[@]}") ;;
+    getsync) # GET, then fsync of what was written: ranged GETs for (a), whole objects for (b)
+      local list="$WORK/urls.$set" more=(--create-dirs --output-dir "$dest" --remote-name-all) out=$dest
+      case $set in one | shards) list="$WORK/ranges.$set" more=() out=$WORK/out/curlr ;; esac
+      cmd=(bash -c 'curl -sSf -Z --parallel-max 16 "${@:3}" -K "$1" && sync -f "$2"' _ "$list" "$out" "${more[@]}") ;;
+    start) cmd=("$WORK/mlops" version) ;; # the process start every mlops command pays
+    list) cmd=(curl -sSf -o /dev/null "$ENDPOINT/bench?list-type=2&prefix=$set/") ;; # the one request a no-op cannot skip
     cp) cmd=(cp -r "data/$set" "$dest") ;;
     cpsync) cmd=(bash -c 'cp -r "$1" "$2" && sync -f "$2"' _ "data/$set" "$dest") ;;
   esac
   [ "${key%%.*}" = noop ] || rm -rf "$dest"
+  case $tool in curlr | getsha | getsync | getall) rm -rf "$WORK/out/curlr" ;; esac # where the ranged GETs write
   sync
   if ! /usr/bin/time -f "%e %U %S" -o "$WORK/last.time" "${cmd[@]}" >/dev/null 2>"$WORK/last.err"; then
     echo "$key failed:" >&2
@@ -157,16 +182,18 @@ unset GITHUB_ACTIONS MLOPS_CONFIG AWS_CA_BUNDLE AWS_PROFILE
 # from round to round: on these VMs the first write after the previous
 # case's files are removed was seen to cost twice as much, and no tool
 # should always be the one to pay it.
-TOOLS=(mlops s5cmd s5cp aws rclone curl curlr cp cpsync sha)
+TOOLS=(mlops s5cmd s5cp aws rclone curl curlr cp cpsync sha getsha getsync getall)
 rm -rf times out slow.fsyncs && mkdir -p times out
 for round in $(seq "$RUNS"); do
-  echo "round $round of $RUNS" >&2
+  echo "round $round of $RUNS (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   r=$(((round - 1) % ${#TOOLS[@]}))
   order=("${TOOLS[@]:r}" "${TOOLS[@]:0:r}")
   for set in one one-crc64nvme shards tiny many many-crc64nvme; do
     for tool in "${order[@]}"; do
       case $set.$tool in
-        one-crc64nvme.curl* | one-crc64nvme.cp | one-crc64nvme.cpsync | one-crc64nvme.sha) continue ;; # (a'): the floors of (a)
+        one-crc64nvme.curl* | one-crc64nvme.cp | one-crc64nvme.cpsync | one-crc64nvme.sha | one-crc64nvme.get*) continue ;; # (a'): the floors of (a)
+        one.get* | many.get* | shards.get*) ;;
+        *.get*) continue ;; # GET + SHA-256 and GET + fsync for (a), (b) and (d)
         shards.mlops | shards.s5cmd | shards.curl* | tiny.mlops | tiny.s5cmd | tiny.curl) ;;            # (d), (e): against the floor and s5cmd
         one.curlr) ;;
         many-crc64nvme.mlops) ;;
@@ -186,6 +213,8 @@ for round in $(seq "$RUNS"); do
     case $tool in mlops | aws | rclone | s5cmd) ;; *) continue ;; esac
     measure "noop.$tool" "$tool" many "out/$tool"
   done
+  measure noop.start start many out/start
+  measure noop.list list many out/list
 done
 declare -A R
 for f in times/*; do
@@ -197,19 +226,22 @@ ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "
 row() { # row LABEL SET SUFFIX [SET OF THE FLOORS]
   local fs=${4:-$2}
   local m=${R[$2,mlops$3]} g=${R[$fs,curl$3]:-} gr=${R[$fs,curlr$3]:-} s5=${R[$2,s5cmd$3]:-} s5c=${R[$2,s5cp$3]:-} r=${R[$2,rclone$3]:-}
+  local gs=${R[$2,getsha$3]:-} # GET + SHA-256 at once: only for the SHA256-checksummed sets themselves
+  local gy=${R[$fs,getsync$3]:-} # GET, then fsync
+  local ga=${R[$2,getall$3]:-} # GET and SHA-256 at once, then fsync
   local floor=$g # GET only: the faster of whole objects and 8 MiB ranges
   [ -n "$gr" ] && awk -v a="$gr" -v b="$g" 'BEGIN {exit !(a < b)}' && floor=$gr
   local fastest=$s5 # fastest peer: the lower of s5cmd sync/cp and rclone
   for v in $s5c $r; do [ -z "$fastest" ] || awk -v a="$v" -v b="$fastest" 'BEGIN {exit !(a < b)}' && fastest=$v; done
-  echo "| $1 | $m | $s5 | $s5c | ${R[$2,aws$3]:-} | $r | $g | $gr | ${R[$2,sha$3]:-} | ${R[$2,cp$3]:-} | ${R[$2,cpsync$3]:-} | $(ratio "$m" "$floor") | $(ratio "$m" "$s5") | $(ratio "$m" "$s5c") | $(ratio "$m" "$fastest") | $(ratio "$m" "$r") | $(ratio "$m" "${R[$2,aws$3]:-}") |"
+  echo "| $1 | $m | $s5 | $s5c | ${R[$2,aws$3]:-} | $r | $g | $gr | ${R[$2,sha$3]:-} | $gs | $gy | $ga | ${R[$2,cp$3]:-} | ${R[$2,cpsync$3]:-} | $(ratio "$m" "$floor") | $(ratio "$m" "$gs") | $(ratio "$m" "$gy") | $(ratio "$m" "$ga") | $(ratio "$m" "$s5") | $(ratio "$m" "$s5c") | $(ratio "$m" "$fastest") | $(ratio "$m" "$r") | $(ratio "$m" "${R[$2,aws$3]:-}") |"
 }
 for what in "wall time, s" "CPU time (user + system), s"; do
   sfx=""; [ "${what%% *}" = CPU ] && sfx=".cpu"
   echo
   echo "$what:"
   echo
-  echo "| case | mlops sync-weights | s5cmd sync | s5cmd cp | aws s3 sync | rclone sync | GET only (curl) | GET only, 8 MiB ranges (curl) | SHA-256 only (openssl) | cp | cp + syncfs | mlops / GET only | mlops / s5cmd sync | mlops / s5cmd cp | mlops / fastest peer | mlops / rclone | mlops / aws |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| case | mlops sync-weights | s5cmd sync | s5cmd cp | aws s3 sync | rclone sync | GET only (curl) | GET only, 8 MiB ranges (curl) | SHA-256 only (openssl) | GET + SHA-256 at once (curl, openssl) | GET, then fsync (curl, sync -f) | GET + SHA-256, then fsync | cp | cp + syncfs | mlops / GET only | mlops / GET + SHA-256 | mlops / GET, then fsync | mlops / GET + SHA-256, then fsync | mlops / s5cmd sync | mlops / s5cmd cp | mlops / fastest peer | mlops / rclone | mlops / aws |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   row "(a) 1 x $LARGE_MIB MiB" one "$sfx"
   row "(a') 1 x $LARGE_MIB MiB, CRC64NVME checksum (floors of (a))" one-crc64nvme "$sfx" one
   row "(b) $MANY_N x $MANY_KIB KiB" many "$sfx"
@@ -218,6 +250,12 @@ for what in "wall time, s" "CPU time (user + system), s"; do
   row "(d) $SHARD_N x $SHARD_MIB MiB" shards "$sfx"
   row "(e) $TINY_N x $TINY_KIB KiB" tiny "$sfx"
 done
+echo
+echo "(c) what a no-op re-sync of (b) is made of, wall time, s:"
+echo
+echo "| mlops no-op | mlops start (\`mlops version\`) | one listing of the $MANY_N keys (curl) | mlops no-op − start | s5cmd sync no-op | rclone sync no-op |"
+echo "| --- | --- | --- | --- | --- | --- |"
+echo "| ${R[noop,mlops]} | ${R[noop,start]} | ${R[noop,list]} | $(awk -v a="${R[noop,mlops]}" -v b="${R[noop,start]}" 'BEGIN {printf "%.2f", a-b}') | ${R[noop,s5cmd]} | ${R[noop,rclone]} |"
 if [ "$LATENCY" != 0 ]; then
   read -r nf serial inflight < <(sort -n -k3 slow.fsyncs | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
   echo
