@@ -1,11 +1,14 @@
 package doctortest
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 )
 
 // Names in the Healthy environment.
@@ -15,6 +18,7 @@ const (
 	TGArn    = "arn:tg/ep-a"
 	Host     = "api.example.com"
 	Stack    = "ecs-mlops-ep-a"
+	account  = "123456789012"
 )
 
 // Healthy is an environment where every check passes; albAddr is where
@@ -27,13 +31,17 @@ func Healthy(albAddr string) *Fake {
 			Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}},
 		}
 	}
-	nfsFrom := func(id, src string) ec2types.SecurityGroup {
-		return ec2types.SecurityGroup{GroupId: aws.String(id), IpPermissions: []ec2types.IpPermission{{
-			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(2049), ToPort: aws.Int32(2049),
-			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(src)}},
-		}}}
+	ec2 := awsfake.NewEC2(account)
+	ec2.AddSecurityGroup("sg-svc", "vpc-1")
+	ec2.AddSecurityGroup("sg-efs", "vpc-1", awsfake.NFSFrom("sg-svc"))
+	ec2.AddSecurityGroup("sg-other", "vpc-1", awsfake.NFSFrom("sg-nobody"))
+	efs := awsfake.NewEFS("eu-west-1", account, ec2.HasSecurityGroup)
+	efs.AddFileSystem("fs-w", "weights")
+	if err := efs.AddMountTarget("fsmt-1", "fs-w", "subnet-1", "sg-efs"); err != nil {
+		panic(err) // the file system was added just above
 	}
 	return &Fake{
+		EFS: efs, EC2: ec2,
 		Stacks: map[string]map[string]string{Stack: {
 			"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
 			"TargetGroupArn": TGArn, "ClusterName": "cluster-1", "ServiceName": "svc-a", "ContainerName": "endpoint",
@@ -52,11 +60,6 @@ func Healthy(albAddr string) *Fake {
 				{Name: aws.String("scratch")},
 			},
 		}},
-		MountTargets: map[string][]efstypes.MountTargetDescription{"fs-w": {
-			{MountTargetId: aws.String("fsmt-1"), FileSystemId: aws.String("fs-w"), SubnetId: aws.String("subnet-1"), LifeCycleState: efstypes.LifeCycleStateAvailable},
-		}},
-		MountTargetGroups: map[string][]string{"fsmt-1": {"sg-efs"}},
-		Groups:            map[string]ec2types.SecurityGroup{"sg-efs": nfsFrom("sg-efs", "sg-svc"), "sg-other": nfsFrom("sg-other", "sg-nobody")},
 		Rules: map[string][]elbtypes.Rule{Listener: {
 			rule("arn:rule/a", "1", Host, TGArn),
 			rule("arn:rule/pr-7", "1007", "pr-7.preview.example.com", "arn:tg/pr-7"),
@@ -67,5 +70,15 @@ func Healthy(albAddr string) *Fake {
 			{Target: &elbtypes.TargetDescription{Id: aws.String("10.0.2.10"), Port: aws.Int32(8000)}, TargetHealth: &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}},
 		}},
 		Images: map[string]map[string]bool{"ecs-mlops/endpoint": {"sha256:abc": true}},
+	}
+}
+
+// CloseEFS puts the mount target in the security group sg-other, which
+// does not admit the service: the classic ResourceInitializationError.
+func CloseEFS(f *Fake) {
+	_, err := f.ModifyMountTargetSecurityGroups(context.Background(), &efs.ModifyMountTargetSecurityGroupsInput{
+		MountTargetId: aws.String("fsmt-1"), SecurityGroups: []string{"sg-other"}})
+	if err != nil {
+		panic(err) // Healthy seeds fsmt-1 available and sg-other
 	}
 }
