@@ -87,7 +87,7 @@ func TestFindings(t *testing.T) {
 		want   []doctor.Finding // the findings that are not ok, without Fix
 	}{
 		{
-			name: "EFS security group does not admit the service",
+			name:   "EFS security group does not admit the service",
 			break_: func(f *doctortest.Fake) { doctortest.CloseEFS(f) },
 			want: []doctor.Finding{{Check: "efs-access", Status: doctor.StatusError, Resource: "fsmt-1 (fs-w, subnet-1)",
 				Message: "security groups sg-other do not admit sg-svc on TCP 2049; tasks fail with ResourceInitializationError"}},
