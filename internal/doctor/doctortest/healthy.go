@@ -2,6 +2,7 @@ package doctortest
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -9,6 +10,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 )
 
 // Names in the Healthy environment.
@@ -18,7 +20,6 @@ const (
 	TGArn    = "arn:tg/ep-a"
 	Host     = "api.example.com"
 	Stack    = "ecs-mlops-ep-a"
-	account  = "123456789012"
 )
 
 // Healthy is an environment where every check passes; albAddr is where
@@ -31,17 +32,15 @@ func Healthy(albAddr string) *Fake {
 			Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}},
 		}
 	}
-	ec2 := awsfake.NewEC2(account)
-	ec2.AddSecurityGroup("sg-svc", "vpc-1")
-	ec2.AddSecurityGroup("sg-efs", "vpc-1", awsfake.NFSFrom("sg-svc"))
-	ec2.AddSecurityGroup("sg-other", "vpc-1", awsfake.NFSFrom("sg-nobody"))
-	efs := awsfake.NewEFS("eu-west-1", account, ec2.HasSecurityGroup)
-	efs.AddFileSystem("fs-w", "weights")
-	if err := efs.AddMountTarget("fsmt-1", "fs-w", "subnet-1", "sg-efs"); err != nil {
-		panic(err) // the file system was added just above
+	acct := awsfake.NewAccount(clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)))
+	err := acct.SeedNetwork(awsfake.Network{VPC: "vpc-1", Subnets: []string{"subnet-1"},
+		ServiceGroup: "sg-svc", LoadBalancerGroup: "sg-alb", EFSGroup: "sg-efs", FileSystem: "fs-w"})
+	if err != nil {
+		panic(err) // a fixed network that seeds cleanly
 	}
+	acct.EC2.AddSecurityGroup("sg-other", "vpc-1", awsfake.NFSFrom("sg-nobody"))
 	return &Fake{
-		EFS: efs, EC2: ec2,
+		EFS: acct.EFS, EC2: acct.EC2,
 		Stacks: map[string]map[string]string{Stack: {
 			"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
 			"TargetGroupArn": TGArn, "ClusterName": "cluster-1", "ServiceName": "svc-a", "ContainerName": "endpoint",
