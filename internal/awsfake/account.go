@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
+	"github.com/ecs-mlops/ecs-mlops/internal/iampolicy"
 )
 
 // The account and region every fake answers for unless a test picks others.
@@ -84,4 +85,17 @@ func (a *Account) SeedNetwork(n Network) error {
 		}
 	}
 	return nil
+}
+
+// Role is the account as one principal sees it: every service behind the
+// principal's IAM gate, so each call is authorized on its resource's ARN
+// and a denial has the service's own shape.
+type Role struct {
+	EFS *GatedEFS
+	EC2 *GatedEC2
+}
+
+// As returns the account's services as the principal of gate sees them.
+func (a *Account) As(gate *iampolicy.Gate) Role {
+	return Role{EFS: &GatedEFS{EFS: a.EFS, Gate: gate}, EC2: &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region}}
 }

@@ -49,7 +49,11 @@ func endpoint(t *testing.T, status int) *httptest.Server {
 
 func examine(t *testing.T, f *doctortest.Fake, srv *httptest.Server) *doctor.Report {
 	t.Helper()
-	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}, HTTP: srv.Client()}
+	return examineWith(t, &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}, HTTP: srv.Client()})
+}
+
+func examineWith(t *testing.T, d *doctor.Doctor) *doctor.Report {
+	t.Helper()
 	r, err := d.Examine(context.Background(), doctor.Target{Environment: "ep-a", Stack: "ecs-mlops-ep-a", URLOutput: "EndpointUrl"})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,9 @@ import (
 // Fake is one account's worth of state behind every interface doctor
 // uses; errors have the codes and messages the real services return.
 type Fake struct {
-	// EFS and EC2 are the account's file systems and security groups.
+	// Account holds the services that live in internal/awsfake; EFS and
+	// EC2 are its file systems and security groups.
+	Account *awsfake.Account
 	*awsfake.EFS
 	*awsfake.EC2
 

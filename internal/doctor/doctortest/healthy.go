@@ -40,7 +40,7 @@ func Healthy(albAddr string) *Fake {
 	}
 	acct.EC2.AddSecurityGroup("sg-other", "vpc-1", awsfake.NFSFrom("sg-nobody"))
 	return &Fake{
-		EFS: acct.EFS, EC2: acct.EC2,
+		Account: acct, EFS: acct.EFS, EC2: acct.EC2,
 		Stacks: map[string]map[string]string{Stack: {
 			"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
 			"TargetGroupArn": TGArn, "ClusterName": "cluster-1", "ServiceName": "svc-a", "ContainerName": "endpoint",
