@@ -91,11 +91,16 @@ func (a *Account) SeedNetwork(n Network) error {
 // principal's IAM gate, so each call is authorized on its resource's ARN
 // and a denial has the service's own shape.
 type Role struct {
-	EFS *GatedEFS
-	EC2 *GatedEC2
+	Logs *GatedLogs
+	EFS  *GatedEFS
+	EC2  *GatedEC2
 }
 
 // As returns the account's services as the principal of gate sees them.
 func (a *Account) As(gate *iampolicy.Gate) Role {
-	return Role{EFS: &GatedEFS{EFS: a.EFS, Gate: gate}, EC2: &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region}}
+	return Role{
+		Logs: &GatedLogs{Logs: a.Logs, Gate: gate, Region: a.Region, Account: a.ID},
+		EFS:  &GatedEFS{EFS: a.EFS, Gate: gate},
+		EC2:  &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region},
+	}
 }

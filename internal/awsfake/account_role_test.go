@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/google/go-cmp/cmp"
@@ -20,7 +21,8 @@ import (
 const doctorPolicy = `{"Version":"2012-10-17","Statement":[
  {"Effect":"Allow","Action":["elasticfilesystem:DescribeMountTargets","elasticfilesystem:DescribeMountTargetSecurityGroups"],
   "Resource":"arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-w"},
- {"Effect":"Allow","Action":"ec2:DescribeSecurityGroups","Resource":"*"}]}`
+ {"Effect":"Allow","Action":"ec2:DescribeSecurityGroups","Resource":"*"},
+ {"Effect":"Allow","Action":"logs:GetLogEvents","Resource":"arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/ep-a/*"}]}`
 
 // TestRoleAuthorizesEveryCall acts as a role and checks each call's answer
 // (the service's own denial shape) and the ARN IAM was asked about.
@@ -37,6 +39,8 @@ func TestRoleAuthorizesEveryCall(t *testing.T) {
 	}
 	gate := &iampolicy.Gate{Principal: "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1", Policies: []iampolicy.Document{doc}}
 	role := a.As(gate)
+	a.Logs.Put("/ecs/ep-a/weights-sync", "sync/1", "copied 3 files")
+	a.Logs.Put("/ecs/other", "app/1", "secret")
 	denied := "UnauthorizedOperation: You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1 is not authorized to perform: ec2:AuthorizeSecurityGroupIngress on resource: arn:aws:ec2:eu-west-1:123456789012:security-group/sg-efs because no identity-based policy allows the ec2:AuthorizeSecurityGroupIngress action"
 	calls := []struct {
 		name, wantErr string
@@ -52,6 +56,14 @@ func TestRoleAuthorizesEveryCall(t *testing.T) {
 		}},
 		{"describe security groups", "", func() error {
 			_, err := role.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-efs"}})
+			return err
+		}},
+		{"read a stream the role may read", "", func() error {
+			_, err := role.Logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/ep-a/weights-sync"), LogStreamName: aws.String("sync/1")})
+			return err
+		}},
+		{"read another group's stream", "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1 is not authorized to perform: logs:GetLogEvents on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/other:log-stream:app/1 because no identity-based policy allows the logs:GetLogEvents action", func() error {
+			_, err := role.Logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/other"), LogStreamName: aws.String("app/1")})
 			return err
 		}},
 		{"open the EFS group", denied, func() error {
@@ -74,6 +86,8 @@ func TestRoleAuthorizesEveryCall(t *testing.T) {
 		"elasticfilesystem:DescribeMountTargetSecurityGroups " + fs,
 		"ec2:DescribeNetworkInterfaceAttribute *",
 		"ec2:DescribeSecurityGroups *",
+		"logs:GetLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/ep-a/weights-sync:log-stream:sync/1",
+		"logs:GetLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/other:log-stream:app/1",
 		"ec2:AuthorizeSecurityGroupIngress arn:aws:ec2:eu-west-1:123456789012:security-group/sg-efs",
 	}
 	if diff := cmp.Diff(want, asked); diff != "" {
