@@ -95,6 +95,14 @@ func roleSeams() map[string][]seam {
 	}
 }
 
+// alsoNeeds lists actions IAM checks besides the call's own: EFS answers
+// DescribeMountTargetSecurityGroups only to a caller that may also read the
+// mount target's network interface
+// (https://docs.aws.amazon.com/efs/latest/ug/API_DescribeMountTargetSecurityGroups.html).
+var alsoNeeds = map[string][]string{
+	"elasticfilesystem:DescribeMountTargetSecurityGroups": {"ec2:DescribeNetworkInterfaceAttribute"},
+}
+
 // notGranted are calls an interface has but a role never makes against a
 // bootstrapped account, each with the reason.
 var notGranted = map[string]string{
@@ -121,8 +129,10 @@ func TestRolesAllowEveryCallTheSuiteMakes(t *testing.T) {
 				if r, ok := s.on[action]; ok {
 					res = r
 				}
-				if m := iampolicy.Evaluate(docs, iampolicy.Request{Action: action, Resource: res, Context: s.ctx}); m.Decision != iampolicy.Allow {
-					missing = append(missing, action+" on "+res+" ("+s.iface.String()+"): "+m.Decision.String())
+				for _, need := range append([]string{action}, alsoNeeds[action]...) {
+					if m := iampolicy.Evaluate(docs, iampolicy.Request{Action: need, Resource: res, Context: s.ctx}); m.Decision != iampolicy.Allow {
+						missing = append(missing, need+" on "+res+" ("+s.iface.String()+"): "+m.Decision.String())
+					}
 				}
 			}
 		}

@@ -1,7 +1,9 @@
-// Package awsfake holds the stateful CloudWatch Logs fake (the other AWS
-// fakes live next to their consumers: stacktest, rollouttest, imagetest).
-// It has the SDK client's exact method signatures, keeps state and fails
-// with the real service's error codes and messages.
+// Package awsfake is the in-memory AWS account tests run against: an
+// Account on one fake clock holding the service fakes (CloudWatch Logs, EFS
+// and EC2 so far; CloudFormation, ECS, ELB and ECR still live in
+// stacktest, rollouttest and imagetest), each with the SDK client's exact
+// method signatures, keeping state and failing with the real service's
+// error codes and messages. It imports no package that calls AWS.
 package awsfake
 
 import "github.com/aws/smithy-go"

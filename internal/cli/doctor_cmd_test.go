@@ -82,7 +82,7 @@ func TestDoctorReport(t *testing.T) {
 		wantCode int
 	}{
 		{"healthy", func(*doctortest.Fake) {}, ExitOK},
-		{"efs-closed", func(f *doctortest.Fake) { f.MountTargetGroups["fsmt-1"] = []string{"sg-other"} }, ExitFailure},
+		{"efs-closed", doctortest.CloseEFS, ExitFailure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +160,7 @@ func TestDoctorInActions(t *testing.T) {
 	t.Parallel()
 	srv := pingServer(t)
 	f := doctortest.Healthy(srv.Listener.Addr().String())
-	f.MountTargetGroups["fsmt-1"] = []string{"sg-other"}
+	doctortest.CloseEFS(f)
 	summary := filepath.Join(t.TempDir(), "summary")
 	must(t, os.WriteFile(summary, nil, 0o644))
 	code, _, stderr := runDoctorEnv(t, f, srv, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}, "--env", "ep-a")

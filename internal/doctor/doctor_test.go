@@ -9,12 +9,15 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor/doctortest"
 )
@@ -46,7 +49,11 @@ func endpoint(t *testing.T, status int) *httptest.Server {
 
 func examine(t *testing.T, f *doctortest.Fake, srv *httptest.Server) *doctor.Report {
 	t.Helper()
-	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}, HTTP: srv.Client()}
+	return examineWith(t, &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}, HTTP: srv.Client()})
+}
+
+func examineWith(t *testing.T, d *doctor.Doctor) *doctor.Report {
+	t.Helper()
 	r, err := d.Examine(context.Background(), doctor.Target{Environment: "ep-a", Stack: "ecs-mlops-ep-a", URLOutput: "EndpointUrl"})
 	if err != nil {
 		t.Fatal(err)
@@ -84,19 +91,22 @@ func TestFindings(t *testing.T) {
 		want   []doctor.Finding // the findings that are not ok, without Fix
 	}{
 		{
-			name: "EFS security group does not admit the service",
-			break_: func(f *doctortest.Fake) {
-				f.MountTargetGroups["fsmt-1"] = []string{"sg-other"}
-			},
+			name:   "EFS security group does not admit the service",
+			break_: func(f *doctortest.Fake) { doctortest.CloseEFS(f) },
 			want: []doctor.Finding{{Check: "efs-access", Status: doctor.StatusError, Resource: "fsmt-1 (fs-w, subnet-1)",
 				Message: "security groups sg-other do not admit sg-svc on TCP 2049; tasks fail with ResourceInitializationError"}},
 		},
 		{
 			name: "EFS rule on the wrong port, mount target still creating",
 			break_: func(f *doctortest.Fake) {
-				g := f.Groups["sg-efs"]
-				g.IpPermissions[0].FromPort, g.IpPermissions[0].ToPort = aws.Int32(2048), aws.Int32(2048)
-				f.MountTargets["fs-w"][0].LifeCycleState = efstypes.LifeCycleStateCreating
+				ctx := context.Background()
+				nfs := awsfake.NFSFrom("sg-svc")
+				_, err := f.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String("sg-efs"), IpPermissions: []ec2types.IpPermission{nfs}})
+				nfs.FromPort, nfs.ToPort = aws.Int32(2048), aws.Int32(2048)
+				_, err2 := f.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String("sg-efs"), IpPermissions: []ec2types.IpPermission{nfs}})
+				if err := errors.Join(err, err2, f.SetMountTargetState("fsmt-1", efstypes.LifeCycleStateCreating)); err != nil {
+					panic(err)
+				}
 			},
 			want: []doctor.Finding{
 				{Check: "efs-access", Status: doctor.StatusWarn, Resource: "fsmt-1 (fs-w, subnet-1)", Message: "mount target is creating"},

@@ -60,7 +60,7 @@ func (d *Doctor) checkFileSystem(ctx context.Context, r *Report, check, fsID str
 func (d *Doctor) checkMountTarget(ctx context.Context, r *Report, check, id, where string, serviceSGs []string) {
 	sgOut, err := d.EFS.DescribeMountTargetSecurityGroups(ctx, &efs.DescribeMountTargetSecurityGroupsInput{MountTargetId: aws.String(id)})
 	if err != nil {
-		r.add(check, StatusError, where, fmt.Sprintf("describe mount target security groups: %v", err), "check that the role may call elasticfilesystem:DescribeMountTargetSecurityGroups")
+		r.add(check, StatusError, where, fmt.Sprintf("describe mount target security groups: %v", err), "check that the role may call elasticfilesystem:DescribeMountTargetSecurityGroups and ec2:DescribeNetworkInterfaceAttribute (EFS needs both to answer)")
 		return
 	}
 	groups, err := d.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: sgOut.SecurityGroups})

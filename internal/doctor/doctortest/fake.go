@@ -10,34 +10,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/aws-sdk-go-v2/service/efs"
-	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 )
 
 // Fake is one account's worth of state behind every interface doctor
 // uses; errors have the codes and messages the real services return.
 type Fake struct {
-	mu                sync.Mutex
-	Stacks            map[string]map[string]string
-	Services          map[string]ecstypes.Service // by name
-	TaskDefs          map[string]ecstypes.TaskDefinition
-	MountTargets      map[string][]efstypes.MountTargetDescription // by file system
-	MountTargetGroups map[string][]string                          // by mount target
-	Groups            map[string]ec2types.SecurityGroup
-	Rules             map[string][]elbtypes.Rule // by listener
-	TargetGroups      map[string]elbtypes.TargetGroup
-	Health            map[string][]elbtypes.TargetHealthDescription
-	Images            map[string]map[string]bool // repository → tags and digests
+	// Account holds the services that live in internal/awsfake; EFS and
+	// EC2 are its file systems and security groups.
+	Account *awsfake.Account
+	*awsfake.EFS
+	*awsfake.EC2
+
+	mu           sync.Mutex
+	Stacks       map[string]map[string]string
+	Services     map[string]ecstypes.Service // by name
+	TaskDefs     map[string]ecstypes.TaskDefinition
+	Rules        map[string][]elbtypes.Rule // by listener
+	TargetGroups map[string]elbtypes.TargetGroup
+	Health       map[string][]elbtypes.TargetHealthDescription
+	Images       map[string]map[string]bool // repository → tags and digests
 }
 
 var (
@@ -89,40 +89,6 @@ func (f *Fake) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDef
 		return nil, apiErr("ClientException", "Unable to describe task definition.")
 	}
 	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &td}, nil
-}
-
-func (f *Fake) DescribeMountTargets(_ context.Context, in *efs.DescribeMountTargetsInput, _ ...func(*efs.Options)) (*efs.DescribeMountTargetsOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	mts, ok := f.MountTargets[aws.ToString(in.FileSystemId)]
-	if !ok {
-		return nil, apiErr("FileSystemNotFound", "File system '%s' does not exist.", aws.ToString(in.FileSystemId))
-	}
-	return &efs.DescribeMountTargetsOutput{MountTargets: mts}, nil
-}
-
-func (f *Fake) DescribeMountTargetSecurityGroups(_ context.Context, in *efs.DescribeMountTargetSecurityGroupsInput, _ ...func(*efs.Options)) (*efs.DescribeMountTargetSecurityGroupsOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	sgs, ok := f.MountTargetGroups[aws.ToString(in.MountTargetId)]
-	if !ok {
-		return nil, apiErr("MountTargetNotFound", "Mount target '%s' does not exist.", aws.ToString(in.MountTargetId))
-	}
-	return &efs.DescribeMountTargetSecurityGroupsOutput{SecurityGroups: sgs}, nil
-}
-
-func (f *Fake) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := &ec2.DescribeSecurityGroupsOutput{}
-	for _, id := range in.GroupIds {
-		g, ok := f.Groups[id]
-		if !ok {
-			return nil, apiErr("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
-		}
-		out.SecurityGroups = append(out.SecurityGroups, g)
-	}
-	return out, nil
 }
 
 func (f *Fake) DescribeRules(_ context.Context, in *elb.DescribeRulesInput, _ ...func(*elb.Options)) (*elb.DescribeRulesOutput, error) {

@@ -1,11 +1,16 @@
 package doctortest
 
 import (
+	"context"
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 )
 
 // Names in the Healthy environment.
@@ -27,13 +32,15 @@ func Healthy(albAddr string) *Fake {
 			Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}},
 		}
 	}
-	nfsFrom := func(id, src string) ec2types.SecurityGroup {
-		return ec2types.SecurityGroup{GroupId: aws.String(id), IpPermissions: []ec2types.IpPermission{{
-			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(2049), ToPort: aws.Int32(2049),
-			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(src)}},
-		}}}
+	acct := awsfake.NewAccount(clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)))
+	err := acct.SeedNetwork(awsfake.Network{VPC: "vpc-1", Subnets: []string{"subnet-1"},
+		ServiceGroup: "sg-svc", LoadBalancerGroup: "sg-alb", EFSGroup: "sg-efs", FileSystem: "fs-w"})
+	if err != nil {
+		panic(err) // a fixed network that seeds cleanly
 	}
+	acct.EC2.AddSecurityGroup("sg-other", "vpc-1", awsfake.NFSFrom("sg-nobody"))
 	return &Fake{
+		Account: acct, EFS: acct.EFS, EC2: acct.EC2,
 		Stacks: map[string]map[string]string{Stack: {
 			"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
 			"TargetGroupArn": TGArn, "ClusterName": "cluster-1", "ServiceName": "svc-a", "ContainerName": "endpoint",
@@ -52,11 +59,6 @@ func Healthy(albAddr string) *Fake {
 				{Name: aws.String("scratch")},
 			},
 		}},
-		MountTargets: map[string][]efstypes.MountTargetDescription{"fs-w": {
-			{MountTargetId: aws.String("fsmt-1"), FileSystemId: aws.String("fs-w"), SubnetId: aws.String("subnet-1"), LifeCycleState: efstypes.LifeCycleStateAvailable},
-		}},
-		MountTargetGroups: map[string][]string{"fsmt-1": {"sg-efs"}},
-		Groups:            map[string]ec2types.SecurityGroup{"sg-efs": nfsFrom("sg-efs", "sg-svc"), "sg-other": nfsFrom("sg-other", "sg-nobody")},
 		Rules: map[string][]elbtypes.Rule{Listener: {
 			rule("arn:rule/a", "1", Host, TGArn),
 			rule("arn:rule/pr-7", "1007", "pr-7.preview.example.com", "arn:tg/pr-7"),
@@ -67,5 +69,15 @@ func Healthy(albAddr string) *Fake {
 			{Target: &elbtypes.TargetDescription{Id: aws.String("10.0.2.10"), Port: aws.Int32(8000)}, TargetHealth: &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}},
 		}},
 		Images: map[string]map[string]bool{"ecs-mlops/endpoint": {"sha256:abc": true}},
+	}
+}
+
+// CloseEFS puts the mount target in the security group sg-other, which
+// does not admit the service: the classic ResourceInitializationError.
+func CloseEFS(f *Fake) {
+	_, err := f.ModifyMountTargetSecurityGroups(context.Background(), &efs.ModifyMountTargetSecurityGroupsInput{
+		MountTargetId: aws.String("fsmt-1"), SecurityGroups: []string{"sg-other"}})
+	if err != nil {
+		panic(err) // Healthy seeds fsmt-1 available and sg-other
 	}
 }
