@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
@@ -179,7 +180,7 @@ func TestDeployFailureInActions(t *testing.T) {
 	}
 }
 
-func mustTemplate(t *testing.T, dir string) *stack.Template {
+func mustTemplate(t *testing.T, dir string) *cfn.Template {
 	t.Helper()
 	tpl, err := stack.ReadTemplate(filepath.Join(dir, "ep-a.yaml"))
 	must(t, err)

@@ -18,7 +18,7 @@ import (
 // Inputs are the sources of a deploy's parameter values, lowest precedence
 // first: the parameter file, then the image, then --param overrides.
 type Inputs struct {
-	Template   *Template
+	Template   *cfn.Template
 	File       *cfn.ParamFile // nil when the environment has no parameter file
 	Image      string         // image reference from --image, "" for none
 	ImageParam string         // template parameter that receives Image
@@ -37,7 +37,7 @@ type BaseOutputs struct {
 }
 
 // For returns the outputs that name a parameter of t, sorted by name.
-func (b *BaseOutputs) For(t *Template) []string {
+func (b *BaseOutputs) For(t *cfn.Template) []string {
 	if b == nil {
 		return nil
 	}
@@ -147,7 +147,7 @@ func setImage(p *Params, in Inputs) error {
 	return nil
 }
 
-func checkKnown(t *Template, file string, line int, key string) error {
+func checkKnown(t *cfn.Template, file string, line int, key string) error {
 	if _, ok := t.Parameters[key]; ok {
 		return nil
 	}
@@ -161,7 +161,7 @@ func checkKnown(t *Template, file string, line int, key string) error {
 	return &fault.Problem{File: file, Line: line, Key: key, Msg: msg}
 }
 
-func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error {
+func checkValue(t *cfn.Template, spec cfn.ParamSpec, p *Params, f *cfn.ParamFile) error {
 	v, ok := p.Values[spec.Name]
 	file := p.Source[spec.Name]
 	if !ok {
@@ -209,7 +209,7 @@ func splitList(typ, v string) []string {
 	return []string{v}
 }
 
-func constraintError(s ParamSpec, v string) string {
+func constraintError(s cfn.ParamSpec, v string) string {
 	if len(s.AllowedValues) > 0 && !contains(s.AllowedValues, v) {
 		return "is not one of the AllowedValues: " + strings.Join(s.AllowedValues, ", ")
 	}
@@ -231,7 +231,7 @@ func constraintError(s ParamSpec, v string) string {
 	return ""
 }
 
-func numberError(s ParamSpec, v string) string {
+func numberError(s cfn.ParamSpec, v string) string {
 	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil {
 		return "is not a number (the parameter's Type is " + s.Type + ")"
