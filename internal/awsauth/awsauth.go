@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsarn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 )
@@ -30,8 +30,6 @@ const Audience = "sts.amazonaws.com"
 // refreshWindow is how long before expiry assumed credentials are replaced,
 // so a request never leaves with credentials that expire in flight.
 const refreshWindow = 5 * time.Minute
-
-var roleARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
 
 // Options says where credentials come from for one purpose.
 type Options struct {
@@ -63,7 +61,7 @@ type Options struct {
 
 // CheckRoleARN validates a role ARN; from names its source for the message.
 func CheckRoleARN(arn, from string) error {
-	if arn != "" && !roleARNRe.MatchString(arn) {
+	if arn != "" && !awsarn.IsRoleARN(arn) {
 		return fault.Usagef("%s: %q is not an IAM role ARN; write arn:aws:iam::<12-digit account>:role/<name>, as mlops bootstrap prints it", from, arn)
 	}
 	return nil

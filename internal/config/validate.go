@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsarn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -12,7 +13,6 @@ var (
 	regionRe   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
 	envNameRe  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 	stackRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
-	roleARNRe  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
 	ecrRepoRe  = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 	paramKeyRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 	bucketRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -34,7 +34,12 @@ func (c *checker) required(key, value, example string) bool {
 }
 
 func (c *checker) match(key, value string, re *regexp.Regexp, want string) {
-	if value != "" && !re.MatchString(value) {
+	c.matchFunc(key, value, re.MatchString, want)
+}
+
+// matchFunc reports a value that is set but not what ok accepts.
+func (c *checker) matchFunc(key, value string, ok func(string) bool, want string) {
+	if value != "" && !ok(value) {
 		c.add(key, "%q is not %s", value, want)
 	}
 }
@@ -57,7 +62,7 @@ func (cfg *Config) validate() []*fault.Problem {
 		c.add("image.preview_repository", "%q is image.repository; previews need their own repository so the preview role cannot delete the images endpoint A runs (omit it for %s-preview)", r, r)
 	}
 	for _, p := range []Purpose{PurposeDeploy, PurposePreview, PurposeWeights} {
-		c.match("roles."+string(p), cfg.Roles.For(p), roleARNRe, "an IAM role ARN such as arn:aws:iam::123456789012:role/mlops-deploy")
+		c.matchFunc("roles."+string(p), cfg.Roles.For(p), awsarn.IsRoleARN, "an IAM role ARN such as arn:aws:iam::123456789012:role/mlops-deploy")
 	}
 	c.match("artifacts.bucket", cfg.Artifacts.Bucket, bucketRe, "a valid S3 bucket name")
 	if len(cfg.Environments) == 0 {
