@@ -116,3 +116,38 @@ func VersionID(at time.Time, source string, objects []Object) string {
 	}
 	return at.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
+
+// earlyRead is the current version's manifest as read before the lock was
+// held: a no-op sync is mostly the listing and this read, so the two run at
+// once.
+type earlyRead struct {
+	id  string
+	m   *Manifest
+	err error
+}
+
+// readCurrentAsync reads the manifest of the version current names, in the
+// background; the channel holds the one result.
+func (l Layout) readCurrentAsync() <-chan earlyRead {
+	c := make(chan earlyRead, 1)
+	go func() {
+		id, err := l.CurrentID()
+		r := earlyRead{id: id, err: err}
+		if err == nil && id != "" {
+			r.m, r.err = readManifest(l.Version(id))
+		}
+		c <- r
+	}()
+	return c
+}
+
+// manifest returns the manifest of version id: the early read when it was
+// of the same version (a published version never changes, so what was read
+// before the lock still holds), else a fresh read, as when another sync
+// switched current in between.
+func (r earlyRead) manifest(l Layout, id string) (*Manifest, error) {
+	if r.id == id && r.err == nil {
+		return r.m, nil
+	}
+	return readManifest(l.Version(id))
+}

@@ -107,6 +107,7 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Source: o.Source.String(), Target: o.Target, DryRun: o.DryRun}
+	early := l.readCurrentAsync()
 	objs, err := list(ctx, s.S3, o.Source, targetLimits(o.Target))
 	if err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func (s *Syncer) Sync(ctx context.Context, o Options) (*Result, error) {
 	if res.Previous != "" {
 		// An unreadable manifest must not block every later sync: the
 		// version is rebuilt from S3 as if there were none.
-		if cur, err = readManifest(l.Version(res.Previous)); err != nil {
+		if cur, err = (<-early).manifest(l, res.Previous); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%v; downloading every object again", err))
 			cur = nil
 		}
