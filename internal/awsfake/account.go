@@ -26,6 +26,7 @@ type Account struct {
 	Logs       *Logs
 	EFS        *EFS
 	EC2        *EC2
+	ECR        *ECR
 
 	mu    sync.Mutex
 	ticks []func(now time.Time)
@@ -37,6 +38,7 @@ type Account struct {
 func NewAccount(clk *clock.Fake) *Account {
 	a := &Account{ID: DefaultAccount, Region: DefaultRegion, Clock: clk, Logs: NewLogs(), EC2: NewEC2(DefaultAccount)}
 	a.EFS = NewEFS(a.Region, a.ID, a.EC2.HasSecurityGroup)
+	a.ECR = NewECR(a.Region, a.ID)
 	clk.OnSleep(a.tick)
 	return a
 }
@@ -94,6 +96,7 @@ type Role struct {
 	Logs *GatedLogs
 	EFS  *GatedEFS
 	EC2  *GatedEC2
+	ECR  *GatedECR
 }
 
 // As returns the account's services as the principal of gate sees them.
@@ -102,5 +105,6 @@ func (a *Account) As(gate *iampolicy.Gate) Role {
 		Logs: &GatedLogs{Logs: a.Logs, Gate: gate, Region: a.Region, Account: a.ID},
 		EFS:  &GatedEFS{EFS: a.EFS, Gate: gate},
 		EC2:  &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region},
+		ECR:  &GatedECR{ECR: a.ECR, Gate: gate},
 	}
 }

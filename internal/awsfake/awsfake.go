@@ -1,7 +1,7 @@
 // Package awsfake is the in-memory AWS account tests run against: an
-// Account on one fake clock holding the service fakes (CloudWatch Logs, EFS
-// and EC2 so far; CloudFormation, ECS, ELB and ECR still live in
-// stacktest, rollouttest and imagetest), each with the SDK client's exact
+// Account on one fake clock holding the service fakes (CloudWatch Logs, EFS,
+// EC2 and ECR so far; CloudFormation, ECS and ELB still live in stacktest
+// and rollouttest), each with the SDK client's exact
 // method signatures, keeping state and failing with the real service's
 // error codes and messages. It imports no package that calls AWS.
 package awsfake

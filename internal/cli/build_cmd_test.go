@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsauth/awsauthtest"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
@@ -43,7 +44,7 @@ type actionsJob struct {
 	dir            string
 	tokens         *awsauthtest.TokenServer
 	sts            *awsauthtest.STS
-	ecr            *imagetest.ECR
+	ecr            *awsfake.ECR
 	docker         *imagetest.Docker
 	usedKeys       []string // access key IDs the ECR client was built with
 	stdout, stderr bytes.Buffer
@@ -56,7 +57,7 @@ func newActionsJob(t *testing.T, sub string) *actionsJob {
 		dir:    dir,
 		tokens: awsauthtest.NewTokenServer(t, awsauthtest.Claims("Codertocat/Hello-World", sub)),
 		sts:    awsauthtest.NewSTS(t, clock.NewFake(time.Now())),
-		ecr:    imagetest.NewECR(),
+		ecr:    awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount),
 	}
 	j.docker = &imagetest.Docker{ECR: j.ecr}
 	j.sts.Trust("arn:aws:iam::123456789012:role/ecs-mlops-deploy", "repo:Codertocat/Hello-World:ref:refs/heads/master")
@@ -134,7 +135,7 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if code := j.run(t, "build", "--push"); code != ExitOK {
 				t.Fatalf("exit %d\nstderr:\n%s", code, j.stderr.String())
 			}
-			ref := imagetest.Registry + "/" + tc.repo + "@" + imagetest.MetadataDigest
+			ref := awsfake.DefaultRegistry + "/" + tc.repo + "@" + imagetest.MetadataDigest
 			if diff := cmp.Diff(ref+"\n", j.stdout.String()); diff != "" {
 				t.Errorf("stdout (-want +got):\n%s", diff)
 			}
@@ -155,8 +156,8 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 				"secret access key":  issued[0].Secret,
 				"session token":      issued[0].SessionT,
 				"OIDC token":         issued[0].Token,
-				"registry password":  imagetest.Password,
-				"ECR authorization":  base64.StdEncoding.EncodeToString([]byte("AWS:" + imagetest.Password)),
+				"registry password":  awsfake.ECRPassword,
+				"ECR authorization":  base64.StdEncoding.EncodeToString([]byte("AWS:" + awsfake.ECRPassword)),
 				"token request auth": awsauthtest.RequestToken,
 			}
 			streams := map[string]string{
@@ -174,7 +175,7 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 				}
 			}
 			for _, c := range j.docker.Calls() {
-				if strings.Contains(strings.Join(c.Argv, " "), imagetest.Password) {
+				if strings.Contains(strings.Join(c.Argv, " "), awsfake.ECRPassword) {
 					t.Errorf("registry password on a command line: %v", c.Argv)
 				}
 				// The login lives in a DOCKER_CONFIG of the run's own in
@@ -189,7 +190,7 @@ func TestBuildInActionsKeepsCredentialsSecret(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(j.env["HOME"], ".docker")); err == nil {
 				t.Error("the build wrote ~/.docker")
 			}
-			for _, masked := range []string{issued[0].Token, issued[0].Secret, issued[0].SessionT, imagetest.Password} {
+			for _, masked := range []string{issued[0].Token, issued[0].Secret, issued[0].SessionT, awsfake.ECRPassword} {
 				if !strings.Contains(j.stderr.String(), "::add-mask::"+masked+"\n") {
 					t.Errorf("value %.12s... was not masked", masked)
 				}

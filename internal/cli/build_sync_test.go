@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 )
@@ -37,7 +38,7 @@ func TestBuildSyncImage(t *testing.T) {
 				t.Fatalf("exit %d\nstderr:\n%s", code, j.stderr.String())
 			}
 			const sha = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
-			ref := imagetest.Registry + "/ecs-mlops/endpoint-sync@" + imagetest.MetadataDigest
+			ref := awsfake.DefaultRegistry + "/ecs-mlops/endpoint-sync@" + imagetest.MetadataDigest
 			if diff := cmp.Diff(ref+"\n", j.stdout.String()); diff != "" {
 				t.Errorf("stdout (-want +got):\n%s", diff)
 			}

@@ -16,10 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
-	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -67,7 +67,7 @@ type previewJob struct {
 	env            map[string]string
 	gh             *ghfake.Server
 	cfn            *stacktest.Fake
-	ecr            *imagetest.ECR
+	ecr            *awsfake.ECR
 	elb            *rollouttest.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
@@ -82,7 +82,7 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: ghfake.New(t), ecr: imagetest.NewECR()}
+	j := &previewJob{gh: ghfake.New(t), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	j.gh.AddToken("ghs_previewtoken", ghfake.ActionsBot())
 	j.gh.CapPerPage(2)
 	j.gh.AddPR("Codertocat/Hello-World", 2)

@@ -40,7 +40,7 @@ type world struct {
 	cfn    *stacktest.Fake
 	ecs    *rollouttest.ECS
 	elb    *rollouttest.ELB
-	ecr    *imagetest.ECR
+	ecr    *awsfake.ECR
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
 	s3     *s3.Client    // the publisher's client, uploading new weights
@@ -49,7 +49,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: imagetest.NewECR()}
+	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}

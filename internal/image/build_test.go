@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
@@ -21,13 +22,19 @@ import (
 const (
 	repoName = "ecs-mlops/endpoint"
 	sha      = "0d1f5a8b0a6b1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
-	repoURI  = imagetest.Registry + "/" + repoName
-	cacheURI = imagetest.Registry + "/" + repoName + "-cache"
+	repoURI  = awsfake.DefaultRegistry + "/" + repoName
+	cacheURI = awsfake.DefaultRegistry + "/" + repoName + "-cache"
 )
 
-func newBuilder(t *testing.T) (*image.Builder, *imagetest.ECR, *imagetest.Docker, *[]string) {
+// The ECR fake, plain and as a role, answers every call image makes.
+var (
+	_ image.ECRAPI = (*awsfake.ECR)(nil)
+	_ image.ECRAPI = (*awsfake.GatedECR)(nil)
+)
+
+func newBuilder(t *testing.T) (*image.Builder, *awsfake.ECR, *imagetest.Docker, *[]string) {
 	t.Helper()
-	reg := imagetest.NewECR()
+	reg := awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)
 	d := &imagetest.Docker{ECR: reg}
 	var masked []string
 	return &image.Builder{ECR: reg, Run: d, Mask: func(s string) { masked = append(masked, s) }}, reg, d, &masked
@@ -71,25 +78,25 @@ func TestBuildPushesNewImage(t *testing.T) {
 	}
 	want := [][]string{
 		{"docker", "buildx", "version"},
-		{"docker", "login", "--username", "AWS", "--password-stdin", imagetest.Registry},
+		{"docker", "login", "--username", "AWS", "--password-stdin", awsfake.DefaultRegistry},
 		{"docker", "buildx", "build", "--platform", "linux/amd64", "--file", "endpoint/Dockerfile", "--tag", repoURI + ":" + sha,
 			"--provenance=false", "--metadata-file", "<metadata.json>",
 			"--cache-from", "type=registry,ref=" + cacheURI + ":buildcache",
 			"--cache-to", "type=registry,ref=" + cacheURI + ":buildcache,mode=max,image-manifest=true,oci-mediatypes=true",
 			"--push", "endpoint"},
-		{"docker", "logout", imagetest.Registry},
+		{"docker", "logout", awsfake.DefaultRegistry},
 	}
 	if diff := cmp.Diff(want, argv(t, d)); diff != "" {
 		t.Errorf("docker commands (-want +got):\n%s", diff)
 	}
 	calls := d.Calls()
-	if calls[1].Stdin != imagetest.Password {
+	if calls[1].Stdin != awsfake.ECRPassword {
 		t.Errorf("docker login stdin = %q, want the registry password", calls[1].Stdin)
 	}
-	if !slices.Contains(*masked, imagetest.Password) {
+	if !slices.Contains(*masked, awsfake.ECRPassword) {
 		t.Error("registry password was not masked")
 	}
-	if d.LoggedIn(imagetest.Registry) {
+	if d.LoggedIn(awsfake.DefaultRegistry) {
 		t.Error("registry login left behind for later steps")
 	}
 	r := reg.Repo(repoName)
@@ -211,18 +218,18 @@ func TestBuildFailures(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
-		setup     func(*imagetest.ECR, *imagetest.Docker)
+		setup     func(*awsfake.ECR, *imagetest.Docker)
 		want      []string
 		usage     bool
 		noECRCall bool
 	}{
-		{"docker missing", func(_ *imagetest.ECR, d *imagetest.Docker) { d.Missing = true }, []string{"docker is not installed"}, true, true},
-		{"buildx missing", func(_ *imagetest.ECR, d *imagetest.Docker) { d.NoBuildx = true },
+		{"docker missing", func(_ *awsfake.ECR, d *imagetest.Docker) { d.Missing = true }, []string{"docker is not installed"}, true, true},
+		{"buildx missing", func(_ *awsfake.ECR, d *imagetest.Docker) { d.NoBuildx = true },
 			[]string{"docker buildx is not available (docker buildx version exited with status 1): docker: 'buildx' is not a docker command."}, true, true},
-		{"build fails", func(_ *imagetest.ECR, d *imagetest.Docker) {
+		{"build fails", func(_ *awsfake.ECR, d *imagetest.Docker) {
 			d.BuildFails = `ERROR: failed to solve: process "/bin/sh -c go build ./..." did not complete successfully: exit code: 1`
 		}, []string{"docker buildx build " + repoURI + ":" + sha + ": docker buildx exited with status 1", `did not complete successfully: exit code: 1`}, false, false},
-		{"ECR denied", func(r *imagetest.ECR, _ *imagetest.Docker) {
+		{"ECR denied", func(r *awsfake.ECR, _ *imagetest.Docker) {
 			r.FailOn("DescribeRepositories", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/x is not authorized to perform: ecr:DescribeRepositories"})
 		}, []string{`describe ECR repository "ecs-mlops/endpoint"`, "AccessDeniedException"}, false, false},
 	} {
@@ -319,27 +326,27 @@ func TestBuildSetsLifecyclePolicyLater(t *testing.T) {
 	same := strings.ReplaceAll(image.LifecyclePolicy, ",", ", ") // the same document, spaced otherwise
 	for _, tc := range []struct {
 		name   string
-		setup  func(*testing.T, *image.Builder, *imagetest.ECR)
+		setup  func(*testing.T, *image.Builder, *awsfake.ECR)
 		want   string
 		puts   int
 		logged string
 	}{
-		{"put failed after create", func(t *testing.T, b *image.Builder, reg *imagetest.ECR) {
+		{"put failed after create", func(t *testing.T, b *image.Builder, reg *awsfake.ECR) {
 			reg.FailOn("PutLifecyclePolicy", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"})
 			if _, err := b.Build(context.Background(), request(true)); err == nil || !strings.Contains(err.Error(), "put lifecycle policy") {
 				t.Fatalf("first build = %v, want the lifecycle policy's failure", err)
 			}
 			reg.FailOn("PutLifecyclePolicy", nil)
 		}, image.LifecyclePolicy, 3, "ECR repository ecs-mlops/endpoint has no lifecycle policy; setting it"},
-		{"different policy", func(_ *testing.T, _ *image.Builder, reg *imagetest.ECR) {
+		{"different policy", func(_ *testing.T, _ *image.Builder, reg *awsfake.ECR) {
 			reg.AddRepo(repoName, types.ImageTagMutabilityImmutable)
 			reg.SetLifecycle(repoName, image.PreviewLifecyclePolicy)
 		}, image.LifecyclePolicy, 2, "ECR repository ecs-mlops/endpoint has a different lifecycle policy; setting the suite's"},
-		{"same policy", func(_ *testing.T, _ *image.Builder, reg *imagetest.ECR) {
+		{"same policy", func(_ *testing.T, _ *image.Builder, reg *awsfake.ECR) {
 			reg.AddRepo(repoName, types.ImageTagMutabilityImmutable)
 			reg.SetLifecycle(repoName, same)
 		}, same, 1, ""},
-		{"policy unreadable", func(_ *testing.T, _ *image.Builder, reg *imagetest.ECR) {
+		{"policy unreadable", func(_ *testing.T, _ *image.Builder, reg *awsfake.ECR) {
 			reg.AddRepo(repoName, types.ImageTagMutabilityImmutable)
 			reg.FailOn("GetLifecyclePolicy", denied)
 		}, "", 1, `warning: read the lifecycle policy of ECR repository "ecs-mlops/endpoint"`},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 )
@@ -56,7 +57,7 @@ func (r *privateRig) look(t *testing.T) during {
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "config.json"))
 	s.configRaw = string(data)
-	s.loggedIn = strings.Contains(s.configRaw, imagetest.Registry)
+	s.loggedIn = strings.Contains(s.configRaw, awsfake.DefaultRegistry)
 	s.plugins, _ = os.Readlink(filepath.Join(dir, "cli-plugins"))
 	return s
 }
@@ -129,7 +130,7 @@ func TestPushUsesPrivateDockerConfig(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(r.home, ".docker")); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("~/.docker was written (stat: %v)", err)
 			}
-			if r.d.LoggedIn(imagetest.Registry) {
+			if r.d.LoggedIn(awsfake.DefaultRegistry) {
 				t.Error("a registry login is still stored somewhere")
 			}
 		})

@@ -7,10 +7,16 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+)
+
+// The ECR fake, plain and as a role, answers every call preview makes.
+var (
+	_ preview.ECRAPI = (*awsfake.ECR)(nil)
+	_ preview.ECRAPI = (*awsfake.GatedECR)(nil)
 )
 
 func TestDownRemovesEverythingOfThePR(t *testing.T) {
@@ -130,7 +136,7 @@ func TestDownReportsDeleteFailed(t *testing.T) {
 
 func TestImagesMissingRepository(t *testing.T) {
 	t.Parallel()
-	f := imagetest.NewECR()
+	f := awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)
 	f.AddRepo("other", ecrtypes.ImageTagMutabilityMutable)
 	im := &preview.Images{ECR: f, Repository: "ecs-mlops"}
 	got, err := im.DeleteTagged(context.Background(), "pr-2-")
@@ -141,7 +147,7 @@ func TestImagesMissingRepository(t *testing.T) {
 
 func TestImagesDeleteInBatchesOf100(t *testing.T) {
 	t.Parallel()
-	f := imagetest.NewECR()
+	f := awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)
 	f.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
 	f.ListPageSize = 1000 // one page holds more than one BatchDeleteImage takes
 	for i := range 250 {

@@ -7,10 +7,10 @@ import (
 
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
-	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
@@ -31,7 +31,7 @@ const (
 type rig struct {
 	cfn       *stacktest.Fake
 	elb       *rollouttest.ELB
-	ecr       *imagetest.ECR
+	ecr       *awsfake.ECR
 	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
 	commenter *previewtest.Commenter
@@ -58,7 +58,7 @@ func previewEnv() *config.Environment {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	r := &rig{
-		ecr:       imagetest.NewECR(),
+		ecr:       awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount),
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}

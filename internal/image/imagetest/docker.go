@@ -1,3 +1,6 @@
+// Package imagetest has a stateful fake of the docker CLI with buildx,
+// pushing into the ECR fake of internal/awsfake, for tests of image builds
+// and of commands that build.
 package imagetest
 
 import (
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
@@ -40,7 +44,7 @@ type Call struct {
 // command's Env, else Home/.docker; with neither, logins live in memory.
 // A cancelled context stops a command as exec.CommandContext kills it.
 type Docker struct {
-	ECR        *ECR
+	ECR        *awsfake.ECR
 	Missing    bool   // docker is not installed
 	NoBuildx   bool   // docker without the buildx plugin
 	BuildFails string // stderr of a failing build; "" succeeds
@@ -145,7 +149,7 @@ func (d *Docker) git(c proc.Cmd, out, errw io.Writer) error {
 
 func (d *Docker) login(cfg string, args []string, stdin string, out, errw io.Writer) error {
 	host := args[len(args)-1]
-	if strings.TrimSpace(stdin) != Password || !contains(args, "--password-stdin") {
+	if strings.TrimSpace(stdin) != awsfake.ECRPassword || !contains(args, "--password-stdin") {
 		fmt.Fprintf(errw, "Error response from daemon: login attempt to https://%s/v2/ failed with status: 400 Bad Request\n", host)
 		return &proc.ExitError{Cmd: "docker login", Code: 1}
 	}

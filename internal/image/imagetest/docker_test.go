@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 )
@@ -21,22 +22,22 @@ import (
 // in the registry and in the metadata file the build reads it from.
 func TestDigestPerBuild(t *testing.T) {
 	t.Parallel()
-	reg := NewECR()
+	reg := awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)
 	reg.AddRepo("app", types.ImageTagMutabilityImmutable)
 	d := &Docker{ECR: reg, Digest: func(ref string) string {
 		return map[string]string{
-			Registry + "/app:one": "sha256:" + strings.Repeat("1", 64),
-			Registry + "/app:two": "sha256:" + strings.Repeat("2", 64),
+			awsfake.DefaultRegistry + "/app:one": "sha256:" + strings.Repeat("1", 64),
+			awsfake.DefaultRegistry + "/app:two": "sha256:" + strings.Repeat("2", 64),
 		}[ref]
 	}}
 	ctx := context.Background()
-	if err := d.Run(ctx, proc.Cmd{Name: "docker", Args: []string{"login", "--username", "AWS", "--password-stdin", Registry}, Stdin: strings.NewReader(Password)}); err != nil {
+	if err := d.Run(ctx, proc.Cmd{Name: "docker", Args: []string{"login", "--username", "AWS", "--password-stdin", awsfake.DefaultRegistry}, Stdin: strings.NewReader(awsfake.ECRPassword)}); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
 	for _, tag := range []string{"one", "two"} {
 		meta := filepath.Join(t.TempDir(), "metadata.json")
-		args := []string{"buildx", "build", "--tag", Registry + "/app:" + tag, "--metadata-file", meta, "--push", "."}
+		args := []string{"buildx", "build", "--tag", awsfake.DefaultRegistry + "/app:" + tag, "--metadata-file", meta, "--push", "."}
 		if err := d.Run(ctx, proc.Cmd{Name: "docker", Args: args}); err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func TestDigestPerBuild(t *testing.T) {
 func TestImagesListAndDelete(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	reg := NewECR()
+	reg := awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)
 	reg.AddRepo("app", types.ImageTagMutabilityImmutable)
 	for _, tag := range []string{"pr-2-a", "pr-2-b", "main"} {
 		if err := reg.Push("app", tag, "sha256:"+strings.Repeat("a", 64)); err != nil {

@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
@@ -55,7 +55,7 @@ func (t *Tester) Test(_ context.Context, target preview.TestTarget) ([]report.Ca
 
 // Builder "builds" an image by pushing its tag into the ECR stand-in.
 type Builder struct {
-	ECR        *imagetest.ECR
+	ECR        *awsfake.ECR
 	Registry   string // e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
 	Repository string
 	// Clock and Took make each build take time.

@@ -1,4 +1,4 @@
-package imagetest
+package awsfake
 
 import (
 	"context"
@@ -11,15 +11,66 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
-// listPageSize is ListImages' default page size.
+// ecrListPageSize is ListImages' default page size.
 // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImages.html
-const listPageSize = 100
+const ecrListPageSize = 100
 
 // modelledNotFound is the typed error the SDK returns for a missing
 // repository on the image-listing and deleting operations, which callers
 // match with errors.As.
-func modelledNotFound(name string) error {
-	return &types.RepositoryNotFoundException{Message: aws.String(fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, Account))}
+func (f *ECR) modelledNotFound(name string) error {
+	return &types.RepositoryNotFoundException{Message: aws.String(fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, f.account))}
+}
+
+// DescribeImages looks images up by tag or by digest (both given must name
+// the same image); an image the repository lacks is ImageNotFoundException
+// naming the imageId as ECR prints it, 'null' for the part not given.
+// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html
+func (f *ECR) DescribeImages(_ context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("DescribeImages"); err != nil {
+		return nil, err
+	}
+	n := aws.ToString(in.RepositoryName)
+	r, ok := f.repos[n]
+	if !ok {
+		return nil, f.notFound(n)
+	}
+	out := &ecr.DescribeImagesOutput{}
+	for _, id := range in.ImageIds {
+		d, tags, ok := r.lookup(aws.ToString(id.ImageTag), aws.ToString(id.ImageDigest))
+		if !ok {
+			return nil, apiError("ImageNotFoundException", fmt.Sprintf("The image with imageId {imageDigest:'%s', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'",
+				orNull(aws.ToString(id.ImageDigest)), orNull(aws.ToString(id.ImageTag)), n, f.account))
+		}
+		out.ImageDetails = append(out.ImageDetails, types.ImageDetail{RepositoryName: aws.String(n), RegistryId: aws.String(f.account), ImageDigest: aws.String(d), ImageTags: tags})
+	}
+	return out, nil
+}
+
+// lookup finds the image of tag or digest: its digest and the tags asked
+// for (the tag given, else every tag of the digest, sorted).
+func (r *Repo) lookup(tag, digest string) (string, []string, bool) {
+	if tag != "" {
+		d, ok := r.Images[tag]
+		return d, []string{tag}, ok && (digest == "" || digest == d)
+	}
+	var tags []string
+	for t, d := range r.Images {
+		if d == digest {
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	return digest, tags, digest != "" && len(tags) > 0
+}
+
+func orNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return s
 }
 
 // ListImages pages through a repository's images by NextToken, tags sorted;
@@ -34,7 +85,7 @@ func (f *ECR) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...func(*
 	n := aws.ToString(in.RepositoryName)
 	r, ok := f.repos[n]
 	if !ok {
-		return nil, modelledNotFound(n)
+		return nil, f.modelledNotFound(n)
 	}
 	tags := make([]string, 0, len(r.Images))
 	for t := range r.Images {
@@ -46,7 +97,7 @@ func (f *ECR) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...func(*
 		size = f.ListPageSize
 	}
 	if size <= 0 {
-		size = listPageSize
+		size = ecrListPageSize
 	}
 	start, _ := strconv.Atoi(aws.ToString(in.NextToken))
 	start = min(start, len(tags))
@@ -73,7 +124,7 @@ func (f *ECR) BatchDeleteImage(_ context.Context, in *ecr.BatchDeleteImageInput,
 	n := aws.ToString(in.RepositoryName)
 	r, ok := f.repos[n]
 	if !ok {
-		return nil, modelledNotFound(n)
+		return nil, f.modelledNotFound(n)
 	}
 	if len(in.ImageIds) > 100 {
 		return nil, &types.InvalidParameterException{Message: aws.String("1 validation error detected: Value at 'imageIds' failed to satisfy constraint: Member must have length less than or equal to 100")}

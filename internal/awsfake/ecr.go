@@ -1,6 +1,4 @@
-// Package imagetest has stateful fakes of Amazon ECR and of the docker CLI,
-// for tests of image builds and of commands that build.
-package imagetest
+package awsfake
 
 import (
 	"context"
@@ -15,24 +13,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-	"github.com/aws/smithy-go"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/image"
 )
 
-// Account and Region locate the fake registry.
-const (
-	Account = "123456789012"
-	Region  = "eu-west-1"
-)
+// DefaultRegistry is the registry host of the ECR fake in DefaultAccount
+// and DefaultRegion.
+const DefaultRegistry = DefaultAccount + ".dkr.ecr." + DefaultRegion + ".amazonaws.com"
 
-// Registry is the fake registry host.
-const Registry = Account + ".dkr.ecr." + Region + ".amazonaws.com"
+// ECRPassword is the registry password inside the ECR fake's authorization
+// token.
+const ECRPassword = "eyJwYXlsb2FkIjoiRkFLRUVDUlBBU1NXT1JEIiwiZGF0YWtleSI6ImZha2UifQ=="
 
-// Password is the registry password inside the fake's authorization token.
-const Password = "eyJwYXlsb2FkIjoiRkFLRUVDUlBBU1NXT1JEIiwiZGF0YWtleSI6ImZha2UifQ=="
-
-// Repo is a repository in the fake.
+// Repo is a repository in the ECR fake.
 type Repo struct {
 	Name       string
 	Mutability types.ImageTagMutability
@@ -49,16 +40,20 @@ type ECR struct {
 	// MaxResults (default 100, as ECR).
 	ListPageSize int
 
-	mu    sync.Mutex
-	repos map[string]*Repo
-	calls []string
-	fail  map[string]error
+	mu              sync.Mutex
+	region, account string
+	repos           map[string]*Repo
+	calls           []string
+	fail            map[string]error
 }
 
-var _ image.ECRAPI = (*ECR)(nil)
+// NewECR returns the empty registry of account in region.
+func NewECR(region, account string) *ECR {
+	return &ECR{region: region, account: account, repos: map[string]*Repo{}, fail: map[string]error{}}
+}
 
-// NewECR returns an empty registry.
-func NewECR() *ECR { return &ECR{repos: map[string]*Repo{}, fail: map[string]error{}} }
+// Registry is the registry's host, <account>.dkr.ecr.<region>.amazonaws.com.
+func (f *ECR) Registry() string { return f.account + ".dkr.ecr." + f.region + ".amazonaws.com" }
 
 // AddRepo creates a repository directly (as bootstrap would have).
 func (f *ECR) AddRepo(name string, mut types.ImageTagMutability) {
@@ -74,7 +69,7 @@ func (f *ECR) Push(name, tag, digest string) error {
 	defer f.mu.Unlock()
 	r, ok := f.repos[name]
 	if !ok {
-		return fmt.Errorf("name unknown: The repository with name '%s' does not exist in the registry with id '%s'", name, Account)
+		return fmt.Errorf("name unknown: The repository with name '%s' does not exist in the registry with id '%s'", name, f.account)
 	}
 	if _, taken := r.Images[tag]; taken && r.Mutability != types.ImageTagMutabilityMutable {
 		return fmt.Errorf("tag invalid: The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable", tag, name)
@@ -135,17 +130,13 @@ func (f *ECR) call(op string) error {
 	return f.fail[op]
 }
 
-func uri(name string) string { return Registry + "/" + name }
+func (f *ECR) uri(name string) string { return f.Registry() + "/" + name }
 
-func apiErr(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+func (f *ECR) notFound(name string) error {
+	return apiError("RepositoryNotFoundException", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, f.account))
 }
 
-func notFound(name string) error {
-	return apiErr("RepositoryNotFoundException", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, Account))
-}
-
-// DescribeRepositories implements image.ECRAPI.
+// DescribeRepositories answers as ECR.
 func (f *ECR) DescribeRepositories(_ context.Context, in *ecr.DescribeRepositoriesInput, _ ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -163,17 +154,17 @@ func (f *ECR) DescribeRepositories(_ context.Context, in *ecr.DescribeRepositori
 	for _, n := range names {
 		r, ok := f.repos[n]
 		if !ok {
-			return nil, notFound(n)
+			return nil, f.notFound(n)
 		}
 		out.Repositories = append(out.Repositories, types.Repository{
-			RepositoryName: aws.String(n), RepositoryUri: aws.String(uri(n)), RegistryId: aws.String(Account),
+			RepositoryName: aws.String(n), RepositoryUri: aws.String(f.uri(n)), RegistryId: aws.String(f.account),
 			ImageTagMutability: r.Mutability,
 		})
 	}
 	return out, nil
 }
 
-// CreateRepository implements image.ECRAPI.
+// CreateRepository answers as ECR.
 func (f *ECR) CreateRepository(_ context.Context, in *ecr.CreateRepositoryInput, _ ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -182,7 +173,7 @@ func (f *ECR) CreateRepository(_ context.Context, in *ecr.CreateRepositoryInput,
 	}
 	n := aws.ToString(in.RepositoryName)
 	if _, ok := f.repos[n]; ok {
-		return nil, apiErr("RepositoryAlreadyExistsException", fmt.Sprintf("The repository with name '%s' already exists in the registry with id '%s'", n, Account))
+		return nil, apiError("RepositoryAlreadyExistsException", fmt.Sprintf("The repository with name '%s' already exists in the registry with id '%s'", n, f.account))
 	}
 	mut := in.ImageTagMutability
 	if mut == "" {
@@ -190,7 +181,7 @@ func (f *ECR) CreateRepository(_ context.Context, in *ecr.CreateRepositoryInput,
 	}
 	scan := in.ImageScanningConfiguration != nil && in.ImageScanningConfiguration.ScanOnPush
 	f.repos[n] = &Repo{Name: n, Mutability: mut, ScanOnPush: scan, Images: map[string]string{}}
-	return &ecr.CreateRepositoryOutput{Repository: &types.Repository{RepositoryName: aws.String(n), RepositoryUri: aws.String(uri(n)), ImageTagMutability: mut}}, nil
+	return &ecr.CreateRepositoryOutput{Repository: &types.Repository{RepositoryName: aws.String(n), RepositoryUri: aws.String(f.uri(n)), ImageTagMutability: mut}}, nil
 }
 
 // SetLifecycle gives a repository a lifecycle policy directly (as
@@ -203,7 +194,7 @@ func (f *ECR) SetLifecycle(name, text string) {
 	}
 }
 
-// GetLifecyclePolicy implements image.ECRAPI; a repository without a
+// GetLifecyclePolicy answers as ECR; a repository without a
 // policy answers LifecyclePolicyNotFoundException with ECR's message.
 // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_GetLifecyclePolicy.html
 func (f *ECR) GetLifecyclePolicy(_ context.Context, in *ecr.GetLifecyclePolicyInput, _ ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error) {
@@ -215,15 +206,15 @@ func (f *ECR) GetLifecyclePolicy(_ context.Context, in *ecr.GetLifecyclePolicyIn
 	n := aws.ToString(in.RepositoryName)
 	r, ok := f.repos[n]
 	if !ok {
-		return nil, notFound(n)
+		return nil, f.notFound(n)
 	}
 	if r.Lifecycle == "" {
-		return nil, apiErr("LifecyclePolicyNotFoundException", fmt.Sprintf("Lifecycle policy does not exist for the repository with name '%s' in the registry with id '%s'", n, Account))
+		return nil, apiError("LifecyclePolicyNotFoundException", fmt.Sprintf("Lifecycle policy does not exist for the repository with name '%s' in the registry with id '%s'", n, f.account))
 	}
-	return &ecr.GetLifecyclePolicyOutput{RegistryId: aws.String(Account), RepositoryName: in.RepositoryName, LifecyclePolicyText: aws.String(r.Lifecycle)}, nil
+	return &ecr.GetLifecyclePolicyOutput{RegistryId: aws.String(f.account), RepositoryName: in.RepositoryName, LifecyclePolicyText: aws.String(r.Lifecycle)}, nil
 }
 
-// PutLifecyclePolicy implements image.ECRAPI.
+// PutLifecyclePolicy answers as ECR.
 func (f *ECR) PutLifecyclePolicy(_ context.Context, in *ecr.PutLifecyclePolicyInput, _ ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -233,46 +224,22 @@ func (f *ECR) PutLifecyclePolicy(_ context.Context, in *ecr.PutLifecyclePolicyIn
 	n := aws.ToString(in.RepositoryName)
 	r, ok := f.repos[n]
 	if !ok {
-		return nil, notFound(n)
+		return nil, f.notFound(n)
 	}
 	r.Lifecycle = aws.ToString(in.LifecyclePolicyText)
 	return &ecr.PutLifecyclePolicyOutput{RepositoryName: in.RepositoryName, LifecyclePolicyText: in.LifecyclePolicyText}, nil
 }
 
-// DescribeImages implements image.ECRAPI (lookups by tag).
-func (f *ECR) DescribeImages(_ context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.call("DescribeImages"); err != nil {
-		return nil, err
-	}
-	n := aws.ToString(in.RepositoryName)
-	r, ok := f.repos[n]
-	if !ok {
-		return nil, notFound(n)
-	}
-	out := &ecr.DescribeImagesOutput{}
-	for _, id := range in.ImageIds {
-		tag := aws.ToString(id.ImageTag)
-		d, ok := r.Images[tag]
-		if !ok {
-			return nil, apiErr("ImageNotFoundException", fmt.Sprintf("The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'", tag, n, Account))
-		}
-		out.ImageDetails = append(out.ImageDetails, types.ImageDetail{RepositoryName: aws.String(n), ImageDigest: aws.String(d), ImageTags: []string{tag}})
-	}
-	return out, nil
-}
-
-// GetAuthorizationToken implements image.ECRAPI.
+// GetAuthorizationToken answers as ECR.
 func (f *ECR) GetAuthorizationToken(_ context.Context, _ *ecr.GetAuthorizationTokenInput, _ ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("GetAuthorizationToken"); err != nil {
 		return nil, err
 	}
-	tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + Password))
+	tok := base64.StdEncoding.EncodeToString([]byte("AWS:" + ECRPassword))
 	return &ecr.GetAuthorizationTokenOutput{AuthorizationData: []types.AuthorizationData{{
 		AuthorizationToken: aws.String(tok),
-		ProxyEndpoint:      aws.String("https://" + Registry),
+		ProxyEndpoint:      aws.String("https://" + f.Registry()),
 	}}}, nil
 }
