@@ -38,7 +38,7 @@ type weightsJob struct {
 	s3             *s3test.Server
 	ecs            *rollouttest.ECS
 	logs           *awsfake.Logs
-	stacks         *stacktest.Fake
+	stacks         *stacktest.CloudFormation
 	stdout, stderr bytes.Buffer
 }
 

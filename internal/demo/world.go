@@ -37,7 +37,7 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // reached through the real SDK and go-github clients.
 type world struct {
 	clock  *runClock
-	cfn    *stacktest.Fake
+	cfn    *stacktest.CloudFormation
 	ecs    *rollouttest.ECS
 	elb    *rollouttest.ELB
 	ecr    *awsfake.ECR
@@ -49,7 +49,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	w := &world{clock: clk, cfn: stacktest.NewCloudFormation(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
@@ -116,7 +116,9 @@ func (w *world) wire(e *cli.Env) {
 	s.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return w.cfn }
 	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
 	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
-	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: w.cfn, Region: c.Region} }
+	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI {
+		return &stacktest.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
+	}
 	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
 	s.Runner = w.docker

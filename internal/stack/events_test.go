@@ -130,7 +130,7 @@ func TestInProgressWaitWithFastRunnerClock(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			w.cf.Skew = 90 * time.Second
-			seed(t, w, types.StackStatusUpdateInProgress, func(s *stacktest.Seed) { s.FinishAfter = 30 * time.Second })
+			seed(t, w, types.StackStatusUpdateInProgress, func(s *stacktest.StackSeed) { s.FinishAfter = 30 * time.Second })
 			req := request(t, "DesiredCount=2")
 			req.Timeout = 20 * time.Minute
 			run := w.d.Deploy

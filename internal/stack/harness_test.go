@@ -71,8 +71,8 @@ func (r *logReport) String() string {
 // one fake clock.
 type world struct {
 	clk *clock.Fake
-	cf  *stacktest.Fake
-	s3  *stacktest.S3
+	cf  *stacktest.CloudFormation
+	s3  *stacktest.TemplateBucket
 	ecs *rollouttest.ECS
 	elb *rollouttest.ELB
 	log *logReport
@@ -82,8 +82,8 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
-	cf := stacktest.New(clk)
-	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
+	cf := stacktest.NewCloudFormation(clk)
+	w := &world{clk: clk, cf: cf, s3: &stacktest.TemplateBucket{CloudFormation: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
 	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}

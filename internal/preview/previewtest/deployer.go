@@ -25,7 +25,7 @@ import (
 // ListenerRule is created on the listener at the priority parameter, and
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
-	CFN      *stacktest.Fake
+	CFN      *stacktest.CloudFormation
 	ELB      *rollouttest.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
@@ -59,7 +59,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 	fail := d.Fail
 	d.mu.Unlock()
 	if fail != nil {
-		d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusRollbackComplete, Params: req.Parameters, Tags: req.Tags})
+		d.CFN.Put(stacktest.StackSeed{Name: req.Stack, Status: types.StackStatusRollbackComplete, Params: req.Parameters, Tags: req.Tags})
 		return nil, fail
 	}
 	prio, err := strconv.Atoi(req.Parameters[d.PriorityParameter])
@@ -75,7 +75,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 			status := types.StackStatusUpdateRollbackComplete
 			if old == "" {
 				status = types.StackStatusRollbackComplete
-				d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: status, Params: req.Parameters, Tags: req.Tags})
+				d.CFN.Put(stacktest.StackSeed{Name: req.Stack, Status: status, Params: req.Parameters, Tags: req.Tags})
 			}
 			return nil, fmt.Errorf("stack %q: %s: ListenerRule (AWS::ElasticLoadBalancingV2::ListenerRule) CREATE_FAILED: %s (Service: ElasticLoadBalancingV2, Status Code: 400)", req.Stack, status, aws.ToString(errMessage(err)))
 		}
@@ -91,7 +91,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 		params[k] = v
 	}
 	outputs := map[string]string{"ServiceName": req.Stack, "ListenerRuleArn": arn}
-	d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusCreateComplete, Params: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
+	d.CFN.Put(stacktest.StackSeed{Name: req.Stack, Status: types.StackStatusCreateComplete, Params: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
 	return outputs, nil
 }
 

@@ -169,7 +169,7 @@ func (l *ELB) stackGroups(stackName string) map[string]bool {
 // when its stack resource completes, every target group of a stack sits
 // behind its services, and a ListenerRule resource holds its priority on
 // its listener until it is deleted.
-func Wire(cf *stacktest.Fake, e *ECS, l *ELB) {
+func Wire(cf *stacktest.CloudFormation, e *ECS, l *ELB) {
 	cf.OnResourceDeleted = func(stackName string, r types.StackResource) {
 		l.stackRuleDeleted(stackName, aws.ToString(r.LogicalResourceId))
 	}

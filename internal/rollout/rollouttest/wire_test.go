@@ -34,7 +34,7 @@ func TestWireListenerRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cf, l := stacktest.New(clk), NewELB(clk)
+	cf, l := stacktest.NewCloudFormation(clk), NewELB(clk)
 	Wire(cf, NewECS(clk), l)
 	deploy := func(prio string) {
 		t.Helper()

@@ -12,22 +12,22 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
-// Gated is the fake as a role with IAM policies sees it: every call is
+// GatedCloudFormation is the fake as a role with IAM policies sees it: every call is
 // first authorized by Gate on the stack's ARN, with the request's tags
 // (aws:RequestTag) and the stack's (aws:ResourceTag) in the context, and
 // fails with CloudFormation's AccessDenied when the policies do not allow
 // it. A call without a stack name (DescribeStacks listing every stack) is
 // authorized on stack/*/*, as IAM evaluates it.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html
-type Gated struct {
-	*Fake
+type GatedCloudFormation struct {
+	*CloudFormation
 	Gate *iampolicy.Gate
 }
 
-var _ stack.CloudFormationAPI = (*Gated)(nil)
+var _ stack.CloudFormationAPI = (*GatedCloudFormation)(nil)
 
 // authorize checks one call on the stack named (a name or an ARN).
-func (g *Gated) authorize(op string, name *string, requestTags []types.Tag) error {
+func (g *GatedCloudFormation) authorize(op string, name *string, requestTags []types.Tag) error {
 	ctx := map[string][]string{}
 	for _, t := range requestTags {
 		ctx["aws:RequestTag/"+aws.ToString(t.Key)] = []string{aws.ToString(t.Value)}
@@ -37,7 +37,7 @@ func (g *Gated) authorize(op string, name *string, requestTags []types.Tag) erro
 
 // stackARN returns the ARN IAM sees for a stack and adds the stack's own
 // tags to ctx; a stack that does not exist yet is stack/<name>/*.
-func (g *Gated) stackARN(name string, ctx map[string][]string) string {
+func (g *GatedCloudFormation) stackARN(name string, ctx map[string][]string) string {
 	prefix := "arn:aws:cloudformation:" + g.Region + ":" + g.Account + ":stack/"
 	switch {
 	case name == "":
@@ -56,115 +56,115 @@ func (g *Gated) stackARN(name string, ctx map[string][]string) string {
 }
 
 // DescribeStacks implements stack.CloudFormationAPI.
-func (g *Gated) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+func (g *GatedCloudFormation) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	if err := g.authorize("DescribeStacks", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DescribeStacks(ctx, in, o...)
+	return g.CloudFormation.DescribeStacks(ctx, in, o...)
 }
 
 // DescribeStackEvents implements stack.CloudFormationAPI.
-func (g *Gated) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+func (g *GatedCloudFormation) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
 	if err := g.authorize("DescribeStackEvents", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DescribeStackEvents(ctx, in, o...)
+	return g.CloudFormation.DescribeStackEvents(ctx, in, o...)
 }
 
 // DescribeStackResources implements stack.CloudFormationAPI.
-func (g *Gated) DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
+func (g *GatedCloudFormation) DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
 	if err := g.authorize("DescribeStackResources", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DescribeStackResources(ctx, in, o...)
+	return g.CloudFormation.DescribeStackResources(ctx, in, o...)
 }
 
 // CreateChangeSet implements stack.CloudFormationAPI.
-func (g *Gated) CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
+func (g *GatedCloudFormation) CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	if err := g.authorize("CreateChangeSet", in.StackName, in.Tags); err != nil {
 		return nil, err
 	}
-	return g.Fake.CreateChangeSet(ctx, in, o...)
+	return g.CloudFormation.CreateChangeSet(ctx, in, o...)
 }
 
 // DescribeChangeSet implements stack.CloudFormationAPI.
-func (g *Gated) DescribeChangeSet(ctx context.Context, in *cloudformation.DescribeChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
+func (g *GatedCloudFormation) DescribeChangeSet(ctx context.Context, in *cloudformation.DescribeChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
 	if err := g.authorize("DescribeChangeSet", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DescribeChangeSet(ctx, in, o...)
+	return g.CloudFormation.DescribeChangeSet(ctx, in, o...)
 }
 
 // ExecuteChangeSet implements stack.CloudFormationAPI.
-func (g *Gated) ExecuteChangeSet(ctx context.Context, in *cloudformation.ExecuteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
+func (g *GatedCloudFormation) ExecuteChangeSet(ctx context.Context, in *cloudformation.ExecuteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
 	if err := g.authorize("ExecuteChangeSet", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.ExecuteChangeSet(ctx, in, o...)
+	return g.CloudFormation.ExecuteChangeSet(ctx, in, o...)
 }
 
 // DeleteChangeSet implements stack.CloudFormationAPI.
-func (g *Gated) DeleteChangeSet(ctx context.Context, in *cloudformation.DeleteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
+func (g *GatedCloudFormation) DeleteChangeSet(ctx context.Context, in *cloudformation.DeleteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
 	if err := g.authorize("DeleteChangeSet", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DeleteChangeSet(ctx, in, o...)
+	return g.CloudFormation.DeleteChangeSet(ctx, in, o...)
 }
 
 // DeleteStack implements stack.CloudFormationAPI.
-func (g *Gated) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
+func (g *GatedCloudFormation) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	if err := g.authorize("DeleteStack", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.DeleteStack(ctx, in, o...)
+	return g.CloudFormation.DeleteStack(ctx, in, o...)
 }
 
 // ContinueUpdateRollback implements stack.CloudFormationAPI.
-func (g *Gated) ContinueUpdateRollback(ctx context.Context, in *cloudformation.ContinueUpdateRollbackInput, o ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
+func (g *GatedCloudFormation) ContinueUpdateRollback(ctx context.Context, in *cloudformation.ContinueUpdateRollbackInput, o ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
 	if err := g.authorize("ContinueUpdateRollback", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.ContinueUpdateRollback(ctx, in, o...)
+	return g.CloudFormation.ContinueUpdateRollback(ctx, in, o...)
 }
 
 // CancelUpdateStack implements stack.CloudFormationAPI.
-func (g *Gated) CancelUpdateStack(ctx context.Context, in *cloudformation.CancelUpdateStackInput, o ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
+func (g *GatedCloudFormation) CancelUpdateStack(ctx context.Context, in *cloudformation.CancelUpdateStackInput, o ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
 	if err := g.authorize("CancelUpdateStack", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.CancelUpdateStack(ctx, in, o...)
+	return g.CloudFormation.CancelUpdateStack(ctx, in, o...)
 }
 
 // UpdateTerminationProtection implements stack.CloudFormationAPI.
-func (g *Gated) UpdateTerminationProtection(ctx context.Context, in *cloudformation.UpdateTerminationProtectionInput, o ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
+func (g *GatedCloudFormation) UpdateTerminationProtection(ctx context.Context, in *cloudformation.UpdateTerminationProtectionInput, o ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
 	if err := g.authorize("UpdateTerminationProtection", in.StackName, nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.UpdateTerminationProtection(ctx, in, o...)
+	return g.CloudFormation.UpdateTerminationProtection(ctx, in, o...)
 }
 
 // ListStacks authorizes on "*": ListStacks has no resource-level
 // permissions.
-func (g *Gated) ListStacks(ctx context.Context, in *cloudformation.ListStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error) {
+func (g *GatedCloudFormation) ListStacks(ctx context.Context, in *cloudformation.ListStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error) {
 	if err := g.Gate.Authorize("cloudformation:ListStacks", "*", nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.ListStacks(ctx, in, o...)
+	return g.CloudFormation.ListStacks(ctx, in, o...)
 }
 
 // ListImports implements stack.CloudFormationAPI; it has no resource-level
 // permissions.
-func (g *Gated) ListImports(ctx context.Context, in *cloudformation.ListImportsInput, o ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
+func (g *GatedCloudFormation) ListImports(ctx context.Context, in *cloudformation.ListImportsInput, o ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
 	if err := g.Gate.Authorize("cloudformation:ListImports", "*", nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.ListImports(ctx, in, o...)
+	return g.CloudFormation.ListImports(ctx, in, o...)
 }
 
 // ListExports has no resource-level permissions.
-func (g *Gated) ListExports(ctx context.Context, in *cloudformation.ListExportsInput, o ...func(*cloudformation.Options)) (*cloudformation.ListExportsOutput, error) {
+func (g *GatedCloudFormation) ListExports(ctx context.Context, in *cloudformation.ListExportsInput, o ...func(*cloudformation.Options)) (*cloudformation.ListExportsOutput, error) {
 	if err := g.Gate.Authorize("cloudformation:ListExports", "*", nil); err != nil {
 		return nil, err
 	}
-	return g.Fake.ListExports(ctx, in, o...)
+	return g.CloudFormation.ListExports(ctx, in, o...)
 }
