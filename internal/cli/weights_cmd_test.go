@@ -17,7 +17,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
@@ -38,7 +37,7 @@ type weightsJob struct {
 	s3             *s3test.Server
 	ecs            *rollouttest.ECS
 	logs           *awsfake.Logs
-	stacks         *stacktest.CloudFormation
+	stacks         *awsfake.CloudFormation
 	stdout, stderr bytes.Buffer
 }
 

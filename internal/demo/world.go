@@ -24,7 +24,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -37,7 +36,7 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // reached through the real SDK and go-github clients.
 type world struct {
 	clock  *runClock
-	cfn    *stacktest.CloudFormation
+	cfn    *awsfake.CloudFormation
 	ecs    *rollouttest.ECS
 	elb    *rollouttest.ELB
 	ecr    *awsfake.ECR
@@ -49,7 +48,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.NewCloudFormation(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	w := &world{clock: clk, cfn: awsfake.NewCloudFormation(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
@@ -117,7 +116,7 @@ func (w *world) wire(e *cli.Env) {
 	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
 	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
 	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI {
-		return &stacktest.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
+		return &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
 	}
 	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }

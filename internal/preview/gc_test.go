@@ -12,17 +12,17 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
-var _ preview.CloudFormationAPI = (*stacktest.CloudFormation)(nil)
+var _ preview.CloudFormationAPI = (*awsfake.CloudFormation)(nil)
 
 // previewRole is CloudFormation as the preview role sees it: DescribeStacks
 // only on stacks under the preview prefix (and endpoint A's), so a listing
 // by DescribeStacks without a stack name is denied, as IAM denies it.
 type previewRole struct {
-	*stacktest.CloudFormation
+	*awsfake.CloudFormation
 	prefix string
 }
 
@@ -93,7 +93,7 @@ func TestGCTTL(t *testing.T) {
 			now := r.life.Clock.Now()
 			for _, p := range previews {
 				n := fmt.Sprint(p.pr)
-				seed := stacktest.StackSeed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-p.created)}
+				seed := awsfake.StackSeed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-p.created)}
 				if p.updated > 0 {
 					seed.LastUpdated = now.Add(-p.updated)
 				}
@@ -104,7 +104,7 @@ func TestGCTTL(t *testing.T) {
 			}
 			// Tagged as a preview but outside the prefix: the preview role
 			// may not describe it, so gc must not try.
-			r.cfn.Put(stacktest.StackSeed{Name: "other-pr-11", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "11"}, Created: now.Add(-60 * day)})
+			r.cfn.Put(awsfake.StackSeed{Name: "other-pr-11", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "11"}, Created: now.Add(-60 * day)})
 			got, err := r.life.GC(context.Background())
 			want := append([]preview.GCEntry(nil), tt.want...)
 			for i := range want {

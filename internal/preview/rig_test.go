@@ -15,7 +15,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const (
@@ -29,7 +28,7 @@ const (
 // rig is one repository with endpoint A deployed and every stand-in wired
 // into a Lifecycle.
 type rig struct {
-	cfn       *stacktest.CloudFormation
+	cfn       *awsfake.CloudFormation
 	elb       *rollouttest.ELB
 	ecr       *awsfake.ECR
 	gh        *ghfake.Server
@@ -68,10 +67,10 @@ func newRig(t *testing.T) *rig {
 	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	r.cfn = stacktest.NewCloudFormation(clk)
+	r.cfn = awsfake.NewCloudFormation(clk)
 	r.elb = rollouttest.NewELB(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
-	r.cfn.Put(stacktest.StackSeed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
+	r.cfn.Put(awsfake.StackSeed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
 	// Endpoint A's and B's own rules.
 	for _, p := range []int{1, 2} {

@@ -16,7 +16,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 )
@@ -24,7 +23,7 @@ import (
 var (
 	_ weights.ECSAPI   = (*rollouttest.ECS)(nil)
 	_ weights.LogsAPI  = (*awsfake.Logs)(nil)
-	_ weights.StackAPI = (*stacktest.CloudFormation)(nil)
+	_ weights.StackAPI = (*awsfake.CloudFormation)(nil)
 )
 
 const taskDef = remotetest.TaskDefinition
@@ -32,7 +31,7 @@ const taskDef = remotetest.TaskDefinition
 type remoteRig struct {
 	ecs    *rollouttest.ECS
 	logs   *awsfake.Logs
-	stacks *stacktest.CloudFormation
+	stacks *awsfake.CloudFormation
 	clock  *clock.Fake
 	lines  []string
 	remote *weights.Remote
@@ -140,14 +139,14 @@ func TestRemoteFailures(t *testing.T) {
 			setup: func(r *remoteRig) {
 				out := remotetest.Outputs()
 				out[weights.OutputSubnets] = "private-a"
-				r.stacks.Put(stacktest.StackSeed{Name: remotetest.Stack, Outputs: out})
+				r.stacks.Put(awsfake.StackSeed{Name: remotetest.Stack, Outputs: out})
 			},
 			wantErr: "run weights sync task " + taskDef + " in cluster ecs-mlops: " +
 				"api error InvalidParameterException: Error retrieving subnet information for [private-a]: The subnet ID 'private-a' does not exist (ErrorCode: InvalidSubnetID.NotFound)",
 		},
 		{
 			name:      "stack missing",
-			setup:     func(r *remoteRig) { r.stacks = stacktest.NewCloudFormation(r.clock); r.remote.Stacks = r.stacks },
+			setup:     func(r *remoteRig) { r.stacks = awsfake.NewCloudFormation(r.clock); r.remote.Stacks = r.stacks },
 			wantErr:   "Stack with id ecs-mlops-ep-a does not exist",
 			wantHint:  "deploy the environment first",
 			wantUsage: true,
@@ -155,7 +154,7 @@ func TestRemoteFailures(t *testing.T) {
 		{
 			name: "stack without the sync task",
 			setup: func(r *remoteRig) {
-				r.stacks.Put(stacktest.StackSeed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
+				r.stacks.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
 			},
 			wantErr:   "has no output WeightsSyncTaskDefinition, PrivateSubnets, ServiceSecurityGroup",
 			wantUsage: true,

@@ -13,9 +13,9 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // Health scripts one target group: its single target (TaskIP(0), the new
@@ -169,7 +169,7 @@ func (l *ELB) stackGroups(stackName string) map[string]bool {
 // when its stack resource completes, every target group of a stack sits
 // behind its services, and a ListenerRule resource holds its priority on
 // its listener until it is deleted.
-func Wire(cf *stacktest.CloudFormation, e *ECS, l *ELB) {
+func Wire(cf *awsfake.CloudFormation, e *ECS, l *ELB) {
 	cf.OnResourceDeleted = func(stackName string, r types.StackResource) {
 		l.stackRuleDeleted(stackName, aws.ToString(r.LogicalResourceId))
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const listenerTemplate = `Parameters:
@@ -34,7 +34,7 @@ func TestWireListenerRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cf, l := stacktest.NewCloudFormation(clk), NewELB(clk)
+	cf, l := awsfake.NewCloudFormation(clk), NewELB(clk)
 	Wire(cf, NewECS(clk), l)
 	deploy := func(prio string) {
 		t.Helper()

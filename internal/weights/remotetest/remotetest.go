@@ -13,7 +13,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -46,19 +45,19 @@ var Subnets = []string{"subnet-0a1b2c3d", "subnet-0e1f2a3b"}
 type World struct {
 	ECS    *rollouttest.ECS
 	Logs   *awsfake.Logs
-	Stacks *stacktest.CloudFormation
+	Stacks *awsfake.CloudFormation
 }
 
 // New builds the world on clk.
 func New(clk clock.Clock) *World {
-	w := &World{ECS: rollouttest.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: stacktest.NewCloudFormation(clk)}
+	w := &World{ECS: rollouttest.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: awsfake.NewCloudFormation(clk)}
 	w.ECS.AddCluster(Cluster)
 	w.ECS.SetLogs(w.Logs)
 	for ref, img := range Images() {
 		w.ECS.AddImage(ref, img)
 	}
 	w.ECS.AddTaskDefinition(SyncTaskDefinition(SyncImage))
-	w.Stacks.Put(stacktest.StackSeed{Name: Stack, Outputs: Outputs()})
+	w.Stacks.Put(awsfake.StackSeed{Name: Stack, Outputs: Outputs()})
 	return w
 }
 

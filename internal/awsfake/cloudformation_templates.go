@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // TemplateBucket stores uploaded templates and makes them readable to the
@@ -32,9 +31,9 @@ type TemplateBucket struct {
 	checksums map[string]string // key → ChecksumSHA256 of the stored body
 }
 
-var _ stack.UploaderAPI = (*TemplateBucket)(nil)
-
-// PutObject implements stack.UploaderAPI.
+// PutObject stores the object and makes it readable to the CloudFormation
+// fake at its TemplateURL; a ChecksumSHA256 that does not match the body
+// fails with S3's BadDigest.
 func (s *TemplateBucket) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	body, err := io.ReadAll(in.Body)
 	if err != nil {
@@ -67,7 +66,7 @@ func (s *TemplateBucket) PutObject(_ context.Context, in *s3.PutObjectInput, _ .
 	return &s3.PutObjectOutput{ETag: aws.String(`"fake"`), ChecksumSHA256: in.ChecksumSHA256}, nil
 }
 
-// HeadObject implements stack.UploaderAPI: the stored object's checksum
+// HeadObject answers for a stored object: its object's checksum
 // when it was uploaded with one and ChecksumMode is ENABLED, as S3 answers.
 func (s *TemplateBucket) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	s.mu.Lock()

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -205,7 +205,7 @@ func listPage[T any](items []T, token *string, size int) ([]T, *string) {
 	return items[off:end], nil
 }
 
-// ListImports implements CloudFormationAPI: the stacks importing the
+// ListImports is CloudFormation's ListImports: the stacks importing the
 // export, by name, ListPageSize a page; a ValidationError when none does.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
 func (f *CloudFormation) ListImports(_ context.Context, in *cloudformation.ListImportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
@@ -223,7 +223,7 @@ func (f *CloudFormation) ListImports(_ context.Context, in *cloudformation.ListI
 	return &cloudformation.ListImportsOutput{Imports: page, NextToken: next}, nil
 }
 
-// ListExports implements CloudFormationAPI: every live stack's exports,
+// ListExports is CloudFormation's ListExports: every live stack's exports,
 // by name, ListPageSize a page.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListExports.html
 func (f *CloudFormation) ListExports(_ context.Context, in *cloudformation.ListExportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListExportsOutput, error) {

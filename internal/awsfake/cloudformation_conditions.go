@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import "github.com/ecs-mlops/ecs-mlops/internal/cfn"
 

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/iampolicy"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // GatedCloudFormation is the fake as a role with IAM policies sees it: every call is
@@ -23,8 +22,6 @@ type GatedCloudFormation struct {
 	*CloudFormation
 	Gate *iampolicy.Gate
 }
-
-var _ stack.CloudFormationAPI = (*GatedCloudFormation)(nil)
 
 // authorize checks one call on the stack named (a name or an ARN).
 func (g *GatedCloudFormation) authorize(op string, name *string, requestTags []types.Tag) error {
@@ -55,7 +52,7 @@ func (g *GatedCloudFormation) stackARN(name string, ctx map[string][]string) str
 	return aws.ToString(st.StackId)
 }
 
-// DescribeStacks implements stack.CloudFormationAPI.
+// DescribeStacks authorizes cloudformation:DescribeStacks on the stack.
 func (g *GatedCloudFormation) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	if err := g.authorize("DescribeStacks", in.StackName, nil); err != nil {
 		return nil, err
@@ -63,7 +60,7 @@ func (g *GatedCloudFormation) DescribeStacks(ctx context.Context, in *cloudforma
 	return g.CloudFormation.DescribeStacks(ctx, in, o...)
 }
 
-// DescribeStackEvents implements stack.CloudFormationAPI.
+// DescribeStackEvents authorizes cloudformation:DescribeStackEvents on the stack.
 func (g *GatedCloudFormation) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
 	if err := g.authorize("DescribeStackEvents", in.StackName, nil); err != nil {
 		return nil, err
@@ -71,7 +68,7 @@ func (g *GatedCloudFormation) DescribeStackEvents(ctx context.Context, in *cloud
 	return g.CloudFormation.DescribeStackEvents(ctx, in, o...)
 }
 
-// DescribeStackResources implements stack.CloudFormationAPI.
+// DescribeStackResources authorizes cloudformation:DescribeStackResources on the stack.
 func (g *GatedCloudFormation) DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
 	if err := g.authorize("DescribeStackResources", in.StackName, nil); err != nil {
 		return nil, err
@@ -79,7 +76,7 @@ func (g *GatedCloudFormation) DescribeStackResources(ctx context.Context, in *cl
 	return g.CloudFormation.DescribeStackResources(ctx, in, o...)
 }
 
-// CreateChangeSet implements stack.CloudFormationAPI.
+// CreateChangeSet authorizes cloudformation:CreateChangeSet on the stack.
 func (g *GatedCloudFormation) CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	if err := g.authorize("CreateChangeSet", in.StackName, in.Tags); err != nil {
 		return nil, err
@@ -87,7 +84,7 @@ func (g *GatedCloudFormation) CreateChangeSet(ctx context.Context, in *cloudform
 	return g.CloudFormation.CreateChangeSet(ctx, in, o...)
 }
 
-// DescribeChangeSet implements stack.CloudFormationAPI.
+// DescribeChangeSet authorizes cloudformation:DescribeChangeSet on the stack.
 func (g *GatedCloudFormation) DescribeChangeSet(ctx context.Context, in *cloudformation.DescribeChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
 	if err := g.authorize("DescribeChangeSet", in.StackName, nil); err != nil {
 		return nil, err
@@ -95,7 +92,7 @@ func (g *GatedCloudFormation) DescribeChangeSet(ctx context.Context, in *cloudfo
 	return g.CloudFormation.DescribeChangeSet(ctx, in, o...)
 }
 
-// ExecuteChangeSet implements stack.CloudFormationAPI.
+// ExecuteChangeSet authorizes cloudformation:ExecuteChangeSet on the stack.
 func (g *GatedCloudFormation) ExecuteChangeSet(ctx context.Context, in *cloudformation.ExecuteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
 	if err := g.authorize("ExecuteChangeSet", in.StackName, nil); err != nil {
 		return nil, err
@@ -103,7 +100,7 @@ func (g *GatedCloudFormation) ExecuteChangeSet(ctx context.Context, in *cloudfor
 	return g.CloudFormation.ExecuteChangeSet(ctx, in, o...)
 }
 
-// DeleteChangeSet implements stack.CloudFormationAPI.
+// DeleteChangeSet authorizes cloudformation:DeleteChangeSet on the stack.
 func (g *GatedCloudFormation) DeleteChangeSet(ctx context.Context, in *cloudformation.DeleteChangeSetInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
 	if err := g.authorize("DeleteChangeSet", in.StackName, nil); err != nil {
 		return nil, err
@@ -111,7 +108,7 @@ func (g *GatedCloudFormation) DeleteChangeSet(ctx context.Context, in *cloudform
 	return g.CloudFormation.DeleteChangeSet(ctx, in, o...)
 }
 
-// DeleteStack implements stack.CloudFormationAPI.
+// DeleteStack authorizes cloudformation:DeleteStack on the stack.
 func (g *GatedCloudFormation) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	if err := g.authorize("DeleteStack", in.StackName, nil); err != nil {
 		return nil, err
@@ -119,7 +116,7 @@ func (g *GatedCloudFormation) DeleteStack(ctx context.Context, in *cloudformatio
 	return g.CloudFormation.DeleteStack(ctx, in, o...)
 }
 
-// ContinueUpdateRollback implements stack.CloudFormationAPI.
+// ContinueUpdateRollback authorizes cloudformation:ContinueUpdateRollback on the stack.
 func (g *GatedCloudFormation) ContinueUpdateRollback(ctx context.Context, in *cloudformation.ContinueUpdateRollbackInput, o ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
 	if err := g.authorize("ContinueUpdateRollback", in.StackName, nil); err != nil {
 		return nil, err
@@ -127,7 +124,7 @@ func (g *GatedCloudFormation) ContinueUpdateRollback(ctx context.Context, in *cl
 	return g.CloudFormation.ContinueUpdateRollback(ctx, in, o...)
 }
 
-// CancelUpdateStack implements stack.CloudFormationAPI.
+// CancelUpdateStack authorizes cloudformation:CancelUpdateStack on the stack.
 func (g *GatedCloudFormation) CancelUpdateStack(ctx context.Context, in *cloudformation.CancelUpdateStackInput, o ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
 	if err := g.authorize("CancelUpdateStack", in.StackName, nil); err != nil {
 		return nil, err
@@ -135,7 +132,7 @@ func (g *GatedCloudFormation) CancelUpdateStack(ctx context.Context, in *cloudfo
 	return g.CloudFormation.CancelUpdateStack(ctx, in, o...)
 }
 
-// UpdateTerminationProtection implements stack.CloudFormationAPI.
+// UpdateTerminationProtection authorizes cloudformation:UpdateTerminationProtection on the stack.
 func (g *GatedCloudFormation) UpdateTerminationProtection(ctx context.Context, in *cloudformation.UpdateTerminationProtectionInput, o ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
 	if err := g.authorize("UpdateTerminationProtection", in.StackName, nil); err != nil {
 		return nil, err
@@ -152,7 +149,7 @@ func (g *GatedCloudFormation) ListStacks(ctx context.Context, in *cloudformation
 	return g.CloudFormation.ListStacks(ctx, in, o...)
 }
 
-// ListImports implements stack.CloudFormationAPI; it has no resource-level
+// ListImports authorizes on "*": ListImports has no resource-level
 // permissions.
 func (g *GatedCloudFormation) ListImports(ctx context.Context, in *cloudformation.ListImportsInput, o ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
 	if err := g.Gate.Authorize("cloudformation:ListImports", "*", nil); err != nil {

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func busy(st *fakeStack) error {
 	return validation("Stack:%s is in %s state and can not be updated.", st.id, st.status)
 }
 
-// CreateChangeSet implements CloudFormationAPI.
+// CreateChangeSet is CloudFormation's CreateChangeSet.
 func (f *CloudFormation) CreateChangeSet(_ context.Context, in *cloudformation.CreateChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	if err := f.begin("CreateChangeSet"); err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (f *CloudFormation) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
 	cs.status = types.ChangeSetStatusCreateComplete
 }
 
-// DescribeChangeSet implements CloudFormationAPI; changes come 100 a page.
+// DescribeChangeSet is CloudFormation's DescribeChangeSet; changes come 100 a page.
 func (f *CloudFormation) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
 	if err := f.begin("DescribeChangeSet"); err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (f *CloudFormation) changeSet(stackName, name *string) (*fakeChangeSet, err
 	return nil, &smithy.GenericAPIError{Code: "ChangeSetNotFound", Message: "ChangeSet [" + aws.ToString(name) + "] does not exist", Fault: smithy.FaultClient}
 }
 
-// ExecuteChangeSet implements CloudFormationAPI.
+// ExecuteChangeSet is CloudFormation's ExecuteChangeSet.
 func (f *CloudFormation) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
 	if err := f.begin("ExecuteChangeSet"); err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (f *CloudFormation) ExecuteChangeSet(_ context.Context, in *cloudformation.
 	return &cloudformation.ExecuteChangeSetOutput{}, nil
 }
 
-// DeleteChangeSet implements CloudFormationAPI.
+// DeleteChangeSet is CloudFormation's DeleteChangeSet.
 func (f *CloudFormation) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
 	if err := f.begin("DeleteChangeSet"); err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (f *CloudFormation) DeleteChangeSet(_ context.Context, in *cloudformation.D
 	return &cloudformation.DeleteChangeSetOutput{}, nil
 }
 
-// DeleteStack implements CloudFormationAPI; protected stacks refuse.
+// DeleteStack is CloudFormation's DeleteStack; protected stacks refuse.
 func (f *CloudFormation) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	if err := f.begin("DeleteStack"); err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (f *CloudFormation) DeleteStack(_ context.Context, in *cloudformation.Delet
 	return &cloudformation.DeleteStackOutput{}, nil
 }
 
-// ContinueUpdateRollback implements CloudFormationAPI.
+// ContinueUpdateRollback is CloudFormation's ContinueUpdateRollback.
 func (f *CloudFormation) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
 	st, err := f.beginOn("ContinueUpdateRollback", in.StackName)
 	if err != nil {
@@ -242,7 +242,7 @@ func (f *CloudFormation) ContinueUpdateRollback(_ context.Context, in *cloudform
 	return &cloudformation.ContinueUpdateRollbackOutput{}, nil
 }
 
-// CancelUpdateStack implements CloudFormationAPI: the update in progress
+// CancelUpdateStack is CloudFormation's CancelUpdateStack: the update in progress
 // stops and rolls back.
 func (f *CloudFormation) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpdateStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
 	st, err := f.beginOn("CancelUpdateStack", in.StackName)
@@ -257,7 +257,7 @@ func (f *CloudFormation) CancelUpdateStack(_ context.Context, in *cloudformation
 	return &cloudformation.CancelUpdateStackOutput{}, nil
 }
 
-// UpdateTerminationProtection implements CloudFormationAPI.
+// UpdateTerminationProtection is CloudFormation's UpdateTerminationProtection.
 func (f *CloudFormation) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
 	st, err := f.beginOn("UpdateTerminationProtection", in.StackName)
 	if err != nil {

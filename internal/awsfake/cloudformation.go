@@ -1,9 +1,4 @@
-// Package stacktest holds a stateful CloudFormation fake for tests and
-// demos: stacks move through real statuses over a (fake) clock, emit events
-// newest first with pagination and client request tokens, compute change
-// sets (empty ones fail with AWS's wording), roll back on injected
-// failures and answer with the real error codes and messages.
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -21,7 +16,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // Wordings AWS uses for an empty change set's StatusReason.
@@ -30,7 +24,11 @@ const (
 	EmptyChangeSetReasonOld = "No updates are to be performed."
 )
 
-// CloudFormation is an in-memory CloudFormation. Configure the exported fields before
+// CloudFormation is an in-memory AWS CloudFormation: stacks move through
+// real statuses over a (fake) clock, emit events newest first with
+// pagination and client request tokens, compute change sets (empty ones
+// fail with AWS's wording), roll back on injected failures and answer with
+// the real error codes and messages. Configure the exported fields before
 // use; they are read under the fake's lock.
 type CloudFormation struct {
 	Clock   clock.Clock
@@ -57,7 +55,7 @@ type CloudFormation struct {
 	// same template can point at different endpoints.
 	StackOutputValues map[string]map[string]string
 	// OnResource is called (without the lock) when a resource completes a
-	// create or update; rollouttest uses it to register ECS services.
+	// create or update; the ECS fake uses it to register services.
 	OnResource func(stackName string, r types.StackResource)
 	// OnResourceDeleted is called (without the lock) when a resource is
 	// deleted, with its stack or by an update that removes it.
@@ -90,8 +88,6 @@ func NewCloudFormation(clk clock.Clock) *CloudFormation {
 		Replacement: map[string]string{}, OutputValues: map[string]string{}, StackOutputValues: map[string]map[string]string{},
 		Objects: map[string][]byte{}}
 }
-
-var _ stack.CloudFormationAPI = (*CloudFormation)(nil)
 
 type step struct {
 	at  time.Time
@@ -298,7 +294,7 @@ func validation(format string, args ...any) error {
 
 func notExist(name string) error { return validation("Stack with id %s does not exist", name) }
 
-// DescribeStacks implements CloudFormationAPI.
+// DescribeStacks is CloudFormation's DescribeStacks.
 func (f *CloudFormation) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	if err := f.begin("DescribeStacks"); err != nil {
 		return nil, err
@@ -378,7 +374,7 @@ func describe(st *fakeStack) types.Stack {
 	return out
 }
 
-// DescribeStackEvents implements CloudFormationAPI: newest first, PageSize
+// DescribeStackEvents is CloudFormation's DescribeStackEvents: newest first, PageSize
 // a page, NextToken the offset.
 func (f *CloudFormation) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
 	st, err := f.beginOn("DescribeStackEvents", in.StackName)
@@ -405,7 +401,7 @@ func (f *CloudFormation) DescribeStackEvents(_ context.Context, in *cloudformati
 	return out, nil
 }
 
-// DescribeStackResources implements CloudFormationAPI.
+// DescribeStackResources is CloudFormation's DescribeStackResources.
 func (f *CloudFormation) DescribeStackResources(_ context.Context, in *cloudformation.DescribeStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
 	st, err := f.beginOn("DescribeStackResources", in.StackName)
 	if err != nil {
