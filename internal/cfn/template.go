@@ -102,7 +102,7 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 	params, _ := root["Parameters"].(map[string]any)
 	for name, v := range params {
 		m, _ := v.(map[string]any)
-		p, err := parseParamSpec(name, m)
+		p, err := ParseParamSpec(name, m)
 		if err != nil {
 			return nil, fmt.Errorf("%s: Parameters.%s: %w", path, name, err)
 		}
@@ -123,7 +123,11 @@ func ParseTemplate(path string, data []byte) (*Template, error) {
 	return t, nil
 }
 
-func parseParamSpec(name string, m map[string]any) (ParamSpec, error) {
+// ParseParamSpec reads the declaration of parameter name (its map in the
+// template's Parameters section) into a ParamSpec; a declaration CloudFormation
+// would refuse (no Type, a length or value bound that is not a number) is an
+// error.
+func ParseParamSpec(name string, m map[string]any) (ParamSpec, error) {
 	p := ParamSpec{Name: name, Type: ScalarString(m["Type"]), AllowedPattern: ScalarString(m["AllowedPattern"]), ConstraintDescription: ScalarString(m["ConstraintDescription"])}
 	if p.Type == "" {
 		return p, errors.New("has no Type")
