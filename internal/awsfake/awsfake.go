@@ -1,7 +1,7 @@
 // Package awsfake is the in-memory AWS account tests run against: an
 // Account on one fake clock holding the service fakes (CloudWatch Logs, EFS,
-// EC2 and ECR so far; CloudFormation, ECS and ELB still live in stacktest
-// and rollouttest), each with the SDK client's exact
+// EC2, ECR, ECS and ELBv2 so far; CloudFormation still lives in stacktest,
+// and rollouttest wires it to ECS and ELBv2), each with the SDK client's exact
 // method signatures, keeping state and failing with the real service's
 // error codes and messages. It imports no package that calls AWS.
 package awsfake

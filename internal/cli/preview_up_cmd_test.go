@@ -17,10 +17,10 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
@@ -134,7 +134,7 @@ func TestPreviewForkCommand(t *testing.T) {
 
 // ruleProbe calls after once its first DescribeRules call.
 type ruleProbe struct {
-	*rollouttest.ELB
+	*awsfake.ELB
 	calls int
 	after func()
 }

@@ -38,8 +38,8 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 type world struct {
 	clock  *runClock
 	cfn    *stacktest.Fake
-	ecs    *rollouttest.ECS
-	elb    *rollouttest.ELB
+	ecs    *awsfake.ECS
+	elb    *awsfake.ELB
 	ecr    *awsfake.ECR
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
@@ -49,7 +49,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}

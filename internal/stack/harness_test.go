@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
@@ -73,8 +74,8 @@ type world struct {
 	clk *clock.Fake
 	cf  *stacktest.Fake
 	s3  *stacktest.S3
-	ecs *rollouttest.ECS
-	elb *rollouttest.ELB
+	ecs *awsfake.ECS
+	elb *awsfake.ELB
 	log *logReport
 	d   *stack.Deployer
 }
@@ -83,7 +84,7 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
 	cf := stacktest.New(clk)
-	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
+	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), log: &logReport{clk: clk}}
 	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
@@ -26,7 +26,7 @@ import (
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
 	CFN      *stacktest.Fake
-	ELB      *rollouttest.ELB
+	ELB      *awsfake.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
 	PriorityParameter string
