@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/iampolicy"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
@@ -34,9 +35,9 @@ func gatedAs(t *testing.T, role string) (*stacktest.Gated, *stack.Deployer) {
 	return g, &stack.Deployer{CFN: g, Clock: clk, Region: "eu-west-1"}
 }
 
-func tiny(t *testing.T) *stack.Template {
+func tiny(t *testing.T) *cfn.Template {
 	t.Helper()
-	tpl, err := stack.ParseTemplate("tiny.yaml", []byte(tinyTemplate))
+	tpl, err := cfn.ParseTemplate("tiny.yaml", []byte(tinyTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}

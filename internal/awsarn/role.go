@@ -3,32 +3,38 @@
 // values.
 package awsarn
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+)
 
 // IsRoleARN reports whether s is an IAM role's ARN:
 // arn:<partition>:iam::<12-digit account>:role/<path and name>, the path
 // and name together 1 to 512 of the characters IAM allows in them
 // (letters, digits and _+=,.@/-). IAM ARNs carry no region.
 //
-// It is written out rather than as a regular expression because every
-// mlops process checks a role ARN at start, and compiling the expression's
-// bounded repetition cost more than the rest of the check.
+// It is not a regular expression because every mlops process checks a
+// role ARN at start, and compiling the expression's bounded repetition
+// cost more than the rest of the check.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
 func IsRoleARN(s string) bool {
-	rest, ok := strings.CutPrefix(s, "arn:")
-	if !ok {
+	a, err := arn.Parse(s)
+	if err != nil || a.Service != "iam" || a.Region != "" || len(a.AccountID) != 12 || !allDigits(a.AccountID) || !isPartition(a.Partition) {
 		return false
 	}
-	partition, rest, ok := strings.Cut(rest, ":")
-	if !ok || !isPartition(partition) {
-		return false
-	}
-	rest, ok = strings.CutPrefix(rest, "iam::")
-	if !ok || len(rest) < 12 || !allDigits(rest[:12]) {
-		return false
-	}
-	name, ok := strings.CutPrefix(rest[12:], ":role/")
+	name, ok := strings.CutPrefix(a.Resource, "role/")
 	return ok && len(name) >= 1 && len(name) <= 512 && strings.IndexFunc(name, notRoleNameChar) < 0
+}
+
+// AccountOf returns the account ID of an ARN such as a stack's StackId, or
+// "" when s is not an ARN.
+func AccountOf(s string) string {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return a.AccountID
 }
 
 // isPartition reports whether p is aws or aws-<suffix> of lowercase

@@ -38,3 +38,17 @@ func TestIsRoleARN(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountOf(t *testing.T) {
+	t.Parallel()
+	for arn, want := range map[string]string{
+		"arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-a/0f1e2d3c": "123456789012",
+		"arn:aws-cn:iam::210987654321:role/r":                               "210987654321",
+		"ep-a":                                                              "",
+		"arn:aws:s3:::bucket/key":                                           "",
+	} {
+		if got := AccountOf(arn); got != want {
+			t.Errorf("AccountOf(%q) = %q, want %q", arn, got, want)
+		}
+	}
+}

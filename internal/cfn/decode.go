@@ -1,9 +1,11 @@
 // Package cfn is the suite's one home of CloudFormation knowledge that more
 // than one part needs: how a template or parameter file is decoded (with the
-// line of every key), the short-form intrinsics, and how decoded values are
-// rendered as CloudFormation passes them. The deploy engine, the offline
-// checks and the CloudFormation fake all read templates through it, so a
-// file one of them accepts is accepted by all.
+// line of every key), the short-form intrinsics, the template model
+// (Template, its parameters, resources and outputs, and the attributes
+// Fn::GetAtt asks of them), stack statuses, the limits on a template, and
+// how decoded values are rendered as CloudFormation passes them. The deploy
+// engine, the offline checks and the CloudFormation fake all read templates
+// through it, so a file one of them accepts is accepted by all.
 package cfn
 
 import (

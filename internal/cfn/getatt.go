@@ -7,6 +7,7 @@ package cfn
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,6 +40,72 @@ func Explain(resource, typ, attr string) string {
 		hint = "; did you mean " + c + "?"
 	}
 	return fmt.Sprintf("%s (%s) has no attribute %q for Fn::GetAtt%s (attributes: %s)", resource, typ, attr, hint, strings.Join(known, ", "))
+}
+
+// GetAtt is one attribute a template asks of a resource, by Fn::GetAtt or
+// as ${Resource.Attribute} in an Fn::Sub, with where it is asked.
+type GetAtt struct {
+	Path, Resource, Attribute string
+}
+
+// GetAtts lists every attribute the template's resources and outputs ask
+// of a resource it declares, in a stable order.
+func (t *Template) GetAtts() []GetAtt {
+	var out []GetAtt
+	visit := func(refs []Ref) {
+		for _, r := range refs {
+			if _, ok := t.Resources[r.Name]; ok && r.Attr != "" {
+				// The path of the expression, not of its function key.
+				out = append(out, GetAtt{Path: Parent(r.Path), Resource: r.Name, Attribute: r.Attr})
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+		visit(Refs(t.Resources[id].Properties, "Resources."+id+".Properties"))
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Outputs)) {
+		visit(Refs(t.Outputs[k].Value, "Outputs."+k+".Value"))
+	}
+	return out
+}
+
+// References lists, without repeats, the names resource id's DependsOn and
+// properties refer to (Ref, Fn::GetAtt, Fn::Sub): resources it needs
+// first, parameters and pseudo parameters.
+func (t *Template) References(id string) []string {
+	r := t.Resources[id]
+	var out []string
+	add := func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, d := range r.DependsOn {
+		add(d)
+	}
+	for _, ref := range Refs(r.Properties, "") {
+		add(ref.Name)
+	}
+	return out
+}
+
+// CheckAttributes refuses, before any AWS call, an attribute Fn::GetAtt
+// asks of a resource whose type does not return it (CloudFormation would
+// refuse the change set: "Template error: resource X does not support
+// attribute type Y in Fn::GetAtt"), naming the nearest real one.
+func (t *Template) CheckAttributes() error {
+	var msgs []string
+	for _, g := range t.GetAtts() {
+		typ := t.Resources[g.Resource].Type
+		if !Unsupported(typ, g.Attribute) {
+			continue
+		}
+		msgs = append(msgs, t.Path+": "+g.Path+": "+Explain(g.Resource, typ, g.Attribute))
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "\n"))
 }
 
 // getAttributes: the Fn::GetAtt attributes of each type, as its page in the

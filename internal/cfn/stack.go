@@ -42,3 +42,9 @@ func StackMissing(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist")
 }
+
+// IsTerminal reports whether a stack status ends an operation: every status
+// but the *_IN_PROGRESS ones.
+func IsTerminal(s types.StackStatus) bool {
+	return !strings.HasSuffix(string(s), "_IN_PROGRESS")
+}

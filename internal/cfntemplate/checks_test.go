@@ -309,6 +309,7 @@ Parameters:
   Optional: {Type: String, Default: ""}
   Required: {Type: String}
   Memory: {Type: String, Default: 2GB}
+  Token: {Type: String, NoEcho: true, MinLength: 8}
 Resources:
   Q: {Type: AWS::SQS::Queue}
 `)
@@ -323,7 +324,8 @@ Resources:
 {"ParameterKey":"Host","ParameterValue":"CHANGE_ME"},
 {"ParameterKey":"Zone","ParameterValue":""},
 {"ParameterKey":"Optional","ParameterValue":""},
-{"ParameterKey":"Memory","ParameterValue":"2GB"}]`
+{"ParameterKey":"Memory","ParameterValue":"2GB"},
+{"ParameterKey":"Token","ParameterValue":"hunter2"}]`
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -333,14 +335,15 @@ Resources:
 	}
 	want := []string{
 		file + `:6: Cert: value "Get from ACM" is a placeholder, not a value; fix: put the real value in ` + file + ` (it must match ^arn:aws:acm:.+$)`,
-		file + `:3: Cidrs: value "10.0.0.0/8, nope": does not match AllowedPattern "\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+"`,
+		file + `:3: Cidrs: value "10.0.0.0/8, nope" does not match the AllowedPattern \d+\.\d+\.\d+\.\d+/\d+`,
 		file + `:7: Host: value "CHANGE_ME" is a placeholder, not a value; fix: put the real value in ` + file,
 		file + `:4: Image: is set by mlops on every deploy (see .github/mlops.yml), so this value is never used; fix: remove it from ` + file,
-		file + `:1: Name: value "Bad1": does not match AllowedPattern "[a-z]+" (lowercase letters)`,
-		file + `:2: Port: value "70000": must be at most 65535`,
+		file + `:1: Name: value "Bad1" does not match the AllowedPattern [a-z]+ (lowercase letters)`,
+		file + `:2: Port: value "70000" is greater than MaxValue 65535`,
+		file + `:11: Token: value (NoEcho value) is shorter than MinLength 8`,
 		file + `:5: Typo: not a parameter of t.yaml; remove it from ` + file + ` or add the parameter to the template`,
 		file + `:8: Zone: is empty, and the parameter has no Default, so it is required; fix: set a value in ` + file + ` or give the parameter a Default`,
-		`t.yaml:4: Parameters.Env.Default: value "dev": must be one of [stg prod]`,
+		`t.yaml:4: Parameters.Env.Default: value "dev" is not one of the AllowedValues: stg, prod`,
 		`t.yaml:11: Parameters.Required: parameter Required has no value: it has no Default, ` + file + ` does not set it and mlops does not fill it; fix: add Required to ` + file + ` (or pass --param Required=VALUE to mlops deploy and plan), or give it a Default`,
 		file + `: Missing: mlops fills "Missing" but t.yaml has no such parameter; fix .github/mlops.yml or the template`,
 	}

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
@@ -97,82 +95,17 @@ func closest(k string, params map[string]any) string {
 	return ""
 }
 
-// checkValue returns what is wrong with value for parameter k, or "".
-// Constraints follow https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html.
+// checkValue returns what is wrong with value for parameter k, or "": the
+// constraints as cfn checks them for the deploy engine too, so a file mlops
+// deploy accepts passes here and the other way round.
 func (t *Template) checkValue(k, value string) string {
 	p, _ := t.section("Parameters")[k].(map[string]any)
-	typ, _ := p["Type"].(string)
-	items := []string{value}
-	if strings.HasPrefix(typ, "List<") || typ == "CommaDelimitedList" {
-		items = strings.Split(value, ",")
+	spec, err := cfn.ParseParamSpec(k, p)
+	if err != nil {
+		return fmt.Sprintf("the declaration of parameter %s in %s %v, so CloudFormation refuses the template; fix the declaration", k, t.Path, err)
 	}
-	for _, item := range items {
-		item = strings.TrimSpace(item)
-		if msg := checkItem(p, typ, item); msg != "" {
-			return fmt.Sprintf("value %q: %s", value, msg)
-		}
+	if msg := spec.Violation(value); msg != "" {
+		return fmt.Sprintf("value %s %s", spec.Shown(value), msg)
 	}
 	return ""
-}
-
-func checkItem(p map[string]any, typ, v string) string {
-	if allowed, ok := p["AllowedValues"].([]any); ok {
-		found := false
-		for _, a := range allowed {
-			found = found || fmt.Sprint(a) == v
-		}
-		if !found {
-			return fmt.Sprintf("must be one of %v", allowed)
-		}
-	}
-	if pat, ok := p["AllowedPattern"].(string); ok {
-		re, err := regexp.Compile("^(?:" + pat + ")$")
-		if err != nil {
-			return fmt.Sprintf("AllowedPattern %q does not compile: %v", pat, err)
-		}
-		if !re.MatchString(v) {
-			return fmt.Sprintf("does not match AllowedPattern %q%s", pat, constraint(p))
-		}
-	}
-	if typ == "Number" || typ == "List<Number>" {
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return "must be a number"
-		}
-		if lo, ok := number(p["MinValue"]); ok && n < lo {
-			return fmt.Sprintf("must be at least %v", lo)
-		}
-		if hi, ok := number(p["MaxValue"]); ok && n > hi {
-			return fmt.Sprintf("must be at most %v", hi)
-		}
-	}
-	if lo, ok := number(p["MinLength"]); ok && float64(len(v)) < lo {
-		return fmt.Sprintf("must be at least %v characters", lo)
-	}
-	if hi, ok := number(p["MaxLength"]); ok && float64(len(v)) > hi {
-		return fmt.Sprintf("must be at most %v characters", hi)
-	}
-	return ""
-}
-
-func constraint(p map[string]any) string {
-	if c, ok := p["ConstraintDescription"].(string); ok {
-		return " (" + c + ")"
-	}
-	return ""
-}
-
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case float64:
-		return n, true
-	case string:
-		f, err := strconv.ParseFloat(n, 64)
-		return f, err == nil
-	}
-	return 0, false
 }

@@ -13,6 +13,7 @@ import (
 
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
@@ -60,7 +61,7 @@ func runBootstrap(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tmpl, err := stack.ParseTemplate("cf_templates/bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	tmpl, err := cfn.ParseTemplate("cf_templates/bootstrap.yaml", []byte(cftemplates.Bootstrap()))
 	if err != nil {
 		return fmt.Errorf("bootstrap template: %w", err)
 	}

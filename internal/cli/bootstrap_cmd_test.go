@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -200,7 +201,7 @@ func TestBootstrapBadInputMakesNoCall(t *testing.T) {
 func TestBootstrapDetectsOIDCProvider(t *testing.T) {
 	t.Parallel()
 	const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
-	tmpl, err := stack.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	tmpl, err := cfn.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
 	must(t, err)
 	deployed := func(create string) *stacktest.Seed {
 		return &stacktest.Seed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusCreateComplete, Template: tmpl,
@@ -297,7 +298,7 @@ func TestBootstrapScopesDeployRoleToItsStack(t *testing.T) {
 // stack was left, and to rerun mlops bootstrap, not mlops deploy.
 func TestBootstrapFailureHint(t *testing.T) {
 	t.Parallel()
-	tmpl, err := stack.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
+	tmpl, err := cfn.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
 	must(t, err)
 	const reason = `Resource handler returned message: "User: arn:aws:iam::123456789012:user/admin is not authorized to perform: iam:CreateRole"`
 	for _, tc := range []struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
@@ -180,7 +181,7 @@ func TestDeployFailureInActions(t *testing.T) {
 	}
 }
 
-func mustTemplate(t *testing.T, dir string) *stack.Template {
+func mustTemplate(t *testing.T, dir string) *cfn.Template {
 	t.Helper()
 	tpl, err := stack.ReadTemplate(filepath.Join(dir, "ep-a.yaml"))
 	must(t, err)

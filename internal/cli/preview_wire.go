@@ -54,7 +54,7 @@ func (e *Env) previewToken() string {
 // previewCheck is the preview environment's template and parameter file,
 // validated offline with the values a preview derives.
 type previewCheck struct {
-	tpl    *stack.Template
+	tpl    *cfn.Template
 	file   *cfn.ParamFile
 	suites []*probe.Suite // endpoint test cases
 	// compare is the comparison with A, nil when there are no requests
@@ -158,7 +158,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	}
 	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
 		Bucket: run.cfg.Artifacts.Bucket, Prefix: run.cfg.Artifacts.Prefix, Region: awsCfg.Region}
-	if len(check.tpl.Body) > stack.MaxTemplateBody {
+	if len(check.tpl.Body) > cfn.MaxTemplateBody {
 		d.S3 = e.Services.TemplateUploader(awsCfg)
 	}
 	// Success means the preview's ECS service rolled out and its targets

@@ -108,8 +108,8 @@ func (e *Env) stackJob(ctx context.Context, cmd string, o *stackOptions) (*stack
 	for _, v := range p.Secrets() {
 		e.Action.Mask(v) // NoEcho values stay out of the whole job's log
 	}
-	if len(tpl.Body) > stack.MaxTemplateBody && cfg.Artifacts.Bucket == "" {
-		return nil, fault.Usagef("%s: template is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in %s so it can be uploaded", tpl.Path, len(tpl.Body), stack.MaxTemplateBody, cfg.Path)
+	if len(tpl.Body) > cfn.MaxTemplateBody && cfg.Artifacts.Bucket == "" {
+		return nil, fault.Usagef("%s: template is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in %s so it can be uploaded", tpl.Path, len(tpl.Body), cfn.MaxTemplateBody, cfg.Path)
 	}
 	j.sha = e.deployCommit(ctx, o.SHA)
 	j.req = stack.Request{Stack: j.req.Stack, Template: tpl, Params: p, Protect: j.env.Protected, Timeout: o.Timeout, Commit: j.sha,
@@ -173,7 +173,7 @@ func (e *Env) deployer(ctx context.Context, j *stackJob) (*stack.Deployer, error
 	}
 	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
 		Bucket: j.cfg.Artifacts.Bucket, Prefix: j.cfg.Artifacts.Prefix, Region: awsCfg.Region}
-	if len(j.req.Template.Body) > stack.MaxTemplateBody {
+	if len(j.req.Template.Body) > cfn.MaxTemplateBody {
 		d.S3 = e.Services.TemplateUploader(awsCfg)
 	}
 	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}

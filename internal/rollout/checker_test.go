@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -49,7 +50,7 @@ func newFixture(r awsfake.Rollout, h awsfake.Health) *fixture {
 
 func target(deadline time.Duration) stack.Target {
 	return stack.Target{Stack: "ep-a", Since: start, Deadline: start.Add(deadline),
-		Resources: []stack.Resource{{LogicalID: "Service", PhysicalID: svcARN, Type: "AWS::ECS::Service"}, {LogicalID: "TG", PhysicalID: tgARN, Type: "AWS::ElasticLoadBalancingV2::TargetGroup"}}}
+		Resources: []cfn.Resource{{LogicalID: "Service", PhysicalID: svcARN, Type: "AWS::ECS::Service"}, {LogicalID: "TG", PhysicalID: tgARN, Type: "AWS::ElasticLoadBalancingV2::TargetGroup"}}}
 }
 
 func TestVerifyWaitsForRolloutCompletedAndHealthyTargets(t *testing.T) {

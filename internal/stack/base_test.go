@@ -14,7 +14,7 @@ import (
 // the template does not declare are ignored.
 func TestBaseOutputsFillParameters(t *testing.T) {
 	t.Parallel()
-	tpl, err := stack.ParseTemplate("b.yaml", []byte(`Parameters:
+	tpl, err := cfn.ParseTemplate("b.yaml", []byte(`Parameters:
   VpcId: {Type: String}
   ClusterName: {Type: String}
   ContainerName: {Type: String}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -45,7 +46,7 @@ func (r *detectReport) Printf(_ string, args ...any) {
 	if len(args) == 0 {
 		return
 	}
-	if e, ok := args[0].(stack.Event); ok && e.LogicalID == r.stack && stack.IsTerminal(types.StackStatus(e.Status)) {
+	if e, ok := args[0].(stack.Event); ok && e.LogicalID == r.stack && cfn.IsTerminal(types.StackStatus(e.Status)) {
 		r.latency = r.clk.Now().Sub(e.Time)
 	}
 }
@@ -73,7 +74,7 @@ func scenario(b *testing.B, seed uint64) (*clock.Fake, *stacktest.Fake, stack.Re
 func cliWait(ctx context.Context, clk *clock.Fake, cf *stacktest.Fake, name string) time.Time {
 	for {
 		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-		if err == nil && stack.IsTerminal(out.Stacks[0].StackStatus) {
+		if err == nil && cfn.IsTerminal(out.Stacks[0].StackStatus) {
 			return clk.Now()
 		}
 		_ = clk.Sleep(ctx, cliWaiterDelay)

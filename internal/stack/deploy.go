@@ -44,7 +44,7 @@ type Deployer struct {
 // Request is one deploy or plan of a stack.
 type Request struct {
 	Stack        string
-	Template     *Template
+	Template     *cfn.Template
 	Params       *Params
 	Tags         map[string]string // added to Params.Tags; mlops:environment and mlops:commit belong here
 	Protect      bool              // enable termination protection (production)
@@ -184,11 +184,11 @@ func (r Request) parameters() []types.Parameter {
 // the artifact bucket and returns its URL.
 func (d *Deployer) templateSource(ctx context.Context, req Request) (body, url *string, err error) {
 	t := req.Template
-	if len(t.Body) <= MaxTemplateBody {
+	if len(t.Body) <= cfn.MaxTemplateBody {
 		return aws.String(string(t.Body)), nil, nil
 	}
 	if d.S3 == nil || d.Bucket == "" {
-		return nil, nil, fmt.Errorf("template %s is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in the config so it can be uploaded", t.Path, len(t.Body), MaxTemplateBody)
+		return nil, nil, fmt.Errorf("template %s is %d bytes, over CloudFormation's inline limit of %d; set artifacts.bucket in the config so it can be uploaded", t.Path, len(t.Body), cfn.MaxTemplateBody)
 	}
 	sum := sha256.Sum256(t.Body)
 	key := strings.TrimPrefix(strings.TrimSuffix(d.Prefix, "/")+"/"+req.Stack+"/"+hex.EncodeToString(sum[:])+templateExt(t.Path), "/")
@@ -204,8 +204,8 @@ func (d *Deployer) templateSource(ctx context.Context, req Request) (body, url *
 	if err := d.verifyUpload(ctx, key, checksum); err != nil {
 		return nil, nil, err
 	}
-	d.report().Printf("template is %d bytes (over %d): uploaded to s3://%s/%s", len(t.Body), MaxTemplateBody, d.Bucket, key)
-	return nil, aws.String(TemplateURL(d.Bucket, d.Region, key)), nil
+	d.report().Printf("template is %d bytes (over %d): uploaded to s3://%s/%s", len(t.Body), cfn.MaxTemplateBody, d.Bucket, key)
+	return nil, aws.String(cfn.TemplateURL(d.Bucket, d.Region, key)), nil
 }
 
 // verifyUpload checks that the object CloudFormation will read is the
@@ -222,14 +222,6 @@ func (d *Deployer) verifyUpload(ctx context.Context, key, checksum string) error
 			"something else writes this key of the artifact bucket; nothing was deployed. Check who may write it (docs/credentials.md: only the deploy role writes <prefix>/<stack>/)")
 	}
 	return nil
-}
-
-// TemplateURL is the virtual-hosted S3 URL CloudFormation reads a template from.
-func TemplateURL(bucket, region, key string) string {
-	if region == "" {
-		return fmt.Sprintf("https://%s.s3.amazonaws.com/%s", bucket, key)
-	}
-	return fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", bucket, region, key)
 }
 
 func templateExt(path string) string {

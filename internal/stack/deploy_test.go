@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -249,7 +250,7 @@ func TestStatefulRemovalRefused(t *testing.T) {
 	seed(t, w, types.StackStatusUpdateComplete)
 	req := request(t)
 	body := strings.Replace(string(req.Template.Body), "  FileSystem:\n    Type: AWS::EFS::FileSystem\n    DeletionPolicy: Retain", "  Volume:\n    Type: AWS::EFS::FileSystem\n    DeletionPolicy: Retain", 1)
-	tpl, err := stack.ParseTemplate("renamed.yaml", []byte(body))
+	tpl, err := cfn.ParseTemplate("renamed.yaml", []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // Verifier checks what CloudFormation cannot: that every ECS service of the
@@ -21,27 +23,20 @@ type Verifier interface {
 // Target is a stack's resources as the Verifier sees them.
 type Target struct {
 	Stack     string
-	Resources []Resource // Properties unset; PhysicalID and LogicalID set
-	Since     time.Time  // when the operation began, on AWS's clock where the stack's events tell it
+	Resources []cfn.Resource // Properties unset; PhysicalID and LogicalID set
+	Since     time.Time      // when the operation began, on AWS's clock where the stack's events tell it
 	Deadline  time.Time
 }
 
 // ResourcesOf returns the target's resources of one type.
-func (t Target) ResourcesOf(typ string) []Resource {
-	var out []Resource
+func (t Target) ResourcesOf(typ string) []cfn.Resource {
+	var out []cfn.Resource
 	for _, r := range t.Resources {
 		if r.Type == typ {
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-// with returns the resource carrying its ids; Resource doubles as the
-// Target's view of a live resource.
-func (r Resource) with(logicalID, physicalID string) Resource {
-	r.LogicalID, r.PhysicalID = logicalID, physicalID
-	return r
 }
 
 // Failure is a deploy that ran and did not succeed.

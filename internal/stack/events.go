@@ -162,11 +162,6 @@ func (s *streamer) stackStatus(ev Event) (types.StackStatus, bool) {
 	return types.StackStatus(ev.Status), true
 }
 
-// IsTerminal reports whether a stack status ends an operation.
-func IsTerminal(s types.StackStatus) bool {
-	return !strings.HasSuffix(string(s), "_IN_PROGRESS")
-}
-
 // IsSuccess reports whether an operation that ended in s did what was asked.
 func IsSuccess(s types.StackStatus) bool {
 	switch s {
@@ -196,7 +191,7 @@ func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Tim
 				last = st
 			}
 		}
-		if last != "" && IsTerminal(last) {
+		if last != "" && cfn.IsTerminal(last) {
 			return last, nil
 		}
 		if len(fresh) > 0 {
@@ -216,7 +211,7 @@ func (d *Deployer) waitStack(ctx context.Context, s *streamer, deadline time.Tim
 				return last, err
 			} else if st == nil {
 				return types.StackStatusDeleteComplete, nil
-			} else if last != "" && IsTerminal(st.StackStatus) {
+			} else if last != "" && cfn.IsTerminal(st.StackStatus) {
 				// This operation's start was seen, so a terminal status now is its end.
 				d.report().Printf("stack %s is %s (read from the stack; its last event was not seen)", s.stack, st.StackStatus)
 				return st.StackStatus, nil

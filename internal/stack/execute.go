@@ -109,14 +109,14 @@ func (d *Deployer) target(ctx context.Context, req Request, s *streamer, since, 
 	seen := map[string]bool{}
 	if out != nil {
 		for _, r := range out.StackResources {
-			t.Resources = append(t.Resources, Resource{Type: aws.ToString(r.ResourceType)}.with(aws.ToString(r.LogicalResourceId), aws.ToString(r.PhysicalResourceId)))
+			t.Resources = append(t.Resources, cfn.Resource{Type: aws.ToString(r.ResourceType), LogicalID: aws.ToString(r.LogicalResourceId), PhysicalID: aws.ToString(r.PhysicalResourceId)})
 			seen[aws.ToString(r.PhysicalResourceId)] = true
 		}
 	}
 	for _, e := range s.events {
 		if e.PhysicalID != "" && !seen[e.PhysicalID] && e.LogicalID != req.Stack {
 			seen[e.PhysicalID] = true
-			t.Resources = append(t.Resources, Resource{Type: e.Type}.with(e.LogicalID, e.PhysicalID))
+			t.Resources = append(t.Resources, cfn.Resource{Type: e.Type, LogicalID: e.LogicalID, PhysicalID: e.PhysicalID})
 		}
 	}
 	return t, nil

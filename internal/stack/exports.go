@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsarn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -43,7 +44,7 @@ func (d *Deployer) exportsInUse(ctx context.Context, req Request, st *types.Stac
 	if st == nil {
 		return nil, nil
 	}
-	ev := offlineEval{t: req.Template, stack: req.Stack, params: req.values(), region: d.Region, account: accountOf(aws.ToString(st.StackId))}
+	ev := offlineEval{t: req.Template, stack: req.Stack, params: req.values(), region: d.Region, account: awsarn.AccountOf(aws.ToString(st.StackId))}
 	var out []ExportInUse
 	for _, o := range st.Outputs {
 		name := aws.ToString(o.ExportName)
@@ -125,16 +126,6 @@ func ExportHint(used []ExportInUse) string {
 			"each of #" + strings.Join(prs, ", #") + ", then deploy again; previews deployed from the current add-ep-b.yaml take A's outputs as parameters and import nothing"
 	}
 	return hint
-}
-
-// accountOf returns the account of a stack ARN
-// (arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>).
-func accountOf(arn string) string {
-	parts := strings.Split(arn, ":")
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[4]
 }
 
 // values returns the parameter values the change set was created with,

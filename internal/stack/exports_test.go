@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
@@ -32,7 +33,7 @@ Outputs:
 func exportWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorld(t)
-	tpl, err := stack.ParseTemplate("a.yaml", []byte(exporterTemplate))
+	tpl, err := cfn.ParseTemplate("a.yaml", []byte(exporterTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func exportWorld(t *testing.T) *world {
 
 func exporterRequest(t *testing.T, body string, params map[string]string) stack.Request {
 	t.Helper()
-	tpl, err := stack.ParseTemplate("a.yaml", []byte(body))
+	tpl, err := cfn.ParseTemplate("a.yaml", []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func newWorld(t testing.TB) *world {
 	return w
 }
 
-func readTemplate(t testing.TB, name string) *stack.Template {
+func readTemplate(t testing.TB, name string) *cfn.Template {
 	t.Helper()
 	tpl, err := stack.ReadTemplate(filepath.Join("testdata", name))
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // Export names are always of this kind (CloudFormation refuses an
 // Export.Name that depends on a resource); values often are not.
 type offlineEval struct {
-	t               *Template
+	t               *cfn.Template
 	stack           string
 	params          map[string]string
 	region, account string

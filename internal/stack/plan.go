@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -64,7 +65,7 @@ func (d *Deployer) Plan(ctx context.Context, req Request) (*Result, error) {
 	}
 }
 
-func offlineAdds(t *Template) []Change {
+func offlineAdds(t *cfn.Template) []Change {
 	out := make([]Change, 0, len(t.Resources))
 	for _, id := range t.ResourceIDs() {
 		out = append(out, Change{Action: "Add", LogicalID: id, Type: t.Resources[id].Type})

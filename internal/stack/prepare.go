@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -81,7 +82,7 @@ func (d *Deployer) waitOther(ctx context.Context, name string, deadline time.Tim
 			return "", err
 		case st == nil:
 			return types.StackStatusDeleteComplete, nil
-		case IsTerminal(st.StackStatus):
+		case cfn.IsTerminal(st.StackStatus):
 			return st.StackStatus, nil
 		case !d.Clock.Now().Before(deadline):
 			return st.StackStatus, errDeadline

@@ -13,10 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // s3Server is gofakes3 reached through the real SDK client, logging the
@@ -72,8 +71,8 @@ func TestLargeTemplateGoesThroughS3(t *testing.T) {
 	w.d.S3 = srv.client
 	w.cf.FetchTemplate = srv.fetch
 	req := request(t)
-	big := string(req.Template.Body) + "\n# " + strings.Repeat("padding ", stack.MaxTemplateBody/8) + "\n"
-	tpl, err := stack.ParseTemplate("big.yaml", []byte(big))
+	big := string(req.Template.Body) + "\n# " + strings.Repeat("padding ", cfn.MaxTemplateBody/8) + "\n"
+	tpl, err := cfn.ParseTemplate("big.yaml", []byte(big))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +114,8 @@ func TestSwappedTemplateIsNotDeployed(t *testing.T) {
 		return append(body, []byte("\n  Backdoor: {Type: AWS::IAM::User}\n")...)
 	}
 	req := request(t)
-	big := string(req.Template.Body) + "\n# " + strings.Repeat("padding ", stack.MaxTemplateBody/8) + "\n"
-	tpl, err := stack.ParseTemplate("big.yaml", []byte(big))
+	big := string(req.Template.Body) + "\n# " + strings.Repeat("padding ", cfn.MaxTemplateBody/8) + "\n"
+	tpl, err := cfn.ParseTemplate("big.yaml", []byte(big))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
@@ -18,7 +16,7 @@ import (
 // Inputs are the sources of a deploy's parameter values, lowest precedence
 // first: the parameter file, then the image, then --param overrides.
 type Inputs struct {
-	Template   *Template
+	Template   *cfn.Template
 	File       *cfn.ParamFile // nil when the environment has no parameter file
 	Image      string         // image reference from --image, "" for none
 	ImageParam string         // template parameter that receives Image
@@ -37,7 +35,7 @@ type BaseOutputs struct {
 }
 
 // For returns the outputs that name a parameter of t, sorted by name.
-func (b *BaseOutputs) For(t *Template) []string {
+func (b *BaseOutputs) For(t *cfn.Template) []string {
 	if b == nil {
 		return nil
 	}
@@ -147,7 +145,7 @@ func setImage(p *Params, in Inputs) error {
 	return nil
 }
 
-func checkKnown(t *Template, file string, line int, key string) error {
+func checkKnown(t *cfn.Template, file string, line int, key string) error {
 	if _, ok := t.Parameters[key]; ok {
 		return nil
 	}
@@ -161,7 +159,7 @@ func checkKnown(t *Template, file string, line int, key string) error {
 	return &fault.Problem{File: file, Line: line, Key: key, Msg: msg}
 }
 
-func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error {
+func checkValue(t *cfn.Template, spec cfn.ParamSpec, p *Params, f *cfn.ParamFile) error {
 	v, ok := p.Values[spec.Name]
 	file := p.Source[spec.Name]
 	if !ok {
@@ -177,79 +175,17 @@ func checkValue(t *Template, spec ParamSpec, p *Params, f *cfn.ParamFile) error 
 		}
 		return &fault.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("required parameter has no value and no Default in %s; add it to %s", t.Path, where)}
 	}
-	shown := strconv.Quote(v)
-	if spec.NoEcho {
-		shown = "(NoEcho value)"
+	msg := spec.Violation(v)
+	if msg == "" {
+		return nil
 	}
-	for _, item := range splitList(spec.Type, v) {
-		if msg := constraintError(spec, item); msg != "" {
-			if spec.ConstraintDescription != "" {
-				msg += " (" + spec.ConstraintDescription + ")"
-			}
-			fix := "change the value in " + file
-			if file == "--param" || file == "--image" {
-				fix = "pass a valid " + file
-			}
-			prob := &fault.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", shown, msg, fix)}
-			if f != nil && file == f.Path {
-				prob.Line = f.Line(spec.Name)
-			}
-			return prob
-		}
+	fix := "change the value in " + file
+	if file == "--param" || file == "--image" {
+		fix = "pass a valid " + file
 	}
-	return nil
-}
-
-// splitList returns the elements a value is checked as: list types are
-// checked element by element, as CloudFormation does.
-func splitList(typ, v string) []string {
-	if typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<") {
-		return strings.Split(v, ",")
+	prob := &fault.Problem{File: file, Key: spec.Name, Msg: fmt.Sprintf("value %s %s; %s", spec.Shown(v), msg, fix)}
+	if f != nil && file == f.Path {
+		prob.Line = f.Line(spec.Name)
 	}
-	return []string{v}
-}
-
-func constraintError(s ParamSpec, v string) string {
-	if len(s.AllowedValues) > 0 && !contains(s.AllowedValues, v) {
-		return "is not one of the AllowedValues: " + strings.Join(s.AllowedValues, ", ")
-	}
-	if s.AllowedPattern != "" {
-		re, err := regexp.Compile(`^(?:` + s.AllowedPattern + `)$`)
-		if err == nil && !re.MatchString(v) {
-			return fmt.Sprintf("does not match the AllowedPattern %s", s.AllowedPattern)
-		}
-	}
-	if s.MinLength != nil && len(v) < *s.MinLength {
-		return fmt.Sprintf("is shorter than MinLength %d", *s.MinLength)
-	}
-	if s.MaxLength != nil && len(v) > *s.MaxLength {
-		return fmt.Sprintf("is longer than MaxLength %d", *s.MaxLength)
-	}
-	if s.Type == "Number" || s.Type == "List<Number>" {
-		return numberError(s, v)
-	}
-	return ""
-}
-
-func numberError(s ParamSpec, v string) string {
-	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		return "is not a number (the parameter's Type is " + s.Type + ")"
-	}
-	if s.MinValue != nil && n < *s.MinValue {
-		return fmt.Sprintf("is less than MinValue %s", cfn.ScalarString(*s.MinValue))
-	}
-	if s.MaxValue != nil && n > *s.MaxValue {
-		return fmt.Sprintf("is greater than MaxValue %s", cfn.ScalarString(*s.MaxValue))
-	}
-	return ""
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return prob
 }

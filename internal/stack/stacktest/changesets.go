@@ -9,8 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 type fakeChangeSet struct {
@@ -18,7 +17,7 @@ type fakeChangeSet struct {
 	typ      types.ChangeSetType
 	status   types.ChangeSetStatus
 	reason   string
-	template *stack.Template
+	template *cfn.Template
 	params   map[string]string
 	tags     []types.Tag
 	changes  []types.Change
@@ -48,7 +47,7 @@ func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChang
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := stack.ParseTemplate("template", body)
+	tpl, err := cfn.ParseTemplate("template", body)
 	if err != nil {
 		return nil, validation("Template format error: %v", err)
 	}
@@ -89,8 +88,8 @@ func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChang
 
 func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, error) {
 	if in.TemplateBody != nil {
-		if len(*in.TemplateBody) > stack.MaxTemplateBody {
-			return nil, validation("1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to %d", stack.MaxTemplateBody)
+		if len(*in.TemplateBody) > cfn.MaxTemplateBody {
+			return nil, validation("1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to %d", cfn.MaxTemplateBody)
 		}
 		return []byte(*in.TemplateBody), nil
 	}

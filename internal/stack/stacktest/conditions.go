@@ -1,8 +1,6 @@
 package stacktest
 
-import (
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-)
+import "github.com/ecs-mlops/ecs-mlops/internal/cfn"
 
 // Template conditions decide which resources CloudFormation creates: a
 // resource whose Condition is false is not part of the stack, and Fn::If
@@ -78,7 +76,7 @@ func (f *Fake) activeIDs(st *fakeStack) []string {
 
 // proposed is st as the change set would leave it, for evaluating the new
 // template's conditions with the new parameters.
-func proposed(st *fakeStack, t *stack.Template, params map[string]string) *fakeStack {
+func proposed(st *fakeStack, t *cfn.Template, params map[string]string) *fakeStack {
 	v := *st
 	v.template, v.params = t, params
 	return &v

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 const conditionalTemplate = `Parameters:
@@ -32,7 +32,7 @@ Outputs:
 func changeSet(t *testing.T, f *Fake, clk *clock.Fake, typ types.ChangeSetType, create string) []string {
 	t.Helper()
 	ctx := context.Background()
-	tpl, err := stack.ParseTemplate("t.yaml", []byte(conditionalTemplate))
+	tpl, err := cfn.ParseTemplate("t.yaml", []byte(conditionalTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 // diff compares the change set with the stack: resources added, removed or
@@ -76,7 +75,7 @@ func (f *Fake) replacement(id, typ string) string {
 
 // dependents returns the unchanged resources that refer to a replaced
 // one: its new physical id changes their properties.
-func dependents(t *stack.Template, ids []string, out []types.Change) []string {
+func dependents(t *cfn.Template, ids []string, out []types.Change) []string {
 	changed, replaced := map[string]bool{}, []string{}
 	for _, c := range out {
 		id := aws.ToString(c.ResourceChange.LogicalResourceId)
@@ -101,13 +100,13 @@ func dependents(t *stack.Template, ids []string, out []types.Change) []string {
 	return deps
 }
 
-func sameJSON(a, b stack.Resource) bool {
+func sameJSON(a, b cfn.Resource) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
 
-func usesChanged(r stack.Resource, before, after map[string]string) bool {
+func usesChanged(r cfn.Resource, before, after map[string]string) bool {
 	body, _ := json.Marshal(r.Properties)
 	for k, v := range after {
 		if before[k] == v {

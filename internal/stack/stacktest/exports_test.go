@@ -12,8 +12,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 const (
@@ -59,9 +59,9 @@ func newWorld(t *testing.T) *world {
 	return &world{t: t, clk: clk, f: New(clk)}
 }
 
-func parse(t *testing.T, body string) *stack.Template {
+func parse(t *testing.T, body string) *cfn.Template {
 	t.Helper()
-	tpl, err := stack.ParseTemplate("t.yaml", []byte(body))
+	tpl, err := cfn.ParseTemplate("t.yaml", []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func (w *world) settle(name string) (types.StackStatus, string) {
 	w.t.Helper()
 	for range 600 {
 		w.clk.Advance(time.Second)
-		if s := w.f.Status(name); stack.IsTerminal(s) && s != types.StackStatusReviewInProgress {
+		if s := w.f.Status(name); cfn.IsTerminal(s) && s != types.StackStatusReviewInProgress {
 			break
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -147,7 +148,7 @@ func (f *Fake) Protected(name string) bool {
 type Seed struct {
 	Name      string
 	Status    types.StackStatus
-	Template  *stack.Template
+	Template  *cfn.Template
 	Params    map[string]string
 	Tags      map[string]string
 	Protected bool
@@ -371,7 +372,7 @@ func describe(st *fakeStack) types.Stack {
 	for _, k := range slices.Sorted(maps.Keys(st.params)) {
 		out.Parameters = append(out.Parameters, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(st.params[k])})
 	}
-	if stack.IsTerminal(st.status) {
+	if cfn.IsTerminal(st.status) {
 		out.Outputs = st.outputs
 	}
 	return out

@@ -7,14 +7,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // checkGetAtt refuses a template that asks a resource for an attribute its
 // type does not have, as CloudFormation does when it validates the template
 // on CreateChangeSet, before any stack exists. Types cfn does not list
 // are let through.
-func checkGetAtt(t *stack.Template) error {
+func checkGetAtt(t *cfn.Template) error {
 	for _, g := range t.GetAtts() {
 		if cfn.Unsupported(t.Resources[g.Resource].Type, g.Attribute) {
 			return validation("Template error: resource %s does not support attribute type %s in Fn::GetAtt", g.Resource, g.Attribute)
@@ -28,7 +27,7 @@ func checkGetAtt(t *stack.Template) error {
 // as CloudFormation orders creation and update; among those ready at the
 // same time, ECS services go last and the rest keep their order. (The fake
 // works one resource at a time where CloudFormation works in parallel.)
-func dependencyOrder(t *stack.Template, work []types.ResourceChange) []types.ResourceChange {
+func dependencyOrder(t *cfn.Template, work []types.ResourceChange) []types.ResourceChange {
 	if t == nil {
 		return work
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // row is a stack summary as the tests compare it.
@@ -63,7 +63,7 @@ func TestListStacks(t *testing.T) {
 	clk := clock.NewFake(t0)
 	f := New(clk)
 	f.StackPageSize = 2
-	tpl, err := stack.ParseTemplate("t.yaml", []byte(outputsTemplate))
+	tpl, err := cfn.ParseTemplate("t.yaml", []byte(outputsTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}

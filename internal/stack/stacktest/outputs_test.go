@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 const outputsTemplate = `Parameters:
@@ -27,7 +27,7 @@ Outputs:
 // only, over OutputValues, and other stacks keep theirs.
 func TestStackOutputValues(t *testing.T) {
 	t.Parallel()
-	tpl, err := stack.ParseTemplate("t.yaml", []byte(outputsTemplate))
+	tpl, err := cfn.ParseTemplate("t.yaml", []byte(outputsTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestResourcePropertyAndDeletion(t *testing.T) {
 		deleted = append(deleted, stackName+"/"+aws.ToString(r.LogicalResourceId)+" "+string(r.ResourceStatus))
 	}
 	for _, s := range []struct{ name, body string }{{"base", baseTemplate}, {"child", childTemplate}} {
-		tpl, err := stack.ParseTemplate(s.name+".yaml", []byte(s.body))
+		tpl, err := cfn.ParseTemplate(s.name+".yaml", []byte(s.body))
 		if err != nil {
 			t.Fatal(err)
 		}

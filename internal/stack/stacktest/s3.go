@@ -13,6 +13,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -50,7 +51,7 @@ func (s *S3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.O
 		sum = sha256.Sum256(body)
 		got = base64.StdEncoding.EncodeToString(sum[:])
 	}
-	url := stack.TemplateURL(aws.ToString(in.Bucket), s.Region, aws.ToString(in.Key))
+	url := cfn.TemplateURL(aws.ToString(in.Bucket), s.Region, aws.ToString(in.Key))
 	s.CFN.mu.Lock()
 	s.CFN.Objects[url] = body
 	s.CFN.mu.Unlock()

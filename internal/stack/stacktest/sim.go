@@ -8,8 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 )
 
 type fakeStack struct {
@@ -17,7 +16,7 @@ type fakeStack struct {
 	created    time.Time
 	status     types.StackStatus
 	reason     string
-	template   *stack.Template
+	template   *cfn.Template
 	params     map[string]string
 	tags       []types.Tag
 	protect    bool
@@ -45,7 +44,7 @@ type operation struct {
 }
 
 type snapshot struct {
-	template  *stack.Template
+	template  *cfn.Template
 	params    map[string]string
 	tags      []types.Tag
 	resources map[string]*types.StackResource
@@ -73,7 +72,7 @@ func (f *Fake) now() time.Time {
 func (f *Fake) stackEvent(st *fakeStack, status types.StackStatus, reason, token string) {
 	st.status, st.reason = status, reason
 	f.stamp(st, status)
-	if f.LoseFinalEvent && stack.IsTerminal(status) && status != types.StackStatusReviewInProgress {
+	if f.LoseFinalEvent && cfn.IsTerminal(status) && status != types.StackStatusReviewInProgress {
 		return
 	}
 	f.event(st, st.name, st.id, "AWS::CloudFormation::Stack", string(status), reason, token)

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // physicalID invents what Ref returns for the resource type, shaped like the
@@ -383,7 +382,7 @@ func (f *Fake) arnOf(typ, phys string) string {
 	return "arn:aws:cloudformation:" + f.Region + ":" + f.Account + ":resource/" + phys
 }
 
-func withDefaults(t *stack.Template, params map[string]string) map[string]string {
+func withDefaults(t *cfn.Template, params map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, name := range t.ParamNames() {
 		if d := t.Parameters[name].Default; d != nil {
