@@ -45,8 +45,8 @@ type deployJob struct {
 	env            map[string]string
 	clk            *clock.Fake
 	cf             *awsfake.CloudFormation
-	ecs            *rollouttest.ECS
-	elb            *rollouttest.ELB
+	ecs            *awsfake.ECS
+	elb            *awsfake.ELB
 	awsCalls       int
 	stdout, stderr bytes.Buffer
 }
@@ -62,7 +62,7 @@ func newDeployJob(t *testing.T, configText string) *deployJob {
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(strings.ReplaceAll(configText, "{{dir}}", dir)), 0o644))
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	j := &deployJob{dir: dir, clk: clk, cf: awsfake.NewCloudFormation(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk)}
+	j := &deployJob{dir: dir, clk: clk, cf: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk)}
 	rollouttest.Wire(j.cf, j.ecs, j.elb)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -164,7 +164,7 @@ func TestDeployFailureInActions(t *testing.T) {
 		"ApiPort": "8000", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:1111111"},
 		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})
 	j.cf.Fail["Service"] = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: 3363df6b-208e-6840-ccc7-2c5f745b9468, HandlerErrorCode: GeneralServiceException)`
-	j.ecs.Default = rollouttest.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
+	j.ecs.Default = awsfake.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
 		Stops: []string{"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:nope: not found"}}
 	j.ecs.Register("ecs-mlops-ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ecs-mlops-ep-a-Service")
 	results := filepath.Join(j.dir, "results.json")

@@ -21,7 +21,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -67,7 +66,7 @@ type previewJob struct {
 	gh             *ghfake.Server
 	cfn            *awsfake.CloudFormation
 	ecr            *awsfake.ECR
-	elb            *rollouttest.ELB
+	elb            *awsfake.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
 	clock          clock.Clock
@@ -87,7 +86,7 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	j.gh.AddPR("Codertocat/Hello-World", 2)
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	j.cfn = awsfake.NewCloudFormation(j.clock)
-	j.elb = rollouttest.NewELB(j.clock)
+	j.elb = awsfake.NewELB(j.clock)
 	j.cfn.StackPageSize = 3
 	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
 	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)

@@ -21,7 +21,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -134,7 +133,7 @@ func TestPreviewForkCommand(t *testing.T) {
 
 // ruleProbe calls after once its first DescribeRules call.
 type ruleProbe struct {
-	*rollouttest.ELB
+	*awsfake.ELB
 	calls int
 	after func()
 }

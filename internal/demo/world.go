@@ -37,8 +37,8 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 type world struct {
 	clock  *runClock
 	cfn    *awsfake.CloudFormation
-	ecs    *rollouttest.ECS
-	elb    *rollouttest.ELB
+	ecs    *awsfake.ECS
+	elb    *awsfake.ELB
 	ecr    *awsfake.ECR
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
@@ -48,7 +48,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: awsfake.NewCloudFormation(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	w := &world{clock: clk, cfn: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}

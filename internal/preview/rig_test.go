@@ -14,7 +14,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 )
 
 const (
@@ -29,7 +28,7 @@ const (
 // into a Lifecycle.
 type rig struct {
 	cfn       *awsfake.CloudFormation
-	elb       *rollouttest.ELB
+	elb       *awsfake.ELB
 	ecr       *awsfake.ECR
 	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
@@ -68,7 +67,7 @@ func newRig(t *testing.T) *rig {
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	r.cfn = awsfake.NewCloudFormation(clk)
-	r.elb = rollouttest.NewELB(clk)
+	r.elb = awsfake.NewELB(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
 	r.cfn.Put(awsfake.StackSeed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
@@ -145,6 +144,6 @@ func (r *rig) push(t *testing.T, tag string) {
 func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }
 
 // newELB returns a load balancer fake with no listeners.
-func newELB() *rollouttest.ELB {
-	return rollouttest.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+func newELB() *awsfake.ELB {
+	return awsfake.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 }

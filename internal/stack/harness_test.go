@@ -73,8 +73,8 @@ type world struct {
 	clk *clock.Fake
 	cf  *awsfake.CloudFormation
 	s3  *awsfake.TemplateBucket
-	ecs *rollouttest.ECS
-	elb *rollouttest.ELB
+	ecs *awsfake.ECS
+	elb *awsfake.ELB
 	log *logReport
 	d   *stack.Deployer
 }
@@ -83,7 +83,7 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
 	cf := awsfake.NewCloudFormation(clk)
-	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
+	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: "eu-west-1"}, ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), log: &logReport{clk: clk}}
 	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}

@@ -18,7 +18,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 )
 
 // Deployer plays CloudFormation deploying a preview stack: the stack's
@@ -26,7 +25,7 @@ import (
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
 	CFN      *awsfake.CloudFormation
-	ELB      *rollouttest.ELB
+	ELB      *awsfake.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
 	PriorityParameter string

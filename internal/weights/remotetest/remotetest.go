@@ -12,7 +12,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -31,8 +30,8 @@ const (
 )
 
 // Images are the registry's images.
-func Images() map[string]rollouttest.Image {
-	return map[string]rollouttest.Image{
+func Images() map[string]awsfake.ContainerImage {
+	return map[string]awsfake.ContainerImage{
 		SyncImage:     {Files: []string{"/mlops"}},
 		EndpointImage: {Files: []string{"/usr/local/bin/python", "/usr/local/bin/python3"}, Entrypoint: []string{"python", "-m", "model_server"}},
 	}
@@ -43,14 +42,14 @@ var Subnets = []string{"subnet-0a1b2c3d", "subnet-0e1f2a3b"}
 
 // World holds the fakes.
 type World struct {
-	ECS    *rollouttest.ECS
+	ECS    *awsfake.ECS
 	Logs   *awsfake.Logs
 	Stacks *awsfake.CloudFormation
 }
 
 // New builds the world on clk.
 func New(clk clock.Clock) *World {
-	w := &World{ECS: rollouttest.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: awsfake.NewCloudFormation(clk)}
+	w := &World{ECS: awsfake.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: awsfake.NewCloudFormation(clk)}
 	w.ECS.AddCluster(Cluster)
 	w.ECS.SetLogs(w.Logs)
 	for ref, img := range Images() {
