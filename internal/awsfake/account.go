@@ -32,6 +32,10 @@ type Account struct {
 	// tick.
 	ECS *ECS
 	ELB *ELB
+	// CloudFormation reads the clock when called too: it runs every step
+	// of its stacks that is due by then, at the step's own time, so it
+	// needs no tick either.
+	CloudFormation *CloudFormation
 
 	mu    sync.Mutex
 	ticks []func(now time.Time)
@@ -46,6 +50,8 @@ func NewAccount(clk *clock.Fake) *Account {
 	a.ECR = NewECR(a.Region, a.ID)
 	a.ECS, a.ELB = NewECS(clk), NewELB(clk)
 	a.ECS.SetLogs(a.Logs)
+	a.CloudFormation = NewCloudFormation(clk)
+	a.CloudFormation.Region, a.CloudFormation.Account = a.Region, a.ID
 	clk.OnSleep(a.tick)
 	return a
 }
@@ -106,6 +112,9 @@ type Role struct {
 	ECR  *GatedECR
 	ECS  *GatedECS
 	ELB  *GatedELB
+	// CloudFormation authorizes each call on the stack's ARN and denies
+	// with CloudFormation's AccessDenied.
+	CloudFormation *GatedCloudFormation
 }
 
 // As returns the account's services as the principal of gate sees them.
@@ -117,5 +126,7 @@ func (a *Account) As(gate *iampolicy.Gate) Role {
 		ECR:  &GatedECR{ECR: a.ECR, Gate: gate},
 		ECS:  &GatedECS{ECS: a.ECS, Gate: gate, Region: a.Region, Account: a.ID},
 		ELB:  &GatedELB{ELB: a.ELB, Gate: gate},
+
+		CloudFormation: &GatedCloudFormation{CloudFormation: a.CloudFormation, Gate: gate},
 	}
 }

@@ -81,9 +81,11 @@ type CloudFormation struct {
 	retired   []*fakeStack // deleted stacks, which ListStacks shows for 90 days
 }
 
-// NewCloudFormation returns a fake on clk in eu-west-1, account 123456789012.
+// NewCloudFormation returns a CloudFormation of its own on clk, in
+// DefaultRegion and DefaultAccount, for tests that need no other service;
+// NewAccount builds the account's on the account's clock.
 func NewCloudFormation(clk clock.Clock) *CloudFormation {
-	return &CloudFormation{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
+	return &CloudFormation{Clock: clk, Region: DefaultRegion, Account: DefaultAccount, stacks: map[string]*fakeStack{},
 		Durations: map[string]time.Duration{}, Fail: map[string]string{}, Hang: map[string]bool{},
 		Replacement: map[string]string{}, OutputValues: map[string]string{}, StackOutputValues: map[string]map[string]string{},
 		Objects: map[string][]byte{}}
