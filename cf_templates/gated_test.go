@@ -30,9 +30,10 @@ func gatedAs(t *testing.T, role string) (*awsfake.GatedCloudFormation, *stack.De
 	t.Helper()
 	acct := newAccount(t, parse(t, Bootstrap()), exampleParams)
 	clk := clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
-	g := &awsfake.GatedCloudFormation{CloudFormation: awsfake.NewCloudFormation(clk), Gate: &iampolicy.Gate{
-		Principal: "arn:aws:sts::123456789012:assumed-role/" + acct.values[role] + "/acme@models-1-1", Policies: acct.policies(role)}}
-	return g, &stack.Deployer{CFN: g, Clock: clk, Region: "eu-west-1"}
+	a := awsfake.NewAccount(clk)
+	g := a.As(&iampolicy.Gate{
+		Principal: "arn:aws:sts::123456789012:assumed-role/" + acct.values[role] + "/acme@models-1-1", Policies: acct.policies(role)}).CloudFormation
+	return g, &stack.Deployer{CFN: g, Clock: clk, Region: a.Region}
 }
 
 func tiny(t *testing.T) *cfn.Template {

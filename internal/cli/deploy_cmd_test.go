@@ -62,7 +62,8 @@ func newDeployJob(t *testing.T, configText string) *deployJob {
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(strings.ReplaceAll(configText, "{{dir}}", dir)), 0o644))
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	j := &deployJob{dir: dir, clk: clk, cf: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk)}
+	a := awsfake.NewAccount(clk)
+	j := &deployJob{dir: dir, clk: clk, cf: a.CloudFormation, ecs: a.ECS, elb: a.ELB}
 	rollouttest.Wire(j.cf, j.ecs, j.elb)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",

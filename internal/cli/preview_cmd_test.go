@@ -80,13 +80,12 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	j := &previewJob{gh: ghfake.New(t), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	a := awsfake.NewAccount(clk)
+	j := &previewJob{gh: ghfake.New(t), cfn: a.CloudFormation, ecr: a.ECR, elb: a.ELB, clock: clk}
 	j.gh.AddToken("ghs_previewtoken", ghfake.ActionsBot())
 	j.gh.CapPerPage(2)
 	j.gh.AddPR("Codertocat/Hello-World", 2)
-	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	j.cfn = awsfake.NewCloudFormation(j.clock)
-	j.elb = awsfake.NewELB(j.clock)
 	j.cfn.StackPageSize = 3
 	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
 	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)

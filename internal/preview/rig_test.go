@@ -55,8 +55,12 @@ func previewEnv() *config.Environment {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
+	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	a := awsfake.NewAccount(clk)
 	r := &rig{
-		ecr:       awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount),
+		cfn:       a.CloudFormation,
+		elb:       a.ELB,
+		ecr:       a.ECR,
 		commenter: &previewtest.Commenter{},
 		tester:    &previewtest.Tester{Cases: []report.CaseResult{{Name: "predict", Passed: true, Requests: 5, P50: 12 * time.Millisecond}}},
 	}
@@ -64,10 +68,7 @@ func newRig(t *testing.T) *rig {
 	r.gh.AddToken(ghToken, ghfake.ActionsBot())
 	r.gh.CapPerPage(2) // deployments are listed over several pages
 	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
-	r.ecr.ListPageSize = 2 // teardown lists images over several pages
-	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	r.cfn = awsfake.NewCloudFormation(clk)
-	r.elb = awsfake.NewELB(clk)
+	r.ecr.ListPageSize = 2  // teardown lists images over several pages
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
 	r.cfn.Put(awsfake.StackSeed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)

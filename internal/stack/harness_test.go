@@ -67,8 +67,8 @@ func (r *logReport) String() string {
 	return r.buf.String()
 }
 
-// world is a deployer wired to fakes of CloudFormation, S3, ECS and ELB on
-// one fake clock.
+// world is a deployer wired to one fake account (its CloudFormation, ECS
+// and ELB, and a template bucket) on the account's clock.
 type world struct {
 	clk *clock.Fake
 	cf  *awsfake.CloudFormation
@@ -82,10 +82,11 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
-	cf := awsfake.NewCloudFormation(clk)
-	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: "eu-west-1"}, ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), log: &logReport{clk: clk}}
+	a := awsfake.NewAccount(clk)
+	cf := a.CloudFormation
+	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: a.Region}, ecs: a.ECS, elb: a.ELB, log: &logReport{clk: clk}}
 	rollouttest.Wire(cf, w.ecs, w.elb)
-	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
+	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: a.Region, Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}
 	return w
 }

@@ -47,11 +47,12 @@ type World struct {
 	Stacks *awsfake.CloudFormation
 }
 
-// New builds the world on clk.
-func New(clk clock.Clock) *World {
-	w := &World{ECS: awsfake.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: awsfake.NewCloudFormation(clk)}
+// New builds the world in one account on clk: its ECS, whose one-off
+// tasks log to its Logs, and its CloudFormation.
+func New(clk *clock.Fake) *World {
+	a := awsfake.NewAccount(clk)
+	w := &World{ECS: a.ECS, Logs: a.Logs, Stacks: a.CloudFormation}
 	w.ECS.AddCluster(Cluster)
-	w.ECS.SetLogs(w.Logs)
 	for ref, img := range Images() {
 		w.ECS.AddImage(ref, img)
 	}
