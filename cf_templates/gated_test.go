@@ -9,12 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/iampolicy"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const tinyTemplate = `AWSTemplateFormatVersion: "2010-09-09"
@@ -26,11 +26,11 @@ Resources:
 `
 
 // gatedAs is the CloudFormation fake as one bootstrap role sees it.
-func gatedAs(t *testing.T, role string) (*stacktest.Gated, *stack.Deployer) {
+func gatedAs(t *testing.T, role string) (*awsfake.GatedCloudFormation, *stack.Deployer) {
 	t.Helper()
 	acct := newAccount(t, parse(t, Bootstrap()), exampleParams)
 	clk := clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
-	g := &stacktest.Gated{Fake: stacktest.New(clk), Gate: &iampolicy.Gate{
+	g := &awsfake.GatedCloudFormation{CloudFormation: awsfake.NewCloudFormation(clk), Gate: &iampolicy.Gate{
 		Principal: "arn:aws:sts::123456789012:assumed-role/" + acct.values[role] + "/acme@models-1-1", Policies: acct.policies(role)}}
 	return g, &stack.Deployer{CFN: g, Clock: clk, Region: "eu-west-1"}
 }
@@ -90,7 +90,7 @@ func TestRolesDeployOnlyTheirStacks(t *testing.T) {
 func TestPreviewRoleCannotListEveryStackByDescribe(t *testing.T) {
 	t.Parallel()
 	g, _ := gatedAs(t, "PreviewRole")
-	g.Put(stacktest.Seed{Name: "ep-b-pr-7", Tags: map[string]string{"mlops:preview": "true"}})
+	g.Put(awsfake.StackSeed{Name: "ep-b-pr-7", Tags: map[string]string{"mlops:preview": "true"}})
 	_, err := g.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{})
 	if err == nil || !strings.Contains(err.Error(), "cloudformation:DescribeStacks on resource: arn:aws:cloudformation:eu-west-1:123456789012:stack/*/*") {
 		t.Errorf("DescribeStacks without a name = %v, want AccessDenied on stack/*/*", err)
@@ -99,7 +99,7 @@ func TestPreviewRoleCannotListEveryStackByDescribe(t *testing.T) {
 		t.Errorf("DescribeStacks of a preview: %v", err)
 	}
 	// An untagged stack under the prefix cannot be deleted.
-	g.Put(stacktest.Seed{Name: "ep-b-pr-legacy"})
+	g.Put(awsfake.StackSeed{Name: "ep-b-pr-legacy"})
 	if _, err := g.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String("ep-b-pr-legacy")}); err == nil {
 		t.Error("the preview role deleted an untagged stack")
 	}
@@ -114,9 +114,9 @@ func TestPreviewRoleCannotListEveryStackByDescribe(t *testing.T) {
 func TestPreviewGCListsAsThePreviewRole(t *testing.T) {
 	t.Parallel()
 	g, _ := gatedAs(t, "PreviewRole")
-	g.Put(stacktest.Seed{Name: "ecs-mlops-ep-a"})
-	g.Put(stacktest.Seed{Name: "data-team"})
-	g.Put(stacktest.Seed{Name: "ep-b-pr-7", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "7"}})
+	g.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a"})
+	g.Put(awsfake.StackSeed{Name: "data-team"})
+	g.Put(awsfake.StackSeed{Name: "ep-b-pr-7", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "7"}})
 	got, err := (&preview.Stacks{CFN: g, Clock: g.Clock}).Previews(context.Background(), "ep-b-pr-")
 	if err != nil {
 		t.Fatalf("Previews as the preview role: %v", err)

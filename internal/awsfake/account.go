@@ -27,6 +27,11 @@ type Account struct {
 	EFS        *EFS
 	EC2        *EC2
 	ECR        *ECR
+	// ECS and ELB read the clock when asked: a rollout's or a target's
+	// state is a function of the time since it began, so they need no
+	// tick.
+	ECS *ECS
+	ELB *ELB
 
 	mu    sync.Mutex
 	ticks []func(now time.Time)
@@ -39,6 +44,8 @@ func NewAccount(clk *clock.Fake) *Account {
 	a := &Account{ID: DefaultAccount, Region: DefaultRegion, Clock: clk, Logs: NewLogs(), EC2: NewEC2(DefaultAccount)}
 	a.EFS = NewEFS(a.Region, a.ID, a.EC2.HasSecurityGroup)
 	a.ECR = NewECR(a.Region, a.ID)
+	a.ECS, a.ELB = NewECS(clk), NewELB(clk)
+	a.ECS.SetLogs(a.Logs)
 	clk.OnSleep(a.tick)
 	return a
 }
@@ -97,6 +104,8 @@ type Role struct {
 	EFS  *GatedEFS
 	EC2  *GatedEC2
 	ECR  *GatedECR
+	ECS  *GatedECS
+	ELB  *GatedELB
 }
 
 // As returns the account's services as the principal of gate sees them.
@@ -106,5 +115,7 @@ func (a *Account) As(gate *iampolicy.Gate) Role {
 		EFS:  &GatedEFS{EFS: a.EFS, Gate: gate},
 		EC2:  &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region},
 		ECR:  &GatedECR{ECR: a.ECR, Gate: gate},
+		ECS:  &GatedECS{ECS: a.ECS, Gate: gate, Region: a.Region, Account: a.ID},
+		ELB:  &GatedELB{ELB: a.ELB, Gate: gate},
 	}
 }

@@ -62,6 +62,14 @@ func (f *ECR) AddRepo(name string, mut types.ImageTagMutability) {
 	f.repos[name] = &Repo{Name: name, Mutability: mut, ScanOnPush: true, Images: map[string]string{}}
 }
 
+// RemoveRepo deletes a repository and its images directly (as someone
+// deleting it in the console would).
+func (f *ECR) RemoveRepo(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.repos, name)
+}
+
 // Push stores tag → digest as a docker push would. It refuses to overwrite a
 // tag of an immutable repository, returning the registry's message.
 func (f *ECR) Push(name, tag, digest string) error {

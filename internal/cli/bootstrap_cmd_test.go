@@ -18,16 +18,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // recordingCFN keeps the parameters of every change set.
 type recordingCFN struct {
-	*stacktest.Fake
+	*awsfake.CloudFormation
 	mu     sync.Mutex
 	params []map[string]string
 }
@@ -40,7 +40,7 @@ func (r *recordingCFN) CreateChangeSet(ctx context.Context, in *cloudformation.C
 	r.mu.Lock()
 	r.params = append(r.params, m)
 	r.mu.Unlock()
-	return r.Fake.CreateChangeSet(ctx, in, opts...)
+	return r.CloudFormation.CreateChangeSet(ctx, in, opts...)
 }
 
 // bootstrapOutputs are the outputs CloudFormation reports for the roles
@@ -74,9 +74,9 @@ func (f *fakeIAM) ListOpenIDConnectProviders(context.Context, *iam.ListOpenIDCon
 
 var _ IAMAPI = (*fakeIAM)(nil)
 
-func runBootstrapWith(t *testing.T, iamc *fakeIAM, seed *stacktest.Seed, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
+func runBootstrapWith(t *testing.T, iamc *fakeIAM, seed *awsfake.StackSeed, env map[string]string, args ...string) (int, string, string, *recordingCFN) {
 	t.Helper()
-	return runBootstrapOn(t, iamc, func(f *stacktest.Fake) {
+	return runBootstrapOn(t, iamc, func(f *awsfake.CloudFormation) {
 		if seed != nil {
 			f.Put(*seed)
 		}
@@ -85,11 +85,11 @@ func runBootstrapWith(t *testing.T, iamc *fakeIAM, seed *stacktest.Seed, env map
 
 // runBootstrapOn runs mlops bootstrap against a CloudFormation fake that
 // setup has prepared (seeded stacks, injected failures).
-func runBootstrapOn(t *testing.T, iamc *fakeIAM, setup func(*stacktest.Fake), env map[string]string, args ...string) (int, string, string, *recordingCFN) {
+func runBootstrapOn(t *testing.T, iamc *fakeIAM, setup func(*awsfake.CloudFormation), env map[string]string, args ...string) (int, string, string, *recordingCFN) {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	cf := &recordingCFN{Fake: stacktest.New(clk)}
-	setup(cf.Fake)
+	cf := &recordingCFN{CloudFormation: awsfake.NewCloudFormation(clk)}
+	setup(cf.CloudFormation)
 	for k, v := range bootstrapOutputs {
 		cf.OutputValues[k] = v
 	}
@@ -203,14 +203,14 @@ func TestBootstrapDetectsOIDCProvider(t *testing.T) {
 	const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 	tmpl, err := cfn.ParseTemplate("bootstrap.yaml", []byte(cftemplates.Bootstrap()))
 	must(t, err)
-	deployed := func(create string) *stacktest.Seed {
-		return &stacktest.Seed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusCreateComplete, Template: tmpl,
+	deployed := func(create string) *awsfake.StackSeed {
+		return &awsfake.StackSeed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusCreateComplete, Template: tmpl,
 			Params: map[string]string{"GitHubRepository": "acme/models", "CreateOIDCProvider": create}}
 	}
 	for _, tc := range []struct {
 		name      string
 		providers []string
-		seed      *stacktest.Seed
+		seed      *awsfake.StackSeed
 		args      []string
 		want      string
 		listed    int
@@ -303,17 +303,17 @@ func TestBootstrapFailureHint(t *testing.T) {
 	const reason = `Resource handler returned message: "User: arn:aws:iam::123456789012:user/admin is not authorized to perform: iam:CreateRole"`
 	for _, tc := range []struct {
 		name string
-		seed *stacktest.Seed
+		seed *awsfake.StackSeed
 		want string
 	}{
 		{"first create", nil, "the first create of stack ecs-mlops-bootstrap failed and CloudFormation rolled it back (ROLLBACK_COMPLETE): its resources were deleted, except any with DeletionPolicy Retain, and nothing of it runs; the next mlops bootstrap deletes the stack and creates it again; fix the cause above, then run mlops bootstrap again"},
-		{"update", &stacktest.Seed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusUpdateComplete, Template: tmpl, Protected: true,
+		{"update", &awsfake.StackSeed{Name: "ecs-mlops-bootstrap", Status: cfntypes.StackStatusUpdateComplete, Template: tmpl, Protected: true,
 			Params: map[string]string{"GitHubRepository": "acme/old-models", "CreateOIDCProvider": "false"}},
 			"the update failed and CloudFormation rolled stack ecs-mlops-bootstrap back to its previous template and parameters, which keep running; fix the cause above, then run mlops bootstrap again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, _, stderr, _ := runBootstrapOn(t, &fakeIAM{}, func(f *stacktest.Fake) {
+			code, _, stderr, _ := runBootstrapOn(t, &fakeIAM{}, func(f *awsfake.CloudFormation) {
 				if tc.seed != nil {
 					f.Put(*tc.seed)
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -21,7 +22,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const deployConfig = `version: 1
@@ -44,9 +44,9 @@ type deployJob struct {
 	dir            string
 	env            map[string]string
 	clk            *clock.Fake
-	cf             *stacktest.Fake
-	ecs            *rollouttest.ECS
-	elb            *rollouttest.ELB
+	cf             *awsfake.CloudFormation
+	ecs            *awsfake.ECS
+	elb            *awsfake.ELB
 	awsCalls       int
 	stdout, stderr bytes.Buffer
 }
@@ -62,7 +62,7 @@ func newDeployJob(t *testing.T, configText string) *deployJob {
 	cfgPath := filepath.Join(dir, "mlops.yml")
 	must(t, os.WriteFile(cfgPath, []byte(strings.ReplaceAll(configText, "{{dir}}", dir)), 0o644))
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	j := &deployJob{dir: dir, clk: clk, cf: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk)}
+	j := &deployJob{dir: dir, clk: clk, cf: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk)}
 	rollouttest.Wire(j.cf, j.ecs, j.elb)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -87,7 +87,9 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
 	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return j.cf }
-	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: j.cf, Region: "eu-west-1"} }
+	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI {
+		return &awsfake.TemplateBucket{CloudFormation: j.cf, Region: "eu-west-1"}
+	}
 	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
 	e.Services.RolloutELB = func(aws.Config) rollout.ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
@@ -157,12 +159,12 @@ func TestDeployInActions(t *testing.T) {
 func TestDeployFailureInActions(t *testing.T) {
 	t.Parallel()
 	j := newDeployJob(t, deployConfig)
-	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: mustTemplate(t, j.dir), Params: map[string]string{
+	j.cf.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: mustTemplate(t, j.dir), Params: map[string]string{
 		"ProjectName": "ecs-mlops", "EnvironmentName": "prod", "VpcSubnetIpBlocks": "10.0.0.0/24,10.0.1.0/24,10.0.2.0/24,10.0.3.0/24", "AZs": "eu-west-1a,eu-west-1b",
 		"ApiPort": "8000", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:1111111"},
 		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})
 	j.cf.Fail["Service"] = `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: 3363df6b-208e-6840-ccc7-2c5f745b9468, HandlerErrorCode: GeneralServiceException)`
-	j.ecs.Default = rollouttest.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
+	j.ecs.Default = awsfake.Rollout{After: 50 * time.Second, Fail: "tasks failed to start.",
 		Stops: []string{"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:nope: not found"}}
 	j.ecs.Register("ecs-mlops-ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ecs-mlops-ep-a-Service")
 	results := filepath.Join(j.dir, "results.json")
@@ -191,7 +193,7 @@ func TestDeployNoChangesInActions(t *testing.T) {
 	t.Parallel()
 	j := newDeployJob(t, deployConfig)
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:6113728"
-	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "UPDATE_COMPLETE", Template: mustTemplate(t, j.dir), Protected: true, Params: map[string]string{
+	j.cf.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "UPDATE_COMPLETE", Template: mustTemplate(t, j.dir), Protected: true, Params: map[string]string{
 		"ProjectName": "ecs-mlops", "EnvironmentName": "prod", "VpcSubnetIpBlocks": "10.0.0.0/24,10.0.1.0/24,10.0.2.0/24,10.0.3.0/24", "AZs": "eu-west-1a,eu-west-1b",
 		"ApiPort": "8000", "ApiHealthCheckPath": "/ping", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": image},
 		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})
@@ -214,7 +216,7 @@ func TestDeployNoChangesOnFailedStack(t *testing.T) {
 	t.Parallel()
 	j := newDeployJob(t, deployConfig)
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint:6113728"
-	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_FAILED", Template: mustTemplate(t, j.dir), Params: map[string]string{
+	j.cf.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_FAILED", Template: mustTemplate(t, j.dir), Params: map[string]string{
 		"ProjectName": "ecs-mlops", "EnvironmentName": "prod", "VpcSubnetIpBlocks": "10.0.0.0/24,10.0.1.0/24,10.0.2.0/24,10.0.3.0/24", "AZs": "eu-west-1a,eu-west-1b",
 		"ApiPort": "8000", "ApiHealthCheckPath": "/ping", "HostHeaderApi": "api.example.com", "DesiredCount": "1", "ImageUri": image},
 		Tags: map[string]string{"mlops:environment": "ep-a", "mlops:commit": "6113728f27ae82c7b1a177c8d03f9e96e0adf246"}})

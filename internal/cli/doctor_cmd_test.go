@@ -56,7 +56,7 @@ func runDoctorEnv(t *testing.T, f *doctortest.Fake, srv *httptest.Server, env ma
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
 	e.Services.Doctor = func(aws.Config) doctor.Clients {
-		return doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}
+		return f.Clients()
 	}
 	e.Services.HTTP = srv.Client()
 	code = RunEnv(context.Background(), append([]string{"doctor"}, args...), e)
@@ -103,7 +103,7 @@ func TestDoctorJSON(t *testing.T) {
 	t.Parallel()
 	srv := pingServer(t)
 	f := doctortest.Healthy(srv.Listener.Addr().String())
-	delete(f.Images, "ecs-mlops/endpoint")
+	doctortest.DeleteRepository(f)
 	code, stdout, _ := runDoctorCmd(t, f, srv, "--env=ep-a", "--json")
 	if code != ExitFailure {
 		t.Errorf("exit code = %d, want %d", code, ExitFailure)

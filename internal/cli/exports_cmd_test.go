@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // exportsJob is a deploy job whose ep-a exports its cluster name, which
@@ -31,9 +31,9 @@ func exportsJob(t *testing.T) *deployJob {
 	must(t, err)
 	p, err := stack.Resolve(stack.Inputs{Template: tpl, File: pf})
 	must(t, err)
-	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "UPDATE_COMPLETE", Template: tpl, Params: p.Values})
+	j.cf.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "UPDATE_COMPLETE", Template: tpl, Params: p.Values})
 	for _, pr := range []string{"12", "40"} {
-		j.cf.Put(stacktest.Seed{Name: "ep-b-pr-" + pr, Imports: []string{"ecs-mlops-ep-a-ClusterName"}})
+		j.cf.Put(awsfake.StackSeed{Name: "ep-b-pr-" + pr, Imports: []string{"ecs-mlops-ep-a-ClusterName"}})
 	}
 	j.cf.Replacement["Cluster"] = "True" // a new ClusterName replaces the cluster
 	return j
@@ -76,7 +76,7 @@ func TestDeployTakesBaseOutputs(t *testing.T) {
 	must(t, err)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	j.cf.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener}
-	j.cf.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	j.cf.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 	j.elb.AddListener(listener)
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
 	if code := j.run(t, "deploy", "--env", "ep-b", "--pr", "5", "--image", image, "--param", "ListenerRulePriority=7"); code != ExitOK {

@@ -21,9 +21,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // previewConfig is a repository with endpoint A and ep-b previews labelled
@@ -66,9 +64,9 @@ environments:
 type previewJob struct {
 	env            map[string]string
 	gh             *ghfake.Server
-	cfn            *stacktest.Fake
+	cfn            *awsfake.CloudFormation
 	ecr            *awsfake.ECR
-	elb            *rollouttest.ELB
+	elb            *awsfake.ELB
 	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
 	rules          preview.ELBAPI          // nil: elb
 	clock          clock.Clock
@@ -87,8 +85,8 @@ func newPreviewJob(t *testing.T, cfg, eventName, eventFile string) *previewJob {
 	j.gh.CapPerPage(2)
 	j.gh.AddPR("Codertocat/Hello-World", 2)
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	j.cfn = stacktest.New(j.clock)
-	j.elb = rollouttest.NewELB(j.clock)
+	j.cfn = awsfake.NewCloudFormation(j.clock)
+	j.elb = awsfake.NewELB(j.clock)
 	j.cfn.StackPageSize = 3
 	j.ecr.AddRepo("ecs-mlops/endpoint", ecrtypes.ImageTagMutabilityMutable)
 	j.ecr.AddRepo("ecs-mlops/endpoint-preview", ecrtypes.ImageTagMutabilityImmutable)
@@ -251,7 +249,7 @@ func TestPreviewBadInput(t *testing.T) {
 func TestPreviewDownCommand(t *testing.T) {
 	t.Parallel()
 	j := newPreviewJob(t, previewConfig(t, ""), "pull_request", "pull_request.unlabeled.json")
-	j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
+	j.cfn.Put(awsfake.StackSeed{Name: "ep-b-pr-2", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "2"}})
 	// Teardown deletes in the preview repository (default
 	// <image.repository>-preview) only: an image in the main repository,
 	// even one with the pull request's prefix, is out of its reach.
@@ -296,7 +294,7 @@ func TestPreviewGCCommand(t *testing.T) {
 	j := newPreviewJob(t, cfg, "schedule", "push.0.json")
 	now := j.clock.Now()
 	for n, age := range map[string]time.Duration{"5": time.Hour, "6": time.Hour, "7": 4 * 24 * time.Hour} {
-		j.cfn.Put(stacktest.Seed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-age)})
+		j.cfn.Put(awsfake.StackSeed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-age)})
 	}
 	j.gh.SetPRState("Codertocat/Hello-World", 5, "closed")
 	j.gh.SetPRState("Codertocat/Hello-World", 6, "open")

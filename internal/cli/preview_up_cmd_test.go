@@ -17,12 +17,11 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // TestPreviewUpCommand runs preview up on a labelled pull request through
@@ -41,12 +40,12 @@ func TestPreviewUpCommand(t *testing.T) {
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := stacktest.New(clk)
+	cfn := awsfake.NewCloudFormation(clk)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
 	must(t, err)
-	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 	j.elb.AddListener(listener)
 	for _, p := range []int{1, 2, 101} { // 101 is PR 2's first choice
 		if _, err := j.elb.CreateRule(listener, p); err != nil {
@@ -134,7 +133,7 @@ func TestPreviewForkCommand(t *testing.T) {
 
 // ruleProbe calls after once its first DescribeRules call.
 type ruleProbe struct {
-	*rollouttest.ELB
+	*awsfake.ELB
 	calls int
 	after func()
 }
@@ -162,12 +161,12 @@ func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := stacktest.New(j.clock)
+	cfn := awsfake.NewCloudFormation(j.clock)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
 	must(t, err)
-	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 	cfn.Fail["Rule"] = "Priority '101' is currently in use (Service: ElasticLoadBalancingV2; Status Code: 400; Error Code: PriorityInUse)"
 	j.elb.AddListener(listener)
 	probe := &ruleProbe{ELB: j.elb, after: func() { delete(cfn.Fail, "Rule") }}
@@ -228,14 +227,14 @@ func TestPreviewUpTestsThroughLoadBalancer(t *testing.T) {
 			j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 			j.http = lb.Client() // trusts the test certificate authority, nothing else
-			cfn := stacktest.New(j.clock)
+			cfn := awsfake.NewCloudFormation(j.clock)
 			const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 			// EndpointUrl names the preview's host, which has no DNS record;
 			// AlbDnsName is where the load balancer answers.
 			cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener, "EndpointUrl": "https://" + host, "AlbDnsName": lb.Listener.Addr().String()}
 			tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
 			must(t, err)
-			cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+			cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 			j.elb.AddListener(listener)
 			j.stackAPI = cfn
 			image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint-preview@sha256:" + strings.Repeat("ab", 32)
@@ -261,12 +260,12 @@ func TestPreviewUpFailureHint(t *testing.T) {
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := stacktest.New(j.clock)
+	cfn := awsfake.NewCloudFormation(j.clock)
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
 	must(t, err)
-	cfn.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
+	cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 	cfn.Fail["Rule"] = `Resource handler returned message: "A listener rule cannot have more than 5 conditions"`
 	j.elb.AddListener(listener)
 	j.stackAPI = cfn

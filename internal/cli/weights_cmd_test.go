@@ -16,8 +16,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/s3test"
@@ -36,9 +34,9 @@ type weightsJob struct {
 	env            map[string]string
 	dir            string
 	s3             *s3test.Server
-	ecs            *rollouttest.ECS
+	ecs            *awsfake.ECS
 	logs           *awsfake.Logs
-	stacks         *stacktest.Fake
+	stacks         *awsfake.CloudFormation
 	stdout, stderr bytes.Buffer
 }
 
@@ -207,25 +205,25 @@ func TestSyncWeightsRemote(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		script   rollouttest.TaskScript
+		script   awsfake.TaskScript
 		wantCode int
 		wantLog  []string
 		wantErr  string
 		image    string // the sync task's image; default remotetest.SyncImage
 	}{
-		{"success", rollouttest.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
+		{"success", awsfake.TaskScript{Logs: []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, ExitCode: exitCode(0)},
 			ExitOK, []string{"==> sync s3://weights/model → /mnt/weights", "switched /mnt/weights/current to v2"}, "", ""},
 		// The error and its hint reach the job log as an annotation.
-		{"task on an image without /mlops", rollouttest.TaskScript{ExitCode: exitCode(0)}, ExitFailure, nil,
+		{"task on an image without /mlops", awsfake.TaskScript{ExitCode: exitCode(0)}, ExitFailure, nil,
 			"::error::weights sync task 00000000000000000000000000000001 stopped before its container ran (TaskFailedToStart): CannotStartContainerError",
 			remotetest.EndpointImage},
-		{"container exit code is the exit code", rollouttest.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+		{"container exit code is the exit code", awsfake.TaskScript{Logs: []string{"error: checksum mismatch"}, ExitCode: exitCode(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
 			137, []string{"error: checksum mismatch"}, "exited with code 137: OutOfMemoryError", ""},
-		{"task fails to start", rollouttest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+		{"task fails to start", awsfake.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
 			ExitFailure, nil, "failed to start in cluster ecs-mlops: Capacity is unavailable", ""},
 		// S3 key names are printed verbatim and may hold line ends and
 		// workflow commands: none may reach the runner as a command.
-		{"key names with workflow commands", rollouttest.TaskScript{Logs: []string{
+		{"key names with workflow commands", awsfake.TaskScript{Logs: []string{
 			"changed model/a\n::add-mask::x",
 			"changed ::set-output name=task-arn::forged",
 			"::stop-commands::guess\n::guess::\n::error::forged failure",
@@ -281,7 +279,7 @@ func TestSyncWeightsRemoteEnvironment(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j := newWeightsJob(t)
-			j.ecs.Script(rollouttest.TaskScript{ExitCode: exitCode(0)})
+			j.ecs.Script(awsfake.TaskScript{ExitCode: exitCode(0)})
 			for k, v := range tc.env {
 				j.env[k] = v
 			}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cli"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 )
 
 // weightsTask makes the ECS stand-in able to run the weights-sync task of
@@ -36,9 +35,9 @@ func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 		}},
 	})
 	// The weight-sync image holds /mlops alone (mlops.Dockerfile).
-	w.ecs.AddImage(st.Params["WeightsSyncImageUri"], rollouttest.Image{Files: []string{"/mlops"}})
+	w.ecs.AddImage(st.Params["WeightsSyncImageUri"], awsfake.ContainerImage{Files: []string{"/mlops"}})
 	mount := o["WeightsMountPath"]
-	w.ecs.Script(rollouttest.TaskScript{Run: func(command []string) ([]string, int32) {
+	w.ecs.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
 		return d.container(ctx, mount, command)
 	}})
 }

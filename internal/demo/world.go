@@ -24,7 +24,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -37,9 +36,9 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // reached through the real SDK and go-github clients.
 type world struct {
 	clock  *runClock
-	cfn    *stacktest.Fake
-	ecs    *rollouttest.ECS
-	elb    *rollouttest.ELB
+	cfn    *awsfake.CloudFormation
+	ecs    *awsfake.ECS
+	elb    *awsfake.ELB
 	ecr    *awsfake.ECR
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
@@ -49,7 +48,7 @@ type world struct {
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: stacktest.New(clk), ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	w := &world{clock: clk, cfn: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
@@ -116,7 +115,9 @@ func (w *world) wire(e *cli.Env) {
 	s.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return w.cfn }
 	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
 	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
-	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI { return &stacktest.S3{CFN: w.cfn, Region: c.Region} }
+	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI {
+		return &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
+	}
 	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
 	s.Runner = w.docker

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/google/go-cmp/cmp"
@@ -49,7 +48,7 @@ func endpoint(t *testing.T, status int) *httptest.Server {
 
 func examine(t *testing.T, f *doctortest.Fake, srv *httptest.Server) *doctor.Report {
 	t.Helper()
-	return examineWith(t, &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: f, EC2: f, ELB: f, ECS: f, ECR: f}, HTTP: srv.Client()})
+	return examineWith(t, &doctor.Doctor{Clients: f.Clients(), HTTP: srv.Client()})
 }
 
 func examineWith(t *testing.T, d *doctor.Doctor) *doctor.Report {
@@ -69,7 +68,7 @@ func TestHealthyEnvironment(t *testing.T) {
 		{Check: "service", Status: doctor.StatusOK, Resource: "svc-a", Message: "2 of 2 tasks running"},
 		{Check: "efs-access", Status: doctor.StatusOK, Resource: "fsmt-1 (fs-w, subnet-1)", Message: "security groups sg-efs admit the service's groups on TCP 2049"},
 		{Check: "image", Status: doctor.StatusOK, Resource: image, Message: "the image exists in ECR"},
-		{Check: "listener-rules", Status: doctor.StatusOK, Resource: "arn:rule/a", Message: "priority 1, host api.example.com, no other rule takes its traffic"},
+		{Check: "listener-rules", Status: doctor.StatusOK, Resource: doctortest.OwnRule, Message: "priority 1, host api.example.com, no other rule takes its traffic"},
 		{Check: "target-health", Status: doctor.StatusOK, Resource: "10.0.2.10:8000", Message: "healthy"},
 		{Check: "health-path", Status: doctor.StatusOK, Resource: "https://api.example.com/ping", Message: "answered 200 through the load balancer"},
 	}
@@ -117,8 +116,7 @@ func TestFindings(t *testing.T) {
 			name:   "health path answers 404",
 			status: http.StatusNotFound,
 			break_: func(f *doctortest.Fake) {
-				f.Health[tgArn][0].TargetHealth = &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumUnhealthy,
-					Reason: elbtypes.TargetHealthReasonEnumResponseCodeMismatch, Description: aws.String("Health checks failed with these codes: [404]")}
+				doctortest.SetTarget(f, elbtypes.TargetHealthStateEnumUnhealthy, elbtypes.TargetHealthReasonEnumResponseCodeMismatch, "Health checks failed with these codes: [404]")
 			},
 			want: []doctor.Finding{
 				{Check: "target-health", Status: doctor.StatusError, Resource: "10.0.2.10:8000", Message: "unhealthy: Target.ResponseCodeMismatch (Health checks failed with these codes: [404])"},
@@ -128,10 +126,8 @@ func TestFindings(t *testing.T) {
 		{
 			name: "targets still checking, one task missing",
 			break_: func(f *doctortest.Fake) {
-				s := f.Services["svc-a"]
-				s.RunningCount = 1
-				f.Services["svc-a"] = s
-				f.Health[tgArn][0].TargetHealth = &elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumInitial, Reason: elbtypes.TargetHealthReasonEnumInitialHealthChecking}
+				f.Redeploy(func(r *awsfake.Rollout) { r.Missing = 1 })
+				doctortest.SetTarget(f, elbtypes.TargetHealthStateEnumInitial, elbtypes.TargetHealthReasonEnumInitialHealthChecking, "")
 			},
 			want: []doctor.Finding{
 				{Check: "service", Status: doctor.StatusWarn, Resource: "svc-a", Message: "1 of 2 tasks running"},
@@ -141,12 +137,8 @@ func TestFindings(t *testing.T) {
 		{
 			name: "no targets and a failed rollout",
 			break_: func(f *doctortest.Fake) {
-				s := f.Services["svc-a"]
-				s.RunningCount = 0
-				s.Deployments[0].RolloutState = ecstypes.DeploymentRolloutStateFailed
-				s.Deployments[0].RolloutStateReason = aws.String("ECS deployment circuit breaker: tasks failed to start.")
-				f.Services["svc-a"] = s
-				f.Health[tgArn] = nil
+				f.Redeploy(func(r *awsfake.Rollout) { r.Fail = "tasks failed to start." })
+				doctortest.NoTargets(f)
 			},
 			want: []doctor.Finding{
 				{Check: "service", Status: doctor.StatusError, Resource: "svc-a", Message: "the last deployment failed: ECS deployment circuit breaker: tasks failed to start."},
@@ -157,29 +149,31 @@ func TestFindings(t *testing.T) {
 		{
 			name: "a stale rule with a lower priority shadows the host",
 			break_: func(f *doctortest.Fake) {
-				f.Rules[listener][0].Priority = aws.String("20")
-				f.Rules[listener][1].Priority = aws.String("5")
-				f.Rules[listener][1].Conditions[0].HostHeaderConfig.Values = []string{host}
+				elb := f.Account.ELB
+				if err := errors.Join(elb.ChangeRule(doctortest.OwnRule, 20, doctortest.OwnRuleSpec),
+					elb.ChangeRule(doctortest.PreviewRule, 5, awsfake.RuleSpec{Hosts: []string{host}, TargetGroup: doctortest.PreviewTGArn})); err != nil {
+					panic(err)
+				}
 			},
-			want: []doctor.Finding{{Check: "listener-rules", Status: doctor.StatusError, Resource: "arn:rule/pr-7",
+			want: []doctor.Finding{{Check: "listener-rules", Status: doctor.StatusError, Resource: doctortest.PreviewRule,
 				Message: "rule with priority 5 also matches host api.example.com and wins over this endpoint's rule (priority 20)"}},
 		},
 		{
 			name:   "no rule forwards to the target group",
 			status: http.StatusOK,
-			break_: func(f *doctortest.Fake) { f.Rules[listener] = f.Rules[listener][1:] },
+			break_: func(f *doctortest.Fake) { f.Account.ELB.DeleteRule(doctortest.OwnRule) },
 			want: []doctor.Finding{{Check: "listener-rules", Status: doctor.StatusError, Resource: tgArn,
 				Message: "no rule on the HTTPS listener forwards to this endpoint's target group"}},
 		},
 		{
 			name:   "image deleted from ECR",
-			break_: func(f *doctortest.Fake) { delete(f.Images["ecs-mlops/endpoint"], "sha256:abc") },
+			break_: doctortest.DeleteImage,
 			want: []doctor.Finding{{Check: "image", Status: doctor.StatusError, Resource: image,
 				Message: "the image the service runs is not in ECR (deleted by a lifecycle rule, or never pushed)"}},
 		},
 		{
 			name:   "image repository missing",
-			break_: func(f *doctortest.Fake) { delete(f.Images, "ecs-mlops/endpoint") },
+			break_: doctortest.DeleteRepository,
 			want: []doctor.Finding{{Check: "image", Status: doctor.StatusError, Resource: image,
 				Message: "the ECR repository ecs-mlops/endpoint does not exist"}},
 		},

@@ -10,7 +10,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // The ECR fake, plain and as a role, answers every call preview makes.
@@ -103,7 +102,7 @@ func TestDownRefusesUntaggedStack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
-			r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: tt.tags})
+			r.cfn.Put(awsfake.StackSeed{Name: "ep-b-pr-2", Tags: tt.tags})
 			r.push(t, "pr-2-aaaa")
 			_, err := r.life.Down(context.Background(), 2, "")
 			want := `stack "ep-b-pr-2" is not tagged mlops:preview=true, mlops:pr=2; refusing to delete a stack that is not this pull request's preview`
@@ -175,8 +174,8 @@ func TestGC(t *testing.T) {
 		}
 	}
 	// Stacks gc must not touch: not previews, or not tagged as one.
-	r.cfn.Put(stacktest.Seed{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
-	r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
+	r.cfn.Put(awsfake.StackSeed{Name: "ep-b", Tags: map[string]string{"mlops:pr": "1"}})
+	r.cfn.Put(awsfake.StackSeed{Name: "ep-b-pr-9", Tags: map[string]string{"mlops:preview": "false", "mlops:pr": "9"}})
 	for pr, state := range map[int]string{1: "closed", 2: "open", 3: "closed"} { // 4: 404
 		r.gh.SetPRState("octo/models", pr, state)
 	}

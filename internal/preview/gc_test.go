@@ -12,17 +12,17 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
-var _ preview.CloudFormationAPI = (*stacktest.Fake)(nil)
+var _ preview.CloudFormationAPI = (*awsfake.CloudFormation)(nil)
 
 // previewRole is CloudFormation as the preview role sees it: DescribeStacks
 // only on stacks under the preview prefix (and endpoint A's), so a listing
 // by DescribeStacks without a stack name is denied, as IAM denies it.
 type previewRole struct {
-	*stacktest.Fake
+	*awsfake.CloudFormation
 	prefix string
 }
 
@@ -31,7 +31,7 @@ func (p previewRole) DescribeStacks(ctx context.Context, in *cloudformation.Desc
 	if name != "ep-a" && (name == "" || !strings.HasPrefix(name, p.prefix)) {
 		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/gc is not authorized to perform: cloudformation:DescribeStacks because no identity-based policy allows the cloudformation:DescribeStacks action"}
 	}
-	return p.Fake.DescribeStacks(ctx, in, opts...)
+	return p.CloudFormation.DescribeStacks(ctx, in, opts...)
 }
 
 // TestGCTTL: gc removes previews whose pull request is closed and previews
@@ -89,11 +89,11 @@ func TestGCTTL(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
 			r.life.TTL = tt.ttl
-			r.life.Stacks.CFN = previewRole{Fake: r.cfn, prefix: "ep-b-pr-"}
+			r.life.Stacks.CFN = previewRole{CloudFormation: r.cfn, prefix: "ep-b-pr-"}
 			now := r.life.Clock.Now()
 			for _, p := range previews {
 				n := fmt.Sprint(p.pr)
-				seed := stacktest.Seed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-p.created)}
+				seed := awsfake.StackSeed{Name: "ep-b-pr-" + n, Tags: map[string]string{"mlops:preview": "true", "mlops:pr": n}, Created: now.Add(-p.created)}
 				if p.updated > 0 {
 					seed.LastUpdated = now.Add(-p.updated)
 				}
@@ -104,7 +104,7 @@ func TestGCTTL(t *testing.T) {
 			}
 			// Tagged as a preview but outside the prefix: the preview role
 			// may not describe it, so gc must not try.
-			r.cfn.Put(stacktest.Seed{Name: "other-pr-11", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "11"}, Created: now.Add(-60 * day)})
+			r.cfn.Put(awsfake.StackSeed{Name: "other-pr-11", Tags: map[string]string{"mlops:preview": "true", "mlops:pr": "11"}, Created: now.Add(-60 * day)})
 			got, err := r.life.GC(context.Background())
 			want := append([]preview.GCEntry(nil), tt.want...)
 			for i := range want {

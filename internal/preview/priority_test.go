@@ -10,8 +10,14 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
+)
+
+// The ELBv2 fake, plain and as a role, answers priority allocation.
+var (
+	_ preview.ELBAPI = (*awsfake.ELB)(nil)
+	_ preview.ELBAPI = (*awsfake.GatedELB)(nil)
 )
 
 func TestFirstChoiceIsDeterministic(t *testing.T) {
@@ -196,7 +202,7 @@ func TestFiftyConcurrentPreviews(t *testing.T) {
 
 // barrierELB holds the first n DescribeRules calls until all n arrived.
 type barrierELB struct {
-	*rollouttest.ELB
+	*awsfake.ELB
 	mu   sync.Mutex
 	left int
 	all  sync.WaitGroup

@@ -14,8 +14,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview/previewtest"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const (
@@ -29,8 +27,8 @@ const (
 // rig is one repository with endpoint A deployed and every stand-in wired
 // into a Lifecycle.
 type rig struct {
-	cfn       *stacktest.Fake
-	elb       *rollouttest.ELB
+	cfn       *awsfake.CloudFormation
+	elb       *awsfake.ELB
 	ecr       *awsfake.ECR
 	gh        *ghfake.Server
 	deployer  *previewtest.Deployer
@@ -68,10 +66,10 @@ func newRig(t *testing.T) *rig {
 	r.ecr.AddRepo("ecs-mlops", ecrtypes.ImageTagMutabilityMutable)
 	r.ecr.ListPageSize = 2 // teardown lists images over several pages
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	r.cfn = stacktest.New(clk)
-	r.elb = rollouttest.NewELB(clk)
+	r.cfn = awsfake.NewCloudFormation(clk)
+	r.elb = awsfake.NewELB(clk)
 	r.cfn.StackPageSize = 3 // listing previews takes several pages
-	r.cfn.Put(stacktest.Seed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
+	r.cfn.Put(awsfake.StackSeed{Name: "ep-a", Outputs: map[string]string{"HttpsListenerArn": listenerARN}})
 	r.elb.AddListener(listenerARN)
 	// Endpoint A's and B's own rules.
 	for _, p := range []int{1, 2} {
@@ -146,6 +144,6 @@ func (r *rig) push(t *testing.T, tag string) {
 func (r *rig) tags() []string { return r.ecr.Tags("ecs-mlops") }
 
 // newELB returns a load balancer fake with no listeners.
-func newELB() *rollouttest.ELB {
-	return rollouttest.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+func newELB() *awsfake.ELB {
+	return awsfake.NewELB(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 }

@@ -9,11 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 func TestUpCreatesPreview(t *testing.T) {
@@ -164,7 +164,7 @@ func TestUpRefusesBeforeWriting(t *testing.T) {
 		{
 			name: "stack of the same name not tagged for the PR",
 			setup: func(r *rig) {
-				r.cfn.Put(stacktest.Seed{Name: "ep-b-pr-2", Tags: map[string]string{"team": "ml"}})
+				r.cfn.Put(awsfake.StackSeed{Name: "ep-b-pr-2", Tags: map[string]string{"team": "ml"}})
 			},
 			req:     preview.UpRequest{PR: 2, SHA: sha, Image: "img:1"},
 			wantErr: `stack "ep-b-pr-2" exists but is not tagged mlops:preview=true, mlops:pr=2; refusing to take it over as a preview; rename preview.stack or remove that stack`,

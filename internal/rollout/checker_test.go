@@ -8,10 +8,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -20,18 +20,27 @@ const (
 	tgARN  = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a-tg/0123456789abcdef"
 )
 
+// The account's ECS and ELBv2 fakes, plain and as a role, answer every
+// call the checker makes.
+var (
+	_ rollout.ECSAPI = (*awsfake.ECS)(nil)
+	_ rollout.ECSAPI = (*awsfake.GatedECS)(nil)
+	_ rollout.ELBAPI = (*awsfake.ELB)(nil)
+	_ rollout.ELBAPI = (*awsfake.GatedELB)(nil)
+)
+
 var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	clk *clock.Fake
-	ecs *rollouttest.ECS
-	elb *rollouttest.ELB
+	ecs *awsfake.ECS
+	elb *awsfake.ELB
 	c   *rollout.Checker
 }
 
-func newFixture(r rollouttest.Rollout, h rollouttest.Health) *fixture {
+func newFixture(r awsfake.Rollout, h awsfake.Health) *fixture {
 	clk := clock.NewFake(start)
-	f := &fixture{clk: clk, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk)}
+	f := &fixture{clk: clk, ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk)}
 	f.ecs.Default = r
 	f.ecs.Register("ep-a", svcARN, tgARN)
 	f.elb.Register(tgARN, h)
@@ -46,7 +55,7 @@ func target(deadline time.Duration) stack.Target {
 
 func TestVerifyWaitsForRolloutCompletedAndHealthyTargets(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{After: 2 * time.Minute}, rollouttest.Health{After: 150 * time.Second})
+	f := newFixture(awsfake.Rollout{After: 2 * time.Minute}, awsfake.Health{After: 150 * time.Second})
 	if err := f.c.Verify(context.Background(), target(10*time.Minute)); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -63,10 +72,10 @@ func TestVerifyWaitsForRolloutCompletedAndHealthyTargets(t *testing.T) {
 
 func TestVerifyCircuitBreakerFailsWithReasons(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{After: time.Minute, Fail: "tasks failed to start.", Stops: []string{
+	f := newFixture(awsfake.Rollout{After: time.Minute, Fail: "tasks failed to start.", Stops: []string{
 		"ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: mount.nfs4: Connection timed out",
 		"Essential container in task exited",
-	}, Exit: ptr(int32(137))}, rollouttest.Health{})
+	}, Exit: ptr(int32(137))}, awsfake.Health{})
 	err := f.c.Verify(context.Background(), target(10*time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "rollout FAILED: ECS deployment circuit breaker: tasks failed to start.") {
 		t.Fatalf("Verify = %v", err)
@@ -89,7 +98,7 @@ func TestVerifyCircuitBreakerFailsWithReasons(t *testing.T) {
 
 func TestVerifyUnhealthyTargetsFailAtDeadline(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{After: 30 * time.Second}, rollouttest.Health{After: 20 * time.Second, Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]", Path: "/health"})
+	f := newFixture(awsfake.Rollout{After: 30 * time.Second}, awsfake.Health{After: 20 * time.Second, Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]", Path: "/health"})
 	err := f.c.Verify(context.Background(), target(5*time.Minute))
 	if err == nil || !strings.Contains(err.Error(), "targets of the new tasks 0/1 healthy, 1 unhealthy Target.ResponseCodeMismatch") {
 		t.Fatalf("Verify = %v", err)
@@ -108,7 +117,7 @@ func TestVerifyUnhealthyTargetsFailAtDeadline(t *testing.T) {
 
 func TestVerifyWithoutServices(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{}, rollouttest.Health{})
+	f := newFixture(awsfake.Rollout{}, awsfake.Health{})
 	if err := f.c.Verify(context.Background(), stack.Target{Stack: "bootstrap", Deadline: start}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +132,7 @@ func ptr[T any](v T) *T { return &v }
 // retries (what the retryer surfaces) do not fail the check; it asks again.
 func TestVerifySurvivesThrottling(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{After: 20 * time.Second}, rollouttest.Health{After: 5 * time.Second})
+	f := newFixture(awsfake.Rollout{After: 20 * time.Second}, awsfake.Health{After: 5 * time.Second})
 	f.ecs.Throttle(10)
 	if err := f.c.Verify(context.Background(), target(10*time.Minute)); err != nil {
 		t.Fatalf("Verify after 10 throttles: %v", err)

@@ -9,7 +9,7 @@ import (
 
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -20,7 +20,7 @@ func TestVerifyRequiresRolloutCompleted(t *testing.T) {
 	t.Parallel()
 	t.Run("running but IN_PROGRESS", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(rollouttest.Rollout{RunningAt: 10 * time.Second, Stuck: true}, rollouttest.Health{After: 5 * time.Second})
+		f := newFixture(awsfake.Rollout{RunningAt: 10 * time.Second, Stuck: true}, awsfake.Health{After: 5 * time.Second})
 		err := f.c.Verify(context.Background(), target(3*time.Minute))
 		if err == nil || !strings.Contains(err.Error(), "rollout IN_PROGRESS (1/1 running)") {
 			t.Fatalf("Verify = %v, want the deadline with the rollout IN_PROGRESS and 1/1 running", err)
@@ -31,7 +31,7 @@ func TestVerifyRequiresRolloutCompleted(t *testing.T) {
 	})
 	t.Run("running but FAILED", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(rollouttest.Rollout{RunningAt: 10 * time.Second, After: time.Minute, Fail: "tasks failed to start."}, rollouttest.Health{After: 5 * time.Second})
+		f := newFixture(awsfake.Rollout{RunningAt: 10 * time.Second, After: time.Minute, Fail: "tasks failed to start."}, awsfake.Health{After: 5 * time.Second})
 		err := f.c.Verify(context.Background(), target(10*time.Minute))
 		if !errors.Is(err, stack.ErrRolloutFailed) || !strings.Contains(err.Error(), "ECS deployment circuit breaker: tasks failed to start.") {
 			t.Fatalf("Verify = %v, want rollout FAILED with the circuit breaker's reason", err)
@@ -49,28 +49,28 @@ func TestVerifyRequiresRolloutCompleted(t *testing.T) {
 func TestVerifyCountsHealthyTargetsOfTheNewTasks(t *testing.T) {
 	t.Parallel()
 	healthy, unhealthy, draining, initial := elbtypes.TargetHealthStateEnumHealthy, elbtypes.TargetHealthStateEnumUnhealthy, elbtypes.TargetHealthStateEnumDraining, elbtypes.TargetHealthStateEnumInitial
-	newT := func(i int, s elbtypes.TargetHealthStateEnum) rollouttest.Target {
-		return rollouttest.Target{IP: rollouttest.TaskIP(i), State: s}
+	newT := func(i int, s elbtypes.TargetHealthStateEnum) awsfake.Target {
+		return awsfake.Target{IP: awsfake.TaskIP(i), State: s}
 	}
-	oldT := func(i int, s elbtypes.TargetHealthStateEnum) rollouttest.Target {
-		return rollouttest.Target{IP: rollouttest.OldTaskIP(i), State: s, Settled: true}
+	oldT := func(i int, s elbtypes.TargetHealthStateEnum) awsfake.Target {
+		return awsfake.Target{IP: awsfake.OldTaskIP(i), State: s, Settled: true}
 	}
 	for _, tc := range []struct {
 		name    string
 		desire  int32
-		targets []rollouttest.Target
+		targets []awsfake.Target
 		pending string // "" means Verify succeeds
 	}{
-		{"all new targets healthy, old ones draining", 2, []rollouttest.Target{newT(0, healthy), newT(1, healthy), oldT(0, draining), oldT(1, draining)}, ""},
-		{"an old target failing health checks does not count", 2, []rollouttest.Target{newT(0, healthy), newT(1, healthy), {IP: rollouttest.OldTaskIP(0), State: unhealthy, Reason: "Target.Timeout", Settled: true}}, ""},
-		{"one of two new targets healthy", 2, []rollouttest.Target{newT(0, healthy), {IP: rollouttest.TaskIP(1), State: initial, Reason: "Elb.InitialHealthChecking"}}, "targets of the new tasks 1/2 healthy, 1 initial Elb.InitialHealthChecking"},
-		{"one of two new targets registered", 2, []rollouttest.Target{newT(0, healthy)}, "targets of the new tasks 1/2 healthy"},
-		{"a new target unhealthy beside a healthy one", 2, []rollouttest.Target{newT(0, healthy), {IP: rollouttest.TaskIP(1), State: unhealthy, Reason: "Target.ResponseCodeMismatch"}}, "targets of the new tasks 1/2 healthy, 1 unhealthy Target.ResponseCodeMismatch"},
-		{"only the old deployment's target healthy", 1, []rollouttest.Target{oldT(0, healthy)}, "targets of the new tasks 0/1 healthy"},
+		{"all new targets healthy, old ones draining", 2, []awsfake.Target{newT(0, healthy), newT(1, healthy), oldT(0, draining), oldT(1, draining)}, ""},
+		{"an old target failing health checks does not count", 2, []awsfake.Target{newT(0, healthy), newT(1, healthy), {IP: awsfake.OldTaskIP(0), State: unhealthy, Reason: "Target.Timeout", Settled: true}}, ""},
+		{"one of two new targets healthy", 2, []awsfake.Target{newT(0, healthy), {IP: awsfake.TaskIP(1), State: initial, Reason: "Elb.InitialHealthChecking"}}, "targets of the new tasks 1/2 healthy, 1 initial Elb.InitialHealthChecking"},
+		{"one of two new targets registered", 2, []awsfake.Target{newT(0, healthy)}, "targets of the new tasks 1/2 healthy"},
+		{"a new target unhealthy beside a healthy one", 2, []awsfake.Target{newT(0, healthy), {IP: awsfake.TaskIP(1), State: unhealthy, Reason: "Target.ResponseCodeMismatch"}}, "targets of the new tasks 1/2 healthy, 1 unhealthy Target.ResponseCodeMismatch"},
+		{"only the old deployment's target healthy", 1, []awsfake.Target{oldT(0, healthy)}, "targets of the new tasks 0/1 healthy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(rollouttest.Rollout{After: 20 * time.Second, Desire: tc.desire, Old: 2}, rollouttest.Health{After: 30 * time.Second, Targets: tc.targets})
+			f := newFixture(awsfake.Rollout{After: 20 * time.Second, Desire: tc.desire, Old: 2}, awsfake.Health{After: 30 * time.Second, Targets: tc.targets})
 			err := f.c.Verify(context.Background(), target(5*time.Minute))
 			if tc.pending == "" {
 				if err != nil {
@@ -90,7 +90,7 @@ func TestVerifyCountsHealthyTargetsOfTheNewTasks(t *testing.T) {
 // the service's latest events.
 func TestVerifyWithoutPrimaryFailsAtOnce(t *testing.T) {
 	t.Parallel()
-	f := newFixture(rollouttest.Rollout{NoPrimary: true}, rollouttest.Health{})
+	f := newFixture(awsfake.Rollout{NoPrimary: true}, awsfake.Health{})
 	err := f.c.Verify(context.Background(), target(30*time.Minute))
 	if err == nil {
 		t.Fatal("Verify of a service without a PRIMARY deployment succeeded")

@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // Targets for the deploy engine, reported next to the measured figures.
@@ -55,12 +55,12 @@ func (r *detectReport) Printf(_ string, args ...any) {
 // terminal event falls anywhere between two polls, and its change set a
 // random time to compute (1–10 s, as CloudFormation takes for a stack of
 // this size).
-func scenario(b *testing.B, seed uint64) (*clock.Fake, *stacktest.Fake, stack.Request) {
+func scenario(b *testing.B, seed uint64) (*clock.Fake, *awsfake.CloudFormation, stack.Request) {
 	clk := clock.NewFake(epoch)
-	cf := stacktest.New(clk)
+	cf := awsfake.NewCloudFormation(clk)
 	req := request(b, "ProjectName=renamed")
 	base := request(b)
-	cf.Put(stacktest.Seed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: base.Template, Params: base.Params.Values, Tags: base.Tags})
+	cf.Put(awsfake.StackSeed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: base.Template, Params: base.Params.Values, Tags: base.Tags})
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	cf.ChangeSetDelay = time.Duration(1000+r.IntN(9000)) * time.Millisecond
 	for _, id := range base.Template.ResourceIDs() {
@@ -71,7 +71,7 @@ func scenario(b *testing.B, seed uint64) (*clock.Fake, *stacktest.Fake, stack.Re
 
 // cliWait is the baseline: what `aws cloudformation deploy` does after
 // executing, DescribeStacks every 30 s until the status is terminal.
-func cliWait(ctx context.Context, clk *clock.Fake, cf *stacktest.Fake, name string) time.Time {
+func cliWait(ctx context.Context, clk *clock.Fake, cf *awsfake.CloudFormation, name string) time.Time {
 	for {
 		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 		if err == nil && cfn.IsTerminal(out.Stacks[0].StackStatus) {
@@ -81,7 +81,7 @@ func cliWait(ctx context.Context, clk *clock.Fake, cf *stacktest.Fake, name stri
 	}
 }
 
-func terminalEventTime(ctx context.Context, cf *stacktest.Fake, name string) time.Time {
+func terminalEventTime(ctx context.Context, cf *awsfake.CloudFormation, name string) time.Time {
 	out, _ := cf.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(name)})
 	return aws.ToTime(out.StackEvents[0].Timestamp)
 }
@@ -125,7 +125,7 @@ func BenchmarkDeployDetection(b *testing.B) {
 
 // cliDeploy creates and executes a change set directly and waits like the
 // AWS CLI; it returns the latency after the terminal event.
-func cliDeploy(ctx context.Context, b *testing.B, clk *clock.Fake, cf *stacktest.Fake, req stack.Request) time.Duration {
+func cliDeploy(ctx context.Context, b *testing.B, clk *clock.Fake, cf *awsfake.CloudFormation, req stack.Request) time.Duration {
 	var params []types.Parameter
 	for _, k := range req.Params.Keys() {
 		params = append(params, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(req.Params.Values[k])})
@@ -165,9 +165,9 @@ func BenchmarkNoopDeploy(b *testing.B) {
 	calls, polls := 0, 0
 	for b.Loop() {
 		clk := clock.NewFake(epoch)
-		cf := stacktest.New(clk)
+		cf := awsfake.NewCloudFormation(clk)
 		req := request(b)
-		cf.Put(stacktest.Seed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: req.Template, Params: req.Params.Values, Tags: req.Tags})
+		cf.Put(awsfake.StackSeed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: req.Template, Params: req.Params.Values, Tags: req.Tags})
 		d := &stack.Deployer{CFN: cf, Clock: clk}
 		res, err := d.Deploy(ctx, req)
 		if err != nil || !res.NoChanges {
@@ -187,9 +187,9 @@ func BenchmarkLongWait(b *testing.B) {
 	var perMin float64
 	for b.Loop() {
 		clk := clock.NewFake(epoch)
-		cf := stacktest.New(clk)
+		cf := awsfake.NewCloudFormation(clk)
 		base := request(b)
-		cf.Put(stacktest.Seed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: base.Template, Params: base.Params.Values, Tags: base.Tags})
+		cf.Put(awsfake.StackSeed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: base.Template, Params: base.Params.Values, Tags: base.Tags})
 		cf.Durations["Service"] = 20 * time.Minute
 		d := &stack.Deployer{CFN: cf, Clock: clk}
 		if _, err := d.Deploy(ctx, request(b, "DesiredCount=3")); err != nil {

@@ -12,18 +12,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // seed puts ep-a in place as the request would deploy it, in status.
-func seed(t *testing.T, w *world, status types.StackStatus, mutate ...func(*stacktest.Seed)) {
+func seed(t *testing.T, w *world, status types.StackStatus, mutate ...func(*awsfake.StackSeed)) {
 	t.Helper()
 	req := request(t)
-	s := stacktest.Seed{Name: "ep-a", Status: status, Template: req.Template, Params: req.Params.Values, Tags: req.Tags}
+	s := awsfake.StackSeed{Name: "ep-a", Status: status, Template: req.Template, Params: req.Params.Values, Tags: req.Tags}
 	for _, m := range mutate {
 		m(&s)
 	}
@@ -54,7 +54,7 @@ func TestCreateWhenStackAbsent(t *testing.T) {
 func TestCreateWhenReviewInProgress(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.cf.Put(stacktest.Seed{Name: "ep-a", Status: types.StackStatusReviewInProgress})
+	w.cf.Put(awsfake.StackSeed{Name: "ep-a", Status: types.StackStatusReviewInProgress})
 	res, err := w.d.Deploy(context.Background(), request(t))
 	if err != nil {
 		t.Fatalf("Deploy: %v\n%s", err, w.log)
@@ -88,7 +88,7 @@ func TestUpdateWhenStackExists(t *testing.T) {
 
 func TestNoopRedeployMakesNoWrites(t *testing.T) {
 	t.Parallel()
-	for _, reason := range []string{stacktest.EmptyReasonNew, stacktest.EmptyReasonOld} {
+	for _, reason := range []string{awsfake.EmptyChangeSetReasonNew, awsfake.EmptyChangeSetReasonOld} {
 		t.Run(reason[:20], func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
@@ -137,7 +137,7 @@ func TestRollbackCompleteIsRecreated(t *testing.T) {
 func TestRollbackCompleteProtectedIsRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	seed(t, w, types.StackStatusRollbackComplete, func(s *stacktest.Seed) { s.Protected = true })
+	seed(t, w, types.StackStatusRollbackComplete, func(s *awsfake.StackSeed) { s.Protected = true })
 	_, err := w.d.Deploy(context.Background(), request(t))
 	if err == nil || !strings.Contains(err.Error(), "termination protection") || fault.Hint(err) == "" {
 		t.Fatalf("err = %v (hint %q)", err, fault.Hint(err))
@@ -170,7 +170,7 @@ func TestInProgressIsWaitedFor(t *testing.T) {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			seed(t, w, status, func(s *stacktest.Seed) { s.FinishAfter = 4 * time.Minute })
+			seed(t, w, status, func(s *awsfake.StackSeed) { s.FinishAfter = 4 * time.Minute })
 			res, err := w.d.Deploy(context.Background(), request(t, "DesiredCount=2"))
 			if err != nil {
 				t.Fatalf("Deploy: %v\n%s", err, w.log)

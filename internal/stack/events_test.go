@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 )
 
 var eventLine = regexp.MustCompile(`^\s+\+(\S+)\s+([A-Z_]+)\s+(\S+)\s+(AWS::\S+)\s*(.*)$`)
@@ -130,7 +130,7 @@ func TestInProgressWaitWithFastRunnerClock(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			w.cf.Skew = 90 * time.Second
-			seed(t, w, types.StackStatusUpdateInProgress, func(s *stacktest.Seed) { s.FinishAfter = 30 * time.Second })
+			seed(t, w, types.StackStatusUpdateInProgress, func(s *awsfake.StackSeed) { s.FinishAfter = 30 * time.Second })
 			req := request(t, "DesiredCount=2")
 			req.Timeout = 20 * time.Minute
 			run := w.d.Deploy

@@ -8,10 +8,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // exporterTemplate exports a listener, a port and a task definition;
@@ -37,9 +37,9 @@ func exportWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.cf.Put(stacktest.Seed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: tpl})
+	w.cf.Put(awsfake.StackSeed{Name: "ep-a", Status: types.StackStatusUpdateComplete, Template: tpl})
 	for _, pr := range []string{"40", "12"} {
-		w.cf.Put(stacktest.Seed{Name: "ep-b-pr-" + pr, Imports: []string{"ep-a-ListenerArn", "ep-a-Port"}})
+		w.cf.Put(awsfake.StackSeed{Name: "ep-b-pr-" + pr, Imports: []string{"ep-a-ListenerArn", "ep-a-Port"}})
 	}
 	return w
 }
@@ -136,7 +136,7 @@ func TestListImportsPaged(t *testing.T) {
 	t.Parallel()
 	w := exportWorld(t)
 	w.cf.ListPageSize = 1
-	w.cf.Put(stacktest.Seed{Name: "ep-b-pr-7", Imports: []string{"ep-a-Port"}})
+	w.cf.Put(awsfake.StackSeed{Name: "ep-b-pr-7", Imports: []string{"ep-a-Port"}})
 	res, err := w.d.Plan(context.Background(), exporterRequest(t, exporterTemplate, map[string]string{"Port": "8443"}))
 	if err != nil {
 		t.Fatal(err)

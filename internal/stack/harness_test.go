@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -71,10 +71,10 @@ func (r *logReport) String() string {
 // one fake clock.
 type world struct {
 	clk *clock.Fake
-	cf  *stacktest.Fake
-	s3  *stacktest.S3
-	ecs *rollouttest.ECS
-	elb *rollouttest.ELB
+	cf  *awsfake.CloudFormation
+	s3  *awsfake.TemplateBucket
+	ecs *awsfake.ECS
+	elb *awsfake.ELB
 	log *logReport
 	d   *stack.Deployer
 }
@@ -82,8 +82,8 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	clk := clock.NewFake(epoch)
-	cf := stacktest.New(clk)
-	w := &world{clk: clk, cf: cf, s3: &stacktest.S3{CFN: cf, Region: "eu-west-1"}, ecs: rollouttest.NewECS(clk), elb: rollouttest.NewELB(clk), log: &logReport{clk: clk}}
+	cf := awsfake.NewCloudFormation(clk)
+	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: "eu-west-1"}, ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), log: &logReport{clk: clk}}
 	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: "eu-west-1", Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -155,7 +155,7 @@ func TestRolloutFailureAfterCompleteUpdateHint(t *testing.T) {
 			"stack ep-a is updated to the new template (UPDATE_COMPLETE), but ECS's circuit breaker failed the new deployment and rolled the service back to its last completed one"},
 		{"unhealthy targets", func(w *world) {
 			tg := "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a-TargetGroup/0123"
-			w.elb.Register(tg, rollouttest.Health{Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]"})
+			w.elb.Register(tg, awsfake.Health{Reason: "Target.ResponseCodeMismatch", Description: "Health checks failed with these codes: [404]"})
 			w.ecs.Register("ep-a", "arn:aws:ecs:eu-west-1:123456789012:service/ecs-mlops-prod/ep-a-Service", tg)
 		}, "stack ep-a is on the new template (UPDATE_COMPLETE), but its service is not healthy"},
 	} {

@@ -15,24 +15,23 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights/remotetest"
 )
 
 var (
-	_ weights.ECSAPI   = (*rollouttest.ECS)(nil)
+	_ weights.ECSAPI   = (*awsfake.ECS)(nil)
+	_ weights.ECSAPI   = (*awsfake.GatedECS)(nil)
 	_ weights.LogsAPI  = (*awsfake.Logs)(nil)
-	_ weights.StackAPI = (*stacktest.Fake)(nil)
+	_ weights.StackAPI = (*awsfake.CloudFormation)(nil)
 )
 
 const taskDef = remotetest.TaskDefinition
 
 type remoteRig struct {
-	ecs    *rollouttest.ECS
+	ecs    *awsfake.ECS
 	logs   *awsfake.Logs
-	stacks *stacktest.Fake
+	stacks *awsfake.CloudFormation
 	clock  *clock.Fake
 	lines  []string
 	remote *weights.Remote
@@ -59,7 +58,7 @@ func TestRemoteSuccessStreamsLogs(t *testing.T) {
 	t.Parallel()
 	r := newRemoteRig()
 	logs := []string{"==> list s3://weights/model", "12 files, 3 changed", "switched current to 20261125T120000Z-0123456789ab\n"}
-	r.ecs.Script(rollouttest.TaskScript{Logs: logs, ExitCode: exit(0)})
+	r.ecs.Script(awsfake.TaskScript{Logs: logs, ExitCode: exit(0)})
 	res, err := r.run()
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +96,7 @@ func TestRemoteFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		script    rollouttest.TaskScript
+		script    awsfake.TaskScript
 		setup     func(r *remoteRig)
 		wantErr   string
 		wantHint  string
@@ -106,24 +105,24 @@ func TestRemoteFailures(t *testing.T) {
 	}{
 		{
 			name:     "container exits non-zero",
-			script:   rollouttest.TaskScript{Logs: []string{"error: object \"model.bin\": SHA256 checksum mismatch"}, ExitCode: exit(1)},
+			script:   awsfake.TaskScript{Logs: []string{"error: object \"model.bin\": SHA256 checksum mismatch"}, ExitCode: exit(1)},
 			wantErr:  "container weights-sync exited with code 1: Essential container in task exited",
 			wantCode: 1,
 		},
 		{
 			name:     "container killed for memory",
-			script:   rollouttest.TaskScript{ExitCode: exit(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
+			script:   awsfake.TaskScript{ExitCode: exit(137), ContainerReason: "OutOfMemoryError: Container killed due to memory usage"},
 			wantErr:  "exited with code 137: OutOfMemoryError: Container killed due to memory usage; Essential container in task exited",
 			wantCode: 137,
 		},
 		{
 			name:    "no Fargate capacity (failures with HTTP 200)",
-			script:  rollouttest.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
+			script:  awsfake.TaskScript{RunFailure: "Capacity is unavailable at this time. Please try again later or in a different availability zone"},
 			wantErr: "failed to start in cluster ecs-mlops: Capacity is unavailable",
 		},
 		{
 			name:     "EFS mount fails",
-			script:   rollouttest.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
+			script:   awsfake.TaskScript{StoppedReason: "ResourceInitializationError: failed to invoke EFS utils commands to set up EFS volumes: stderr: Failed to resolve \"fs-0123.efs.eu-west-1.amazonaws.com\""},
 			wantErr:  "stopped before its container ran (TaskFailedToStart): ResourceInitializationError: failed to invoke EFS utils",
 			wantHint: "TCP 2049",
 		},
@@ -140,14 +139,14 @@ func TestRemoteFailures(t *testing.T) {
 			setup: func(r *remoteRig) {
 				out := remotetest.Outputs()
 				out[weights.OutputSubnets] = "private-a"
-				r.stacks.Put(stacktest.Seed{Name: remotetest.Stack, Outputs: out})
+				r.stacks.Put(awsfake.StackSeed{Name: remotetest.Stack, Outputs: out})
 			},
 			wantErr: "run weights sync task " + taskDef + " in cluster ecs-mlops: " +
 				"api error InvalidParameterException: Error retrieving subnet information for [private-a]: The subnet ID 'private-a' does not exist (ErrorCode: InvalidSubnetID.NotFound)",
 		},
 		{
 			name:      "stack missing",
-			setup:     func(r *remoteRig) { r.stacks = stacktest.New(r.clock); r.remote.Stacks = r.stacks },
+			setup:     func(r *remoteRig) { r.stacks = awsfake.NewCloudFormation(r.clock); r.remote.Stacks = r.stacks },
 			wantErr:   "Stack with id ecs-mlops-ep-a does not exist",
 			wantHint:  "deploy the environment first",
 			wantUsage: true,
@@ -155,7 +154,7 @@ func TestRemoteFailures(t *testing.T) {
 		{
 			name: "stack without the sync task",
 			setup: func(r *remoteRig) {
-				r.stacks.Put(stacktest.Seed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
+				r.stacks.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Outputs: map[string]string{weights.OutputCluster: "ecs-mlops"}})
 			},
 			wantErr:   "has no output WeightsSyncTaskDefinition, PrivateSubnets, ServiceSecurityGroup",
 			wantUsage: true,
@@ -189,7 +188,7 @@ func TestRemoteFailures(t *testing.T) {
 func TestRemoteLogsBeforeFailureAreShown(t *testing.T) {
 	t.Parallel()
 	r := newRemoteRig()
-	r.ecs.Script(rollouttest.TaskScript{Logs: []string{"a", "b", "c", "d", "e"}, ExitCode: exit(2)})
+	r.ecs.Script(awsfake.TaskScript{Logs: []string{"a", "b", "c", "d", "e"}, ExitCode: exit(2)})
 	_, err := r.run()
 	if fault.ExitCode(err) != 2 {
 		t.Fatalf("error = %v, want exit code 2", err)
@@ -206,7 +205,7 @@ func TestRemoteTimeoutStopsTheTask(t *testing.T) {
 	for i := range many {
 		many[i] = "working"
 	}
-	r.ecs.Script(rollouttest.TaskScript{Logs: many, ExitCode: exit(0)})
+	r.ecs.Script(awsfake.TaskScript{Logs: many, ExitCode: exit(0)})
 	r.remote.Timeout = time.Minute
 	_, err := r.run()
 	if err == nil || !strings.Contains(err.Error(), "still RUNNING after 1m0s") {
@@ -246,7 +245,7 @@ func TestRemoteSyncDoesNotNeedMLOpsInTheEndpointImage(t *testing.T) {
 			r := newRemoteRig()
 			r.ecs.AddTaskDefinition(remotetest.SyncTaskDefinition(tc.image))
 			var ran []string
-			r.ecs.Script(rollouttest.TaskScript{Run: func(command []string) ([]string, int32) {
+			r.ecs.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
 				ran = command
 				return []string{"switched /mnt/weights/current to 20261125T120000Z-0123456789ab"}, 0
 			}})

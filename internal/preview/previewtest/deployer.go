@@ -1,6 +1,6 @@
 // Package previewtest holds stand-ins for the preview lifecycle's own
 // steps (deploy, build, endpoint test, comment). The AWS and GitHub APIs
-// they touch are the project's shared fakes (stacktest, rollouttest,
+// they touch are the project's shared fakes (awsfake, rollouttest,
 // imagetest, ghfake), so tests and the in-process demo exercise the real
 // code paths.
 package previewtest
@@ -15,18 +15,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // Deployer plays CloudFormation deploying a preview stack: the stack's
 // ListenerRule is created on the listener at the priority parameter, and
 // a clash fails the stack the way CloudFormation reports it.
 type Deployer struct {
-	CFN      *stacktest.Fake
-	ELB      *rollouttest.ELB
+	CFN      *awsfake.CloudFormation
+	ELB      *awsfake.ELB
 	Listener string
 	// PriorityParameter names the template parameter with the priority.
 	PriorityParameter string
@@ -59,7 +58,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 	fail := d.Fail
 	d.mu.Unlock()
 	if fail != nil {
-		d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusRollbackComplete, Params: req.Parameters, Tags: req.Tags})
+		d.CFN.Put(awsfake.StackSeed{Name: req.Stack, Status: types.StackStatusRollbackComplete, Params: req.Parameters, Tags: req.Tags})
 		return nil, fail
 	}
 	prio, err := strconv.Atoi(req.Parameters[d.PriorityParameter])
@@ -75,7 +74,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 			status := types.StackStatusUpdateRollbackComplete
 			if old == "" {
 				status = types.StackStatusRollbackComplete
-				d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: status, Params: req.Parameters, Tags: req.Tags})
+				d.CFN.Put(awsfake.StackSeed{Name: req.Stack, Status: status, Params: req.Parameters, Tags: req.Tags})
 			}
 			return nil, fmt.Errorf("stack %q: %s: ListenerRule (AWS::ElasticLoadBalancingV2::ListenerRule) CREATE_FAILED: %s (Service: ElasticLoadBalancingV2, Status Code: 400)", req.Stack, status, aws.ToString(errMessage(err)))
 		}
@@ -91,7 +90,7 @@ func (d *Deployer) Deploy(ctx context.Context, req preview.DeployRequest) (map[s
 		params[k] = v
 	}
 	outputs := map[string]string{"ServiceName": req.Stack, "ListenerRuleArn": arn}
-	d.CFN.Put(stacktest.Seed{Name: req.Stack, Status: types.StackStatusCreateComplete, Params: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
+	d.CFN.Put(awsfake.StackSeed{Name: req.Stack, Status: types.StackStatusCreateComplete, Params: params, Tags: req.Tags, Outputs: outputs, OnDelete: func() { d.ELB.DeleteRule(arn) }})
 	return outputs, nil
 }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 const listenerTemplate = `Parameters:
@@ -34,8 +34,8 @@ func TestWireListenerRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cf, l := stacktest.New(clk), NewELB(clk)
-	Wire(cf, NewECS(clk), l)
+	cf, l := awsfake.NewCloudFormation(clk), awsfake.NewELB(clk)
+	Wire(cf, awsfake.NewECS(clk), l)
 	deploy := func(prio string) {
 		t.Helper()
 		if _, err := cf.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("lb"), ChangeSetName: aws.String("cs" + prio),

@@ -12,8 +12,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -32,8 +30,8 @@ const (
 )
 
 // Images are the registry's images.
-func Images() map[string]rollouttest.Image {
-	return map[string]rollouttest.Image{
+func Images() map[string]awsfake.ContainerImage {
+	return map[string]awsfake.ContainerImage{
 		SyncImage:     {Files: []string{"/mlops"}},
 		EndpointImage: {Files: []string{"/usr/local/bin/python", "/usr/local/bin/python3"}, Entrypoint: []string{"python", "-m", "model_server"}},
 	}
@@ -44,21 +42,21 @@ var Subnets = []string{"subnet-0a1b2c3d", "subnet-0e1f2a3b"}
 
 // World holds the fakes.
 type World struct {
-	ECS    *rollouttest.ECS
+	ECS    *awsfake.ECS
 	Logs   *awsfake.Logs
-	Stacks *stacktest.Fake
+	Stacks *awsfake.CloudFormation
 }
 
 // New builds the world on clk.
 func New(clk clock.Clock) *World {
-	w := &World{ECS: rollouttest.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: stacktest.New(clk)}
+	w := &World{ECS: awsfake.NewECS(clk), Logs: awsfake.NewLogs(), Stacks: awsfake.NewCloudFormation(clk)}
 	w.ECS.AddCluster(Cluster)
 	w.ECS.SetLogs(w.Logs)
 	for ref, img := range Images() {
 		w.ECS.AddImage(ref, img)
 	}
 	w.ECS.AddTaskDefinition(SyncTaskDefinition(SyncImage))
-	w.Stacks.Put(stacktest.Seed{Name: Stack, Outputs: Outputs()})
+	w.Stacks.Put(awsfake.StackSeed{Name: Stack, Outputs: Outputs()})
 	return w
 }
 

@@ -1,13 +1,14 @@
-// Package rollouttest holds the stateful ECS and ELBv2 fakes: services
-// roll out (or trip the deployment circuit breaker) and targets turn
-// healthy (or fail health checks) over a fake clock, one-off tasks run as
-// scripted, and Wire lets the CloudFormation fake create services and
-// target groups as stacks deploy.
-package rollouttest
+package awsfake
+
+// The ECS fake: services roll out (or trip the deployment circuit breaker)
+// over the clock as their Rollout scripts say, their stopped and running
+// tasks are described as ECS describes them, and one-off tasks run as
+// their TaskScript says (ecstasks.go, ecsimages.go).
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,9 +19,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 )
 
 // Rollout scripts one service's deployment.
@@ -40,6 +39,15 @@ type Rollout struct {
 	Old int32
 	// NoPrimary lists the service without a PRIMARY deployment.
 	NoPrimary bool
+	// Missing is how many of the desired tasks do not run once the others
+	// do (stopped and not yet replaced).
+	Missing int32
+	// TaskDefinition is the ARN the new deployment runs (default
+	// task-definition/<service>:<start in Unix seconds>).
+	TaskDefinition string
+	// Subnets and SecurityGroups are the service's awsvpc network
+	// configuration; with neither the service shows none.
+	Subnets, SecurityGroups []string
 }
 
 // TaskIP is the private address of the new deployment's task i, the id
@@ -64,12 +72,12 @@ type ECS struct {
 	calls     []string
 	throttles int
 
-	logs       *awsfake.Logs // receives one-off tasks' log lines (may be nil)
+	logs       *Logs // receives one-off tasks' log lines (may be nil)
 	defs       map[string]ecstypes.TaskDefinition
 	clusters   map[string]bool
 	scripts    []TaskScript
-	tasks      map[string]*fakeTask // one-off tasks by ARN
-	images     map[string]Image     // the registry one-off tasks pull from, by reference
+	tasks      map[string]*fakeTask      // one-off tasks by ARN
+	images     map[string]ContainerImage // the registry one-off tasks pull from, by reference
 	n          int
 	runInputs  []*ecs.RunTaskInput
 	stopInputs []*ecs.StopTaskInput
@@ -90,7 +98,7 @@ func (e *ECS) call(op string) error {
 	e.calls = append(e.calls, op)
 	if e.throttles > 0 {
 		e.throttles--
-		return &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded", Fault: smithy.FaultClient}
+		return apiError("ThrottlingException", "Rate exceeded")
 	}
 	return nil
 }
@@ -102,12 +110,10 @@ type fakeService struct {
 	targetGroups              []string
 }
 
-var _ rollout.ECSAPI = (*ECS)(nil)
-
 // NewECS returns an ECS fake on clk.
 func NewECS(clk clock.Clock) *ECS {
 	return &ECS{Clock: clk, Rollout: map[string]Rollout{}, services: map[string]*fakeService{},
-		defs: map[string]ecstypes.TaskDefinition{}, clusters: map[string]bool{}, tasks: map[string]*fakeTask{}, images: map[string]Image{}}
+		defs: map[string]ecstypes.TaskDefinition{}, clusters: map[string]bool{}, tasks: map[string]*fakeTask{}, images: map[string]ContainerImage{}}
 }
 
 // Register adds (or redeploys) the service with ARN arn for stack; its
@@ -175,7 +181,14 @@ func (s *fakeService) view(now time.Time) ecstypes.Service {
 		deps = nil
 	}
 	svc := ecstypes.Service{ServiceArn: aws.String(s.arn), ServiceName: aws.String(s.name), ClusterArn: aws.String(s.cluster), Status: aws.String("ACTIVE"),
-		DesiredCount: desired, RunningCount: dep.RunningCount + r.Old, Deployments: deps, Events: events}
+		DesiredCount: desired, RunningCount: dep.RunningCount + r.Old, Deployments: deps, Events: events, TaskDefinition: aws.String(s.taskDefinition())}
+	if len(r.Subnets)+len(r.SecurityGroups) > 0 {
+		svc.NetworkConfiguration = &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: slices.Clone(r.Subnets), SecurityGroups: slices.Clone(r.SecurityGroups), AssignPublicIp: ecstypes.AssignPublicIpDisabled}}
+		for i := range svc.Deployments {
+			svc.Deployments[i].NetworkConfiguration = svc.NetworkConfiguration
+		}
+	}
 	for _, tg := range s.targetGroups {
 		svc.LoadBalancers = append(svc.LoadBalancers, ecstypes.LoadBalancer{TargetGroupArn: aws.String(tg), ContainerName: aws.String("endpoint"), ContainerPort: aws.Int32(8080)})
 	}
@@ -196,15 +209,16 @@ func (s *fakeService) desired() int32 {
 	return s.rollout.Desire
 }
 
-// running is how many of the new deployment's tasks run at now: all once
-// RunningAt passed, else all when a rollout that does not fail is done.
+// running is how many of the new deployment's tasks run at now: all but
+// Missing once RunningAt passed, else once a rollout that does not fail is
+// done.
 func (s *fakeService) running(now time.Time) int32 {
 	r := s.rollout
 	switch {
 	case r.RunningAt > 0 && !now.Before(s.since.Add(r.RunningAt)):
-		return s.desired()
+		return max(s.desired()-r.Missing, 0)
 	case r.RunningAt == 0 && !r.Stuck && r.Fail == "" && !now.Before(s.since.Add(s.after())):
-		return s.desired()
+		return max(s.desired()-r.Missing, 0)
 	}
 	return 0
 }
@@ -212,10 +226,13 @@ func (s *fakeService) running(now time.Time) int32 {
 func (s *fakeService) deploymentID() string    { return "ecs-svc/" + fmt.Sprint(s.since.Unix()) }
 func (s *fakeService) oldDeploymentID() string { return "ecs-svc/" + fmt.Sprint(s.since.Unix()-3600) }
 func (s *fakeService) taskDefinition() string {
+	if s.rollout.TaskDefinition != "" {
+		return s.rollout.TaskDefinition
+	}
 	return "arn:aws:ecs:eu-west-1:123456789012:task-definition/" + s.name + ":" + fmt.Sprint(s.since.Unix())
 }
 
-// DescribeServices implements rollout.ECSAPI; unknown services come back
+// DescribeServices answers as ECS; unknown services come back
 // as failures with reason MISSING, as ECS answers.
 func (e *ECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	e.mu.Lock()
@@ -250,7 +267,7 @@ func (e *ECS) find(nameOrARN string) *fakeService {
 	return nil
 }
 
-// ListTasks implements rollout.ECSAPI: STOPPED tasks of a service.
+// ListTasks answers as ECS: STOPPED tasks of a service.
 func (e *ECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -297,7 +314,7 @@ func (s *fakeService) taskARN(i int) string {
 	return fmt.Sprintf("arn:aws:ecs:eu-west-1:123456789012:task/%s/%032x", s.cluster, i+1)
 }
 
-// DescribeTasks implements rollout.ECSAPI: one-off tasks move one step
+// DescribeTasks answers as ECS: one-off tasks move one step
 // along; services' stopped tasks are as their rollout says; unknown tasks
 // come back in failures[] with reason MISSING.
 func (e *ECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {

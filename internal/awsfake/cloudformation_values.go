@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // ARNs for ECS services, task definitions and ELB resources, names for
 // clusters, roles, log groups, repositories and buckets (the name property
 // when the template sets one).
-func (f *Fake) physicalID(st *fakeStack, id, typ string) string {
+func (f *CloudFormation) physicalID(st *fakeStack, id, typ string) string {
 	short := fmt.Sprintf("%s-%s", st.name, id)
 	hex := fmt.Sprintf("%017x", uint64(f.nextSeq())*2654435761)
 	named := func(prop string) string {
@@ -111,7 +111,7 @@ var idPrefixes = map[string]string{
 	"AWS::EFS::FileSystem": "fs-", "AWS::EFS::AccessPoint": "fsap-", "AWS::EFS::MountTarget": "fsmt-",
 }
 
-func (f *Fake) clusterOf(st *fakeStack, id string) string {
+func (f *CloudFormation) clusterOf(st *fakeStack, id string) string {
 	if st.template == nil {
 		return "default"
 	}
@@ -134,7 +134,7 @@ func trim(s string, n int) string {
 
 // evalOutputs derives the stack's outputs from the template's Outputs:
 // StackOutputValues, then OutputValues, else the expression evaluated with fake values.
-func (f *Fake) evalOutputs(st *fakeStack) []types.Output {
+func (f *CloudFormation) evalOutputs(st *fakeStack) []types.Output {
 	if st.template == nil {
 		return nil
 	}
@@ -164,7 +164,7 @@ func (f *Fake) evalOutputs(st *fakeStack) []types.Output {
 }
 
 // eval evaluates the intrinsic functions outputs commonly use.
-func (f *Fake) eval(st *fakeStack, v any) string {
+func (f *CloudFormation) eval(st *fakeStack, v any) string {
 	switch x := v.(type) {
 	case []any:
 		parts := make([]string, len(x))
@@ -178,7 +178,7 @@ func (f *Fake) eval(st *fakeStack, v any) string {
 	return cfn.ScalarString(v)
 }
 
-func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
+func (f *CloudFormation) evalFn(st *fakeStack, m map[string]any) string {
 	for fn, arg := range m {
 		switch fn {
 		case "Ref":
@@ -232,7 +232,7 @@ func (f *Fake) evalFn(st *fakeStack, m map[string]any) string {
 
 // importValue resolves an export among the live stacks; the execution of
 // a template importing one that does not exist fails before it is asked.
-func (f *Fake) importValue(name string) string {
+func (f *CloudFormation) importValue(name string) string {
 	v, _, _ := f.export(name)
 	return v
 }
@@ -241,7 +241,7 @@ func (f *Fake) importValue(name string) string {
 // CloudFormation passes it to the resource: intrinsic functions evaluated
 // with the stack's parameters, resources and the exports of other stacks.
 // It is "" for an unknown stack, resource or property.
-func (f *Fake) ResourceProperty(stackName, id, prop string) string {
+func (f *CloudFormation) ResourceProperty(stackName, id, prop string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := f.stacks[stackName]
@@ -255,7 +255,7 @@ func (f *Fake) ResourceProperty(stackName, id, prop string) string {
 	return f.eval(st, r.Properties[prop])
 }
 
-func (f *Fake) sub(st *fakeStack, arg any) string {
+func (f *CloudFormation) sub(st *fakeStack, arg any) string {
 	s, vars, _ := cfn.SubArgs(arg)
 	out, _ := cfn.Substitute(s, func(name string) (string, bool) {
 		if v, ok := vars[name]; ok {
@@ -269,7 +269,7 @@ func (f *Fake) sub(st *fakeStack, arg any) string {
 	return out
 }
 
-func (f *Fake) ref(st *fakeStack, name string) string {
+func (f *CloudFormation) ref(st *fakeStack, name string) string {
 	switch name {
 	case "AWS::Region":
 		return f.Region
@@ -298,7 +298,7 @@ func (f *Fake) ref(st *fakeStack, name string) string {
 // getAtt returns what Fn::GetAtt returns for the resource's type and the
 // attribute, shaped like the real value; an attribute not modelled here gets
 // a stand-in derived from the physical id.
-func (f *Fake) getAtt(st *fakeStack, res, attr string) string {
+func (f *CloudFormation) getAtt(st *fakeStack, res, attr string) string {
 	phys := f.ref(st, res)
 	typ := ""
 	var props map[string]any
@@ -356,7 +356,7 @@ func (f *Fake) getAtt(st *fakeStack, res, attr string) string {
 }
 
 // arnOf is the ARN of a resource whose Ref is its name or ID.
-func (f *Fake) arnOf(typ, phys string) string {
+func (f *CloudFormation) arnOf(typ, phys string) string {
 	if strings.HasPrefix(phys, "arn:") {
 		return phys
 	}

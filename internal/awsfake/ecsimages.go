@@ -1,4 +1,4 @@
-package rollouttest
+package awsfake
 
 import (
 	"fmt"
@@ -11,11 +11,11 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
-// Image is what the ECS fake's registry knows of a container image: the
+// ContainerImage is what the ECS fake's registry knows of a container image: the
 // executables it holds and its ENTRYPOINT and CMD. A one-off task whose
 // image is not in the registry, or whose command's executable is not in
 // the image, stops before its container runs, with ECS's reason.
-type Image struct {
+type ContainerImage struct {
 	Files      []string // absolute paths of the executables in the image, e.g. /mlops
 	Entrypoint []string
 	Cmd        []string
@@ -23,7 +23,7 @@ type Image struct {
 
 // AddImage puts img into the registry under ref, the reference a task
 // definition names (repository:tag or repository@sha256:digest).
-func (e *ECS) AddImage(ref string, img Image) {
+func (e *ECS) AddImage(ref string, img ContainerImage) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.images[ref] = img
@@ -40,7 +40,7 @@ var defaultPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/u
 // ECS overrides can change the command only, never the entry point.
 // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
 // https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact
-func argv(img Image, c ecstypes.ContainerDefinition, command []string) []string {
+func argv(img ContainerImage, c ecstypes.ContainerDefinition, command []string) []string {
 	if len(c.EntryPoint) > 0 {
 		return append(slices.Clone(c.EntryPoint), command...)
 	}
@@ -82,7 +82,7 @@ func (e *ECS) startFailure(in *ecs.RunTaskInput, c ecstypes.ContainerDefinition,
 }
 
 // lookExec is runc's error for an executable the image lacks, or "".
-func lookExec(img Image, name string) string {
+func lookExec(img ContainerImage, name string) string {
 	if strings.Contains(name, "/") {
 		p := name
 		if !path.IsAbs(p) {

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -21,7 +21,7 @@ type row struct {
 	Created, Updated, Delete time.Time
 }
 
-func listAll(t *testing.T, f *Fake, filter []types.StackStatus) ([]row, int) {
+func listAll(t *testing.T, f *CloudFormation, filter []types.StackStatus) ([]row, int) {
 	t.Helper()
 	var out []row
 	pages := 0
@@ -61,16 +61,16 @@ func TestListStacks(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clk := clock.NewFake(t0)
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	f.StackPageSize = 2
 	tpl, err := cfn.ParseTemplate("t.yaml", []byte(outputsTemplate))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"ep-a", "ep-b-pr-1", "ep-b-pr-2"} {
-		f.Put(Seed{Name: n, Template: tpl, Params: map[string]string{"Host": n}})
+		f.Put(StackSeed{Name: n, Template: tpl, Params: map[string]string{"Host": n}})
 	}
-	f.Put(Seed{Name: "old", Created: t0.Add(-48 * time.Hour), LastUpdated: t0.Add(-24 * time.Hour)})
+	f.Put(StackSeed{Name: "old", Created: t0.Add(-48 * time.Hour), LastUpdated: t0.Add(-24 * time.Hour)})
 	clk.Advance(time.Hour)
 	ctx := context.Background()
 	if _, err := f.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("ep-b-pr-1")}); err != nil {
@@ -80,7 +80,7 @@ func TestListStacks(t *testing.T) {
 	if s := f.Status("ep-b-pr-1"); s != "" {
 		t.Fatalf("ep-b-pr-1 is %s a minute after its deletion", s)
 	}
-	f.Put(Seed{Name: "ep-b-pr-1"}) // a new stack of the old one's name
+	f.Put(StackSeed{Name: "ep-b-pr-1"}) // a new stack of the old one's name
 	update(t, f, clk, "ep-b-pr-2")
 	deleted := t0.Add(time.Hour)
 	updated := t0.Add(time.Hour + time.Minute + 5*time.Second) // ExecuteChangeSet
@@ -116,7 +116,7 @@ func TestListStacks(t *testing.T) {
 }
 
 // update adds a resource to the stack through an executed change set.
-func update(t *testing.T, f *Fake, clk *clock.Fake, name string) {
+func update(t *testing.T, f *CloudFormation, clk *clock.Fake, name string) {
 	t.Helper()
 	ctx := context.Background()
 	body := outputsTemplate
@@ -141,9 +141,9 @@ func update(t *testing.T, f *Fake, clk *clock.Fake, name string) {
 func TestListStacksLostFinalEvent(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	f.LoseFinalEvent = true
-	f.Put(Seed{Name: "ep-b-pr-3"})
+	f.Put(StackSeed{Name: "ep-b-pr-3"})
 	if _, err := f.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String("ep-b-pr-3")}); err != nil {
 		t.Fatal(err)
 	}

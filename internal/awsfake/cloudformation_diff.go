@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 // diff compares the change set with the stack: resources added, removed or
 // modified (their definition changed or a parameter they use changed; all
 // of them when the stack tags changed).
-func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
+func (f *CloudFormation) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 	var out []types.Change
 	add := func(action types.ChangeAction, id, typ, repl string) {
 		rc := &types.ResourceChange{Action: action, LogicalResourceId: aws.String(id), ResourceType: aws.String(typ), Replacement: types.Replacement(repl)}
@@ -63,7 +63,7 @@ func (f *Fake) diff(st *fakeStack, cs *fakeChangeSet) []types.Change {
 
 // replacement is how a Modify of the resource is carried out: as the test
 // says, else True for immutable task definitions, else False.
-func (f *Fake) replacement(id, typ string) string {
+func (f *CloudFormation) replacement(id, typ string) string {
 	if r := f.Replacement[id]; r != "" {
 		return r
 	}

@@ -1,16 +1,14 @@
-package rollouttest
+package awsfake
 
 import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/smithy-go"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 )
 
 // One-off tasks (RunTask, as the weights sync runs) move PROVISIONING →
@@ -28,7 +26,7 @@ func (e *ECS) AddCluster(name string) {
 }
 
 // SetLogs makes one-off tasks write their log lines to l.
-func (e *ECS) SetLogs(l *awsfake.Logs) {
+func (e *ECS) SetLogs(l *Logs) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.logs = l
@@ -79,10 +77,6 @@ func checkNetwork(in *ecs.RunTaskInput) error {
 		}
 	}
 	return nil
-}
-
-func apiError(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
 }
 
 // describeOneOff moves a one-off task one step along and returns it; the
@@ -151,11 +145,25 @@ func (e *ECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefi
 	if err := e.call("DescribeTaskDefinition"); err != nil {
 		return nil, err
 	}
-	td, ok := e.defs[aws.ToString(in.TaskDefinition)]
+	td, ok := e.taskDefinition(aws.ToString(in.TaskDefinition))
 	if !ok {
 		return nil, apiError("ClientException", "Unable to describe task definition.")
 	}
 	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &td}, nil
+}
+
+// taskDefinition finds a task definition by its ARN or by family:revision,
+// as ECS takes either; the caller holds the lock.
+func (e *ECS) taskDefinition(ref string) (ecstypes.TaskDefinition, bool) {
+	if td, ok := e.defs[ref]; ok {
+		return td, true
+	}
+	for arn, td := range e.defs {
+		if strings.HasSuffix(arn, ":task-definition/"+ref) {
+			return td, true
+		}
+	}
+	return ecstypes.TaskDefinition{}, false
 }
 
 // RunTask starts a task, or reports the scripted failure in failures[].

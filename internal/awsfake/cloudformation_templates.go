@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -14,14 +14,13 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
-// S3 stores uploaded templates and makes them readable to the
+// TemplateBucket stores uploaded templates and makes them readable to the
 // CloudFormation fake by URL, as a real bucket is to CloudFormation.
-type S3 struct {
-	CFN    *Fake
-	Region string
+type TemplateBucket struct {
+	CloudFormation *CloudFormation
+	Region         string
 
 	// Tamper, when set, replaces an object's body right after it is put,
 	// as another writer of the key would.
@@ -32,10 +31,10 @@ type S3 struct {
 	checksums map[string]string // key → ChecksumSHA256 of the stored body
 }
 
-var _ stack.UploaderAPI = (*S3)(nil)
-
-// PutObject implements stack.UploaderAPI.
-func (s *S3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+// PutObject stores the object and makes it readable to the CloudFormation
+// fake at its TemplateURL; a ChecksumSHA256 that does not match the body
+// fails with S3's BadDigest.
+func (s *TemplateBucket) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	body, err := io.ReadAll(in.Body)
 	if err != nil {
 		return nil, err
@@ -52,9 +51,9 @@ func (s *S3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.O
 		got = base64.StdEncoding.EncodeToString(sum[:])
 	}
 	url := cfn.TemplateURL(aws.ToString(in.Bucket), s.Region, aws.ToString(in.Key))
-	s.CFN.mu.Lock()
-	s.CFN.Objects[url] = body
-	s.CFN.mu.Unlock()
+	s.CloudFormation.mu.Lock()
+	s.CloudFormation.Objects[url] = body
+	s.CloudFormation.mu.Unlock()
 	s.mu.Lock()
 	s.keys = append(s.keys, aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key))
 	if s.checksums == nil {
@@ -67,9 +66,9 @@ func (s *S3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.O
 	return &s3.PutObjectOutput{ETag: aws.String(`"fake"`), ChecksumSHA256: in.ChecksumSHA256}, nil
 }
 
-// HeadObject implements stack.UploaderAPI: the stored object's checksum
+// HeadObject answers for a stored object: its object's checksum
 // when it was uploaded with one and ChecksumMode is ENABLED, as S3 answers.
-func (s *S3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+func (s *TemplateBucket) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := aws.ToString(in.Bucket) + "/" + aws.ToString(in.Key)
@@ -86,7 +85,7 @@ func (s *S3) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3
 }
 
 // Keys returns bucket/key of every object put.
-func (s *S3) Keys() []string {
+func (s *TemplateBucket) Keys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.keys...)

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func inUseBy(stacks []string) string {
 // evalExports returns the stack's exports (name → value): every output
 // whose template entry has an Export, with its evaluated name, which it
 // also sets as the output's ExportName (DescribeStacks shows it).
-func (f *Fake) evalExports(st *fakeStack) map[string]string {
+func (f *CloudFormation) evalExports(st *fakeStack) map[string]string {
 	out := map[string]string{}
 	if st.template == nil {
 		return out
@@ -68,7 +68,7 @@ func (f *Fake) evalExports(st *fakeStack) map[string]string {
 
 // importNames returns the export names the stack's template imports, in
 // its created resources and its outputs, sorted.
-func (f *Fake) importNames(st *fakeStack) []string {
+func (f *CloudFormation) importNames(st *fakeStack) []string {
 	if st.template == nil {
 		return nil
 	}
@@ -114,7 +114,7 @@ func live(st *fakeStack) bool {
 }
 
 // export finds a live stack's export by name.
-func (f *Fake) export(name string) (value string, owner *fakeStack, ok bool) {
+func (f *CloudFormation) export(name string) (value string, owner *fakeStack, ok bool) {
 	for _, n := range slices.Sorted(maps.Keys(f.stacks)) {
 		st := f.stacks[n]
 		if v, found := st.exports[name]; found && live(st) {
@@ -125,7 +125,7 @@ func (f *Fake) export(name string) (value string, owner *fakeStack, ok bool) {
 }
 
 // importers returns the live stacks, other than self, that import name.
-func (f *Fake) importers(name string, self *fakeStack) []string {
+func (f *CloudFormation) importers(name string, self *fakeStack) []string {
 	var out []string
 	for _, n := range slices.Sorted(maps.Keys(f.stacks)) {
 		st := f.stacks[n]
@@ -138,7 +138,7 @@ func (f *Fake) importers(name string, self *fakeStack) []string {
 
 // missingImport returns the reason an execution cannot start because the
 // new template imports an export no stack has ("" when all are there).
-func (f *Fake) missingImport(st *fakeStack) string {
+func (f *CloudFormation) missingImport(st *fakeStack) string {
 	for _, n := range f.importNames(st) {
 		if _, _, ok := f.export(n); !ok {
 			return fmt.Sprintf(noExportFormat, n)
@@ -149,7 +149,7 @@ func (f *Fake) missingImport(st *fakeStack) string {
 
 // removedInUse returns why an update may not start: it drops an export
 // another stack imports (the names are known before any resource changes).
-func (f *Fake) removedInUse(st *fakeStack, before map[string]string) string {
+func (f *CloudFormation) removedInUse(st *fakeStack, before map[string]string) string {
 	var after []string
 	for _, o := range st.template.Outputs {
 		if o.ExportName != nil && (o.Condition == "" || f.holds(st, o.Condition)) {
@@ -169,7 +169,7 @@ func (f *Fake) removedInUse(st *fakeStack, before map[string]string) string {
 
 // changedInUse returns why a finished update must roll back: an export
 // another stack imports now has a different value.
-func (f *Fake) changedInUse(st *fakeStack, before, after map[string]string) string {
+func (f *CloudFormation) changedInUse(st *fakeStack, before, after map[string]string) string {
 	for _, n := range slices.Sorted(maps.Keys(before)) {
 		if v, ok := after[n]; !ok || v == before[n] {
 			continue
@@ -183,7 +183,7 @@ func (f *Fake) changedInUse(st *fakeStack, before, after map[string]string) stri
 
 // deleteInUse returns why DeleteStack cannot delete the stack: another
 // stack imports one of its exports.
-func (f *Fake) deleteInUse(st *fakeStack) string {
+func (f *CloudFormation) deleteInUse(st *fakeStack) string {
 	for _, n := range slices.Sorted(maps.Keys(st.exports)) {
 		if users := f.importers(n, st); len(users) > 0 {
 			return fmt.Sprintf(deleteStackUseFormat, n, inUseBy(users))
@@ -205,10 +205,10 @@ func listPage[T any](items []T, token *string, size int) ([]T, *string) {
 	return items[off:end], nil
 }
 
-// ListImports implements CloudFormationAPI: the stacks importing the
+// ListImports is CloudFormation's ListImports: the stacks importing the
 // export, by name, ListPageSize a page; a ValidationError when none does.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
-func (f *Fake) ListImports(_ context.Context, in *cloudformation.ListImportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
+func (f *CloudFormation) ListImports(_ context.Context, in *cloudformation.ListImportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListImportsOutput, error) {
 	if err := f.begin("ListImports"); err != nil {
 		return nil, err
 	}
@@ -223,10 +223,10 @@ func (f *Fake) ListImports(_ context.Context, in *cloudformation.ListImportsInpu
 	return &cloudformation.ListImportsOutput{Imports: page, NextToken: next}, nil
 }
 
-// ListExports implements CloudFormationAPI: every live stack's exports,
+// ListExports is CloudFormation's ListExports: every live stack's exports,
 // by name, ListPageSize a page.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListExports.html
-func (f *Fake) ListExports(_ context.Context, in *cloudformation.ListExportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListExportsOutput, error) {
+func (f *CloudFormation) ListExports(_ context.Context, in *cloudformation.ListExportsInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListExportsOutput, error) {
 	if err := f.begin("ListExports"); err != nil {
 		return nil, err
 	}

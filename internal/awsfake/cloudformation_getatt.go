@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"slices"

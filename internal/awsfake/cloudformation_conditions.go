@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import "github.com/ecs-mlops/ecs-mlops/internal/cfn"
 
@@ -8,7 +8,7 @@ import "github.com/ecs-mlops/ecs-mlops/internal/cfn"
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/conditions-section-structure.html
 
 // holds evaluates the named condition of st's template with st's parameters.
-func (f *Fake) holds(st *fakeStack, name string) bool {
+func (f *CloudFormation) holds(st *fakeStack, name string) bool {
 	if st.template == nil {
 		return true
 	}
@@ -21,7 +21,7 @@ func (f *Fake) holds(st *fakeStack, name string) bool {
 
 // truth evaluates a condition expression; depth guards against a condition
 // that names itself.
-func (f *Fake) truth(st *fakeStack, v any, depth int) bool {
+func (f *CloudFormation) truth(st *fakeStack, v any, depth int) bool {
 	if depth > 32 {
 		return false
 	}
@@ -61,7 +61,7 @@ func (f *Fake) truth(st *fakeStack, v any, depth int) bool {
 
 // activeIDs returns the sorted logical ids of st's template whose
 // Condition holds under st's parameters.
-func (f *Fake) activeIDs(st *fakeStack) []string {
+func (f *CloudFormation) activeIDs(st *fakeStack) []string {
 	if st.template == nil {
 		return nil
 	}

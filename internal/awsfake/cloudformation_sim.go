@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"fmt"
@@ -53,23 +53,23 @@ type snapshot struct {
 	imports   []string
 }
 
-func (f *Fake) newStack(name string) *fakeStack {
+func (f *CloudFormation) newStack(name string) *fakeStack {
 	return &fakeStack{name: name, created: f.Clock.Now(), changeSets: map[string]*fakeChangeSet{}, resources: map[string]*types.StackResource{},
 		id: fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/%s", f.Region, f.Account, name, uuid(f.nextSeq()))}
 }
 
-func (f *Fake) nextSeq() int { f.seq++; return f.seq }
+func (f *CloudFormation) nextSeq() int { f.seq++; return f.seq }
 
 // now is the time of the step being run, so events carry their scheduled
 // time however late the fake is asked.
-func (f *Fake) now() time.Time {
+func (f *CloudFormation) now() time.Time {
 	if !f.runAt.IsZero() {
 		return f.runAt
 	}
 	return f.Clock.Now()
 }
 
-func (f *Fake) stackEvent(st *fakeStack, status types.StackStatus, reason, token string) {
+func (f *CloudFormation) stackEvent(st *fakeStack, status types.StackStatus, reason, token string) {
 	st.status, st.reason = status, reason
 	f.stamp(st, status)
 	if f.LoseFinalEvent && cfn.IsTerminal(status) && status != types.StackStatusReviewInProgress {
@@ -81,7 +81,7 @@ func (f *Fake) stackEvent(st *fakeStack, status types.StackStatus, reason, token
 	}
 }
 
-func (f *Fake) event(st *fakeStack, logical, physical, typ, status, reason, token string) {
+func (f *CloudFormation) event(st *fakeStack, logical, physical, typ, status, reason, token string) {
 	e := types.StackEvent{
 		EventId: aws.String(uuid(f.nextSeq())), StackId: aws.String(st.id), StackName: aws.String(st.name),
 		LogicalResourceId: aws.String(logical), PhysicalResourceId: aws.String(physical), ResourceType: aws.String(typ),
@@ -96,7 +96,7 @@ func (f *Fake) event(st *fakeStack, logical, physical, typ, status, reason, toke
 	st.events = append(st.events, e)
 }
 
-func (f *Fake) resourceEvent(st *fakeStack, id, typ, status, reason string) {
+func (f *CloudFormation) resourceEvent(st *fakeStack, id, typ, status, reason string) {
 	r := f.ensureResource(st, id, typ, status)
 	token := ""
 	if st.op != nil {
@@ -108,7 +108,7 @@ func (f *Fake) resourceEvent(st *fakeStack, id, typ, status, reason string) {
 	}
 }
 
-func (f *Fake) ensureResource(st *fakeStack, id, typ, status string) *types.StackResource {
+func (f *CloudFormation) ensureResource(st *fakeStack, id, typ, status string) *types.StackResource {
 	r := st.resources[id]
 	if r == nil {
 		r = &types.StackResource{LogicalResourceId: aws.String(id), ResourceType: aws.String(typ), StackName: aws.String(st.name), StackId: aws.String(st.id),
@@ -130,7 +130,7 @@ func (st *fakeStack) snapshot() snapshot {
 		exports: maps.Clone(st.exports), imports: slices.Clone(st.imports)}
 }
 
-func (f *Fake) duration(id, typ string) time.Duration {
+func (f *CloudFormation) duration(id, typ string) time.Duration {
 	if d, ok := f.Durations[id]; ok {
 		return d
 	}
@@ -145,7 +145,7 @@ func (f *Fake) duration(id, typ string) time.Duration {
 
 // run executes a change set: resources one after another, removals in the
 // cleanup phase, rollback on an injected failure.
-func (f *Fake) run(st *fakeStack, cs *fakeChangeSet, token string) {
+func (f *CloudFormation) run(st *fakeStack, cs *fakeChangeSet, token string) {
 	st.gen++
 	st.op = &operation{token: token, create: cs.typ == types.ChangeSetTypeCreate, before: st.snapshot()}
 	status := types.StackStatusUpdateInProgress
@@ -176,7 +176,7 @@ func (f *Fake) run(st *fakeStack, cs *fakeChangeSet, token string) {
 	f.next(st, st.gen, dependencyOrder(st.template, work), f.now().Add(time.Second))
 }
 
-func (f *Fake) next(st *fakeStack, gen int, work []types.ResourceChange, t time.Time) {
+func (f *CloudFormation) next(st *fakeStack, gen int, work []types.ResourceChange, t time.Time) {
 	f.at(t, func() {
 		if st.gen != gen {
 			return
@@ -215,7 +215,7 @@ func (f *Fake) next(st *fakeStack, gen int, work []types.ResourceChange, t time.
 	})
 }
 
-func (f *Fake) notify(st *fakeStack, id string) {
+func (f *CloudFormation) notify(st *fakeStack, id string) {
 	if f.OnResource == nil {
 		return
 	}
@@ -225,7 +225,7 @@ func (f *Fake) notify(st *fakeStack, id string) {
 }
 
 // notifyDeleted queues OnResourceDeleted for resource id of st.
-func (f *Fake) notifyDeleted(st *fakeStack, id string) {
+func (f *CloudFormation) notifyDeleted(st *fakeStack, id string) {
 	if f.OnResourceDeleted == nil || st.resources[id] == nil {
 		return
 	}
@@ -238,7 +238,7 @@ func (f *Fake) notifyDeleted(st *fakeStack, id string) {
 // deleteResources schedules the deletion of resources ids of st, one a
 // second from now, while st is still on generation gen; it returns the time
 // of the last deletion.
-func (f *Fake) deleteResources(st *fakeStack, gen int, ids []string) time.Time {
+func (f *CloudFormation) deleteResources(st *fakeStack, gen int, ids []string) time.Time {
 	t := f.now()
 	for _, id := range ids {
 		typ := aws.ToString(st.resources[id].ResourceType)
@@ -254,7 +254,7 @@ func (f *Fake) deleteResources(st *fakeStack, gen int, ids []string) time.Time {
 	return t
 }
 
-func (f *Fake) finish(st *fakeStack, gen int) {
+func (f *CloudFormation) finish(st *fakeStack, gen int) {
 	op := st.op
 	st.outputs = f.evalOutputs(st)
 	exports := f.evalExports(st)
@@ -280,7 +280,7 @@ func (f *Fake) finish(st *fakeStack, gen int) {
 
 // cancel stops an update in flight: the resource in progress fails as
 // cancelled and the stack rolls back.
-func (f *Fake) cancel(st *fakeStack) {
+func (f *CloudFormation) cancel(st *fakeStack) {
 	op := st.op
 	if op != nil && op.current != "" {
 		typ := aws.ToString(st.resources[op.current].ResourceType)
@@ -292,7 +292,7 @@ func (f *Fake) cancel(st *fakeStack) {
 // rollback undoes the operation in flight: a failed create deletes what it
 // made (ROLLBACK_COMPLETE); a failed update restores the previous state
 // (UPDATE_ROLLBACK_COMPLETE).
-func (f *Fake) rollback(st *fakeStack, reason string) {
+func (f *CloudFormation) rollback(st *fakeStack, reason string) {
 	st.gen++
 	gen, op := st.gen, st.op
 	touched := slices.Clone(op.touched)
@@ -339,7 +339,7 @@ func (f *Fake) rollback(st *fakeStack, reason string) {
 
 // deleteStack removes every resource, then the stack. A stack whose
 // export another stack imports goes back to its status, untouched.
-func (f *Fake) deleteStack(st *fakeStack, token string) {
+func (f *CloudFormation) deleteStack(st *fakeStack, token string) {
 	st.gen++
 	gen, was := st.gen, st.status
 	st.op = &operation{token: token}
@@ -372,7 +372,7 @@ func (f *Fake) deleteStack(st *fakeStack, token string) {
 // refuseStart returns why an execution fails before any resource changes
 // (an import without its export, or an imported export dropped), as the
 // reason of the rollback; "" lets it start.
-func (f *Fake) refuseStart(st *fakeStack) string {
+func (f *CloudFormation) refuseStart(st *fakeStack) string {
 	reason := f.missingImport(st)
 	if reason != "" {
 		if st.op.create {

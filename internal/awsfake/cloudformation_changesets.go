@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -27,8 +27,8 @@ func busy(st *fakeStack) error {
 	return validation("Stack:%s is in %s state and can not be updated.", st.id, st.status)
 }
 
-// CreateChangeSet implements CloudFormationAPI.
-func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
+// CreateChangeSet is CloudFormation's CreateChangeSet.
+func (f *CloudFormation) CreateChangeSet(_ context.Context, in *cloudformation.CreateChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error) {
 	if err := f.begin("CreateChangeSet"); err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (f *Fake) CreateChangeSet(_ context.Context, in *cloudformation.CreateChang
 	return &cloudformation.CreateChangeSetOutput{Id: aws.String(cs.id), StackId: aws.String(st.id)}, nil
 }
 
-func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, error) {
+func (f *CloudFormation) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, error) {
 	if in.TemplateBody != nil {
 		if len(*in.TemplateBody) > cfn.MaxTemplateBody {
 			return nil, validation("1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to %d", cfn.MaxTemplateBody)
@@ -105,7 +105,7 @@ func (f *Fake) templateBody(in *cloudformation.CreateChangeSetInput) ([]byte, er
 	return nil, validation("TemplateURL must be a supported URL.")
 }
 
-func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
+func (f *CloudFormation) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
 	cs.changes = f.diff(st, cs)
 	if f.ChangeSetFail != "" {
 		cs.status, cs.reason = types.ChangeSetStatusFailed, f.ChangeSetFail
@@ -115,15 +115,15 @@ func (f *Fake) computeChangeSet(st *fakeStack, cs *fakeChangeSet) {
 		cs.status = types.ChangeSetStatusFailed
 		cs.reason = f.EmptyReason
 		if cs.reason == "" {
-			cs.reason = EmptyReasonNew
+			cs.reason = EmptyChangeSetReasonNew
 		}
 		return
 	}
 	cs.status = types.ChangeSetStatusCreateComplete
 }
 
-// DescribeChangeSet implements CloudFormationAPI; changes come 100 a page.
-func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
+// DescribeChangeSet is CloudFormation's DescribeChangeSet; changes come 100 a page.
+func (f *CloudFormation) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error) {
 	if err := f.begin("DescribeChangeSet"); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (f *Fake) DescribeChangeSet(_ context.Context, in *cloudformation.DescribeC
 	return out, nil
 }
 
-func (f *Fake) changeSet(stackName, name *string) (*fakeChangeSet, error) {
+func (f *CloudFormation) changeSet(stackName, name *string) (*fakeChangeSet, error) {
 	st := f.stacks[aws.ToString(stackName)]
 	if st != nil {
 		if cs := st.changeSets[aws.ToString(name)]; cs != nil {
@@ -163,8 +163,8 @@ func (f *Fake) changeSet(stackName, name *string) (*fakeChangeSet, error) {
 	return nil, &smithy.GenericAPIError{Code: "ChangeSetNotFound", Message: "ChangeSet [" + aws.ToString(name) + "] does not exist", Fault: smithy.FaultClient}
 }
 
-// ExecuteChangeSet implements CloudFormationAPI.
-func (f *Fake) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
+// ExecuteChangeSet is CloudFormation's ExecuteChangeSet.
+func (f *CloudFormation) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
 	if err := f.begin("ExecuteChangeSet"); err != nil {
 		return nil, err
 	}
@@ -185,8 +185,8 @@ func (f *Fake) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteCha
 	return &cloudformation.ExecuteChangeSetOutput{}, nil
 }
 
-// DeleteChangeSet implements CloudFormationAPI.
-func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
+// DeleteChangeSet is CloudFormation's DeleteChangeSet.
+func (f *CloudFormation) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error) {
 	if err := f.begin("DeleteChangeSet"); err != nil {
 		return nil, err
 	}
@@ -199,8 +199,8 @@ func (f *Fake) DeleteChangeSet(_ context.Context, in *cloudformation.DeleteChang
 	return &cloudformation.DeleteChangeSetOutput{}, nil
 }
 
-// DeleteStack implements CloudFormationAPI; protected stacks refuse.
-func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
+// DeleteStack is CloudFormation's DeleteStack; protected stacks refuse.
+func (f *CloudFormation) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error) {
 	if err := f.begin("DeleteStack"); err != nil {
 		return nil, err
 	}
@@ -220,8 +220,8 @@ func (f *Fake) DeleteStack(_ context.Context, in *cloudformation.DeleteStackInpu
 	return &cloudformation.DeleteStackOutput{}, nil
 }
 
-// ContinueUpdateRollback implements CloudFormationAPI.
-func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
+// ContinueUpdateRollback is CloudFormation's ContinueUpdateRollback.
+func (f *CloudFormation) ContinueUpdateRollback(_ context.Context, in *cloudformation.ContinueUpdateRollbackInput, _ ...func(*cloudformation.Options)) (*cloudformation.ContinueUpdateRollbackOutput, error) {
 	st, err := f.beginOn("ContinueUpdateRollback", in.StackName)
 	if err != nil {
 		return nil, err
@@ -242,9 +242,9 @@ func (f *Fake) ContinueUpdateRollback(_ context.Context, in *cloudformation.Cont
 	return &cloudformation.ContinueUpdateRollbackOutput{}, nil
 }
 
-// CancelUpdateStack implements CloudFormationAPI: the update in progress
+// CancelUpdateStack is CloudFormation's CancelUpdateStack: the update in progress
 // stops and rolls back.
-func (f *Fake) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpdateStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
+func (f *CloudFormation) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpdateStackInput, _ ...func(*cloudformation.Options)) (*cloudformation.CancelUpdateStackOutput, error) {
 	st, err := f.beginOn("CancelUpdateStack", in.StackName)
 	if err != nil {
 		return nil, err
@@ -257,8 +257,8 @@ func (f *Fake) CancelUpdateStack(_ context.Context, in *cloudformation.CancelUpd
 	return &cloudformation.CancelUpdateStackOutput{}, nil
 }
 
-// UpdateTerminationProtection implements CloudFormationAPI.
-func (f *Fake) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
+// UpdateTerminationProtection is CloudFormation's UpdateTerminationProtection.
+func (f *CloudFormation) UpdateTerminationProtection(_ context.Context, in *cloudformation.UpdateTerminationProtectionInput, _ ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error) {
 	st, err := f.beginOn("UpdateTerminationProtection", in.StackName)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func TestGetAttUnsupportedAttribute(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := New(clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)))
+			f := NewCloudFormation(clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)))
 			body := "Resources:\n  LB: {Type: AWS::ElasticLoadBalancingV2::LoadBalancer}\n  Role: {Type: AWS::IAM::Role}\nOutputs:\n  O: {Value: " + tc.value + "}\n"
 			_, err := f.CreateChangeSet(context.Background(), &cloudformation.CreateChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String("c"),
 				ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(body)})
@@ -48,7 +48,7 @@ func TestGetAttUnsupportedAttribute(t *testing.T) {
 func TestRefAndGetAttShapes(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	body := `Resources:
   Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
   Subnet: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc}}
@@ -108,7 +108,7 @@ Outputs:
 func TestCreationFollowsDependencies(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	body := `Resources:
   A: {Type: AWS::EC2::SecurityGroup, Properties: {VpcId: !Ref Vpc}}
   B: {Type: AWS::Logs::LogGroup, Properties: {LogGroupName: !Sub "${Role.Arn}"}}
@@ -135,7 +135,7 @@ func TestCreationFollowsDependencies(t *testing.T) {
 
 // createStack creates stack name from body through a change set and lets
 // the clock run until it is done.
-func createStack(t *testing.T, f *Fake, clk *clock.Fake, name, body string) {
+func createStack(t *testing.T, f *CloudFormation, clk *clock.Fake, name, body string) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := f.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String(name), ChangeSetName: aws.String("c"),

@@ -1,4 +1,4 @@
-package rollouttest
+package awsfake_test
 
 import (
 	"context"
@@ -22,16 +22,16 @@ func TestTaskRunsItsProcess(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	logs := awsfake.NewLogs()
-	e := NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	e := awsfake.NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 	e.AddCluster("c")
 	e.SetLogs(logs)
-	e.AddImage("mlops:1", Image{Files: []string{"/mlops"}})
+	e.AddImage("mlops:1", awsfake.ContainerImage{Files: []string{"/mlops"}})
 	e.AddTaskDefinition(types.TaskDefinition{TaskDefinitionArn: aws.String("td"), ContainerDefinitions: []types.ContainerDefinition{{
 		Name: aws.String("sync"), Image: aws.String("mlops:1"), EntryPoint: []string{"/mlops"}, Command: []string{"version"},
 		LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "g", "awslogs-stream-prefix": "p"}},
 	}}})
 	var ran []string
-	e.Script(TaskScript{Run: func(command []string) ([]string, int32) {
+	e.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
 		ran = command
 		return []string{"copied 1 file", "switched current"}, 3
 	}})
@@ -78,7 +78,7 @@ func TestTaskNeedsItsImageAndExecutable(t *testing.T) {
 		fargateExec = "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: "
 		ec2Exec     = "CannotStartContainerError: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: "
 	)
-	python := Image{Files: []string{"/usr/local/bin/python", "/usr/local/bin/gunicorn"}, Entrypoint: []string{"gunicorn"}, Cmd: []string{"app:server"}}
+	python := awsfake.ContainerImage{Files: []string{"/usr/local/bin/python", "/usr/local/bin/gunicorn"}, Entrypoint: []string{"gunicorn"}, Cmd: []string{"app:server"}}
 	for _, tc := range []struct {
 		name       string
 		image      string
@@ -102,15 +102,15 @@ func TestTaskNeedsItsImageAndExecutable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			e := NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+			e := awsfake.NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
 			e.AddCluster("c")
-			e.AddImage("mlops:1", Image{Files: []string{"/mlops"}})
+			e.AddImage("mlops:1", awsfake.ContainerImage{Files: []string{"/mlops"}})
 			e.AddImage("python:3", python)
 			e.AddTaskDefinition(types.TaskDefinition{TaskDefinitionArn: aws.String("td"), ContainerDefinitions: []types.ContainerDefinition{{
 				Name: aws.String("sync"), Image: aws.String(tc.image), EntryPoint: tc.entryPoint,
 			}}})
 			var ran []string
-			e.Script(TaskScript{Run: func(command []string) ([]string, int32) { ran = command; return nil, 0 }})
+			e.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) { ran = command; return nil, 0 }})
 			launch := tc.launch
 			if launch == "" {
 				launch = types.LaunchTypeFargate

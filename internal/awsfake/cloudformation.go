@@ -1,9 +1,4 @@
-// Package stacktest holds a stateful CloudFormation fake for tests and
-// demos: stacks move through real statuses over a (fake) clock, emit events
-// newest first with pagination and client request tokens, compute change
-// sets (empty ones fail with AWS's wording), roll back on injected
-// failures and answer with the real error codes and messages.
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -21,18 +16,21 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // Wordings AWS uses for an empty change set's StatusReason.
 const (
-	EmptyReasonNew = "The submitted information didn't contain changes. Submit different information to create a change set."
-	EmptyReasonOld = "No updates are to be performed."
+	EmptyChangeSetReasonNew = "The submitted information didn't contain changes. Submit different information to create a change set."
+	EmptyChangeSetReasonOld = "No updates are to be performed."
 )
 
-// Fake is an in-memory CloudFormation. Configure the exported fields before
+// CloudFormation is an in-memory AWS CloudFormation: stacks move through
+// real statuses over a (fake) clock, emit events newest first with
+// pagination and client request tokens, compute change sets (empty ones
+// fail with AWS's wording), roll back on injected failures and answer with
+// the real error codes and messages. Configure the exported fields before
 // use; they are read under the fake's lock.
-type Fake struct {
+type CloudFormation struct {
 	Clock   clock.Clock
 	Region  string
 	Account string
@@ -57,7 +55,7 @@ type Fake struct {
 	// same template can point at different endpoints.
 	StackOutputValues map[string]map[string]string
 	// OnResource is called (without the lock) when a resource completes a
-	// create or update; rollouttest uses it to register ECS services.
+	// create or update; the ECS fake uses it to register services.
 	OnResource func(stackName string, r types.StackResource)
 	// OnResourceDeleted is called (without the lock) when a resource is
 	// deleted, with its stack or by an update that removes it.
@@ -83,15 +81,13 @@ type Fake struct {
 	retired   []*fakeStack // deleted stacks, which ListStacks shows for 90 days
 }
 
-// New returns a fake on clk in eu-west-1, account 123456789012.
-func New(clk clock.Clock) *Fake {
-	return &Fake{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
+// NewCloudFormation returns a fake on clk in eu-west-1, account 123456789012.
+func NewCloudFormation(clk clock.Clock) *CloudFormation {
+	return &CloudFormation{Clock: clk, Region: "eu-west-1", Account: "123456789012", stacks: map[string]*fakeStack{},
 		Durations: map[string]time.Duration{}, Fail: map[string]string{}, Hang: map[string]bool{},
 		Replacement: map[string]string{}, OutputValues: map[string]string{}, StackOutputValues: map[string]map[string]string{},
 		Objects: map[string][]byte{}}
 }
-
-var _ stack.CloudFormationAPI = (*Fake)(nil)
 
 type step struct {
 	at  time.Time
@@ -100,21 +96,21 @@ type step struct {
 }
 
 // Throttle makes the next n calls fail with Throttling: Rate exceeded.
-func (f *Fake) Throttle(n int) {
+func (f *CloudFormation) Throttle(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.throttles = n
 }
 
 // Calls returns every operation called so far, throttled attempts included.
-func (f *Fake) Calls() []string {
+func (f *CloudFormation) Calls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.calls...)
 }
 
 // StackWrites returns the calls that change a stack itself (not change sets).
-func (f *Fake) StackWrites() []string {
+func (f *CloudFormation) StackWrites() []string {
 	var out []string
 	for _, c := range f.Calls() {
 		switch c {
@@ -126,7 +122,7 @@ func (f *Fake) StackWrites() []string {
 }
 
 // Status returns a stack's status after processing due steps ("" if absent).
-func (f *Fake) Status(name string) types.StackStatus {
+func (f *CloudFormation) Status(name string) types.StackStatus {
 	f.mu.Lock()
 	f.advanceLocked()
 	defer f.unlock()
@@ -137,15 +133,15 @@ func (f *Fake) Status(name string) types.StackStatus {
 }
 
 // Protected reports whether the stack has termination protection.
-func (f *Fake) Protected(name string) bool {
+func (f *CloudFormation) Protected(name string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.stacks[name]
 	return s != nil && s.protect
 }
 
-// Seed describes a stack that exists before a test starts.
-type Seed struct {
+// StackSeed describes a stack that exists before a test starts.
+type StackSeed struct {
 	Name      string
 	Status    types.StackStatus
 	Template  *cfn.Template
@@ -173,7 +169,7 @@ type Seed struct {
 }
 
 // Put creates a stack in the given state, its resources already in place.
-func (f *Fake) Put(s Seed) {
+func (f *CloudFormation) Put(s StackSeed) {
 	f.mu.Lock()
 	defer f.unlock()
 	st := f.newStack(s.Name)
@@ -229,7 +225,7 @@ func completeOf(s types.StackStatus) types.StackStatus {
 // begin records a call, processes due steps and applies throttling. The
 // caller holds no lock; on success begin returns with the lock held (the
 // caller defers f.unlock), on a throttle it has released it again.
-func (f *Fake) begin(op string) error {
+func (f *CloudFormation) begin(op string) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
 	f.advanceLocked()
@@ -243,7 +239,7 @@ func (f *Fake) begin(op string) error {
 
 // beginOn is begin for a call on one existing stack: it also fails, with
 // the lock released, when the stack named name does not exist.
-func (f *Fake) beginOn(op string, name *string) (*fakeStack, error) {
+func (f *CloudFormation) beginOn(op string, name *string) (*fakeStack, error) {
 	if err := f.begin(op); err != nil {
 		return nil, err
 	}
@@ -256,7 +252,7 @@ func (f *Fake) beginOn(op string, name *string) (*fakeStack, error) {
 }
 
 // unlock releases the lock and runs hooks queued under it.
-func (f *Fake) unlock() {
+func (f *CloudFormation) unlock() {
 	hooks := f.hooks
 	f.hooks = nil
 	f.mu.Unlock()
@@ -265,14 +261,14 @@ func (f *Fake) unlock() {
 	}
 }
 
-func (f *Fake) at(t time.Time, fn func()) {
+func (f *CloudFormation) at(t time.Time, fn func()) {
 	f.seq++
 	f.steps = append(f.steps, step{at: t, seq: f.seq, fn: fn})
 }
 
 // advanceLocked runs every step due by now, in time order; steps may
 // schedule further steps.
-func (f *Fake) advanceLocked() {
+func (f *CloudFormation) advanceLocked() {
 	now := f.Clock.Now()
 	for {
 		sort.SliceStable(f.steps, func(i, j int) bool {
@@ -298,8 +294,8 @@ func validation(format string, args ...any) error {
 
 func notExist(name string) error { return validation("Stack with id %s does not exist", name) }
 
-// DescribeStacks implements CloudFormationAPI.
-func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+// DescribeStacks is CloudFormation's DescribeStacks.
+func (f *CloudFormation) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	if err := f.begin("DescribeStacks"); err != nil {
 		return nil, err
 	}
@@ -316,7 +312,7 @@ func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStac
 
 // listStacks answers DescribeStacks without a stack name: every stack that
 // is not deleted, by name, StackPageSize a page, NextToken the offset.
-func (f *Fake) listStacks(token *string) *cloudformation.DescribeStacksOutput {
+func (f *CloudFormation) listStacks(token *string) *cloudformation.DescribeStacksOutput {
 	names := make([]string, 0, len(f.stacks))
 	for n, st := range f.stacks {
 		if st.status != types.StackStatusDeleteComplete {
@@ -342,7 +338,7 @@ func (f *Fake) listStacks(token *string) *cloudformation.DescribeStacksOutput {
 
 // Stack returns the stack as DescribeStacks shows it, after processing due
 // steps; false when it does not exist or is deleted.
-func (f *Fake) Stack(name string) (types.Stack, bool) {
+func (f *CloudFormation) Stack(name string) (types.Stack, bool) {
 	f.mu.Lock()
 	f.advanceLocked()
 	defer f.unlock()
@@ -354,7 +350,7 @@ func (f *Fake) Stack(name string) (types.Stack, bool) {
 }
 
 // Deleted returns the stacks DeleteStack was called for, in order.
-func (f *Fake) Deleted() []string {
+func (f *CloudFormation) Deleted() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.deleted...)
@@ -378,9 +374,9 @@ func describe(st *fakeStack) types.Stack {
 	return out
 }
 
-// DescribeStackEvents implements CloudFormationAPI: newest first, PageSize
+// DescribeStackEvents is CloudFormation's DescribeStackEvents: newest first, PageSize
 // a page, NextToken the offset.
-func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+func (f *CloudFormation) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
 	st, err := f.beginOn("DescribeStackEvents", in.StackName)
 	if err != nil {
 		return nil, err
@@ -405,8 +401,8 @@ func (f *Fake) DescribeStackEvents(_ context.Context, in *cloudformation.Describ
 	return out, nil
 }
 
-// DescribeStackResources implements CloudFormationAPI.
-func (f *Fake) DescribeStackResources(_ context.Context, in *cloudformation.DescribeStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
+// DescribeStackResources is CloudFormation's DescribeStackResources.
+func (f *CloudFormation) DescribeStackResources(_ context.Context, in *cloudformation.DescribeStackResourcesInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error) {
 	st, err := f.beginOn("DescribeStackResources", in.StackName)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -29,7 +29,7 @@ Outputs:
 
 // changeSet creates and executes a change set with the given parameter
 // and returns its changes as "Action LogicalId".
-func changeSet(t *testing.T, f *Fake, clk *clock.Fake, typ types.ChangeSetType, create string) []string {
+func changeSet(t *testing.T, f *CloudFormation, clk *clock.Fake, typ types.ChangeSetType, create string) []string {
 	t.Helper()
 	ctx := context.Background()
 	tpl, err := cfn.ParseTemplate("t.yaml", []byte(conditionalTemplate))
@@ -63,7 +63,7 @@ func changeSet(t *testing.T, f *Fake, clk *clock.Fake, typ types.ChangeSetType, 
 func TestConditions(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	f.OutputValues = map[string]string{}
 	steps := []struct {
 		typ       types.ChangeSetType

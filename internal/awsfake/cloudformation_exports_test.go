@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -51,12 +51,12 @@ Resources:
 type world struct {
 	t   *testing.T
 	clk *clock.Fake
-	f   *Fake
+	f   *CloudFormation
 }
 
 func newWorld(t *testing.T) *world {
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	return &world{t: t, clk: clk, f: New(clk)}
+	return &world{t: t, clk: clk, f: NewCloudFormation(clk)}
 }
 
 func parse(t *testing.T, body string) *cfn.Template {
@@ -118,8 +118,8 @@ func TestImportWithoutExport(t *testing.T) {
 	if status != types.StackStatusRollbackComplete || reason != want {
 		t.Errorf("create: %s %q, want ROLLBACK_COMPLETE %q", status, reason, want)
 	}
-	w.f.Put(Seed{Name: "c", Template: parse(t, exporter)})
-	w.f.Put(Seed{Name: "d", Template: parse(t, `Resources: {T: {Type: AWS::SNS::Topic}}`)})
+	w.f.Put(StackSeed{Name: "c", Template: parse(t, exporter)})
+	w.f.Put(StackSeed{Name: "d", Template: parse(t, `Resources: {T: {Type: AWS::SNS::Topic}}`)})
 	status, reason = w.deploy("d", importer, types.ChangeSetTypeUpdate, map[string]string{"Base": "a"})
 	if status != types.StackStatusUpdateRollbackComplete || reason != want {
 		t.Errorf("update: %s %q, want UPDATE_ROLLBACK_COMPLETE %q", status, reason, want)
@@ -151,9 +151,9 @@ func TestExportInUse(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
-			w.f.Put(Seed{Name: "a", Template: parse(t, exporter)})
+			w.f.Put(StackSeed{Name: "a", Template: parse(t, exporter)})
 			for _, n := range tc.importers {
-				w.f.Put(Seed{Name: n, Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
+				w.f.Put(StackSeed{Name: n, Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
 			}
 			status, reason := w.deploy("a", exporter, types.ChangeSetTypeUpdate, map[string]string{"Port": "8443"})
 			if status != tc.wantStatus || reason != tc.wantReason {
@@ -172,8 +172,8 @@ func TestExportInUse(t *testing.T) {
 func TestRemovingImportedExport(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.f.Put(Seed{Name: "a", Template: parse(t, exporter)})
-	w.f.Put(Seed{Name: "b", Imports: []string{"a-Extra"}})
+	w.f.Put(StackSeed{Name: "a", Template: parse(t, exporter)})
+	w.f.Put(StackSeed{Name: "b", Imports: []string{"a-Extra"}})
 	status, reason := w.deploy("a", exporter, types.ChangeSetTypeUpdate, map[string]string{"Extra": "no", "Port": "8443"})
 	want := "Delete canceled. Cannot delete export a-Extra as it is in use by b."
 	if status != types.StackStatusUpdateRollbackComplete || reason != want {
@@ -193,8 +193,8 @@ func TestDeleteExportingStack(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	w.f.Put(Seed{Name: "a", Status: types.StackStatusUpdateComplete, Template: parse(t, exporter)})
-	w.f.Put(Seed{Name: "b", Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
+	w.f.Put(StackSeed{Name: "a", Status: types.StackStatusUpdateComplete, Template: parse(t, exporter)})
+	w.f.Put(StackSeed{Name: "b", Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
 	del := func(name string) {
 		if _, err := w.f.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)}); err != nil {
 			t.Fatal(err)
@@ -224,11 +224,11 @@ func TestListImportsAndExports(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.f.ListPageSize = 2
-	w.f.Put(Seed{Name: "a", Template: parse(t, exporter)})
+	w.f.Put(StackSeed{Name: "a", Template: parse(t, exporter)})
 	for _, n := range []string{"ep-b-pr-40", "ep-b-pr-12", "ep-b-pr-7"} {
-		w.f.Put(Seed{Name: n, Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
+		w.f.Put(StackSeed{Name: n, Template: parse(t, importer), Params: map[string]string{"Base": "a"}})
 	}
-	w.f.Put(Seed{Name: "gone", Status: types.StackStatusDeleteComplete, Imports: []string{"a-Port"}})
+	w.f.Put(StackSeed{Name: "gone", Status: types.StackStatusDeleteComplete, Imports: []string{"a-Port"}})
 	var got []string
 	var token *string
 	for {

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const deletedKept = 90 * 24 * time.Hour
 // the statuses in StackStatusFilter when it is given (none: all),
 // StackPageSize a page (default 100), NextToken the offset. Stacks are
 // listed by name, the newest first among stacks of one name.
-func (f *Fake) ListStacks(_ context.Context, in *cloudformation.ListStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error) {
+func (f *CloudFormation) ListStacks(_ context.Context, in *cloudformation.ListStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error) {
 	if err := f.begin("ListStacks"); err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func summary(st *fakeStack) types.StackSummary {
 // stamp records the times a status change sets: an update's start is the
 // stack's LastUpdatedTime, a deletion's start its DeletionTime. A stack
 // reaching DELETE_COMPLETE is kept for ListStacks.
-func (f *Fake) stamp(st *fakeStack, status types.StackStatus) {
+func (f *CloudFormation) stamp(st *fakeStack, status types.StackStatus) {
 	switch status {
 	case types.StackStatusUpdateInProgress:
 		st.updated = f.now()
@@ -91,7 +91,7 @@ func (f *Fake) stamp(st *fakeStack, status types.StackStatus) {
 }
 
 // seeded applies a seed's times.
-func (st *fakeStack) seeded(s Seed) {
+func (st *fakeStack) seeded(s StackSeed) {
 	if !s.Created.IsZero() {
 		st.created = s.Created
 	}

@@ -1,4 +1,4 @@
-package stacktest
+package awsfake
 
 import (
 	"context"
@@ -31,11 +31,11 @@ func TestStackOutputValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := New(clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)))
+	f := NewCloudFormation(clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)))
 	f.OutputValues["Region"] = "us-east-1"
 	f.StackOutputValues["ep-a"] = map[string]string{"EndpointUrl": "http://127.0.0.1:8000", "Region": "eu-central-1"}
 	for _, name := range []string{"ep-a", "ep-b"} {
-		f.Put(Seed{Name: name, Status: "CREATE_COMPLETE", Template: tpl, Params: map[string]string{"Host": name + ".example.com"}})
+		f.Put(StackSeed{Name: name, Status: "CREATE_COMPLETE", Template: tpl, Params: map[string]string{"Host": name + ".example.com"}})
 	}
 	want := map[string]map[string]string{
 		"ep-a": {"EndpointUrl": "http://127.0.0.1:8000", "Region": "eu-central-1"},
@@ -84,7 +84,7 @@ func TestResourcePropertyAndDeletion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	f := New(clk)
+	f := NewCloudFormation(clk)
 	var deleted []string
 	f.OnResourceDeleted = func(stackName string, r types.StackResource) {
 		deleted = append(deleted, stackName+"/"+aws.ToString(r.LogicalResourceId)+" "+string(r.ResourceStatus))
@@ -94,7 +94,7 @@ func TestResourcePropertyAndDeletion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Put(Seed{Name: s.name, Status: "CREATE_COMPLETE", Template: tpl, Params: map[string]string{"Base": "base", "Priority": "101"}})
+		f.Put(StackSeed{Name: s.name, Status: "CREATE_COMPLETE", Template: tpl, Params: map[string]string{"Base": "base", "Priority": "101"}})
 	}
 	out, err := f.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("base")})
 	if err != nil {

@@ -1,4 +1,8 @@
-package rollouttest
+package awsfake
+
+// The Elastic Load Balancing v2 fake: target groups whose targets turn
+// healthy (or fail health checks) over the clock as their Health scripts
+// say, and listeners with their rules (elbrules.go).
 
 import (
 	"context"
@@ -8,14 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack/stacktest"
 )
 
 // Health scripts one target group: its single target (TaskIP(0), the new
@@ -28,6 +29,9 @@ type Health struct {
 	Description string                          // e.g. Health checks failed with these codes: [404]
 	Path        string                          // health check path (default /ping)
 	Targets     []Target
+	// NoTargets leaves the group without any registered target, as when
+	// the service runs no task.
+	NoTargets bool
 }
 
 // Target is one registered target of a scripted group: initial until
@@ -35,6 +39,7 @@ type Health struct {
 // (an older deployment's target, healthy or draining).
 type Target struct {
 	IP          string
+	Port        int32 // default 8080
 	State       elbtypes.TargetHealthStateEnum
 	Reason      elbtypes.TargetHealthReasonEnum
 	Description string
@@ -49,7 +54,7 @@ type ELB struct {
 
 	mu       sync.Mutex
 	groups   map[string]*group
-	rules    map[string]map[int]string // listener ARN → priority → rule ARN
+	rules    map[string]map[int]*elbRule // listener ARN → priority → rule
 	nextRule int
 	rulePage int
 	clashes  int
@@ -65,11 +70,9 @@ type group struct {
 	stack  string
 }
 
-var _ rollout.ELBAPI = (*ELB)(nil)
-
 // NewELB returns an ELB fake on clk.
 func NewELB(clk clock.Clock) *ELB {
-	return &ELB{Clock: clk, groups: map[string]*group{}, rules: map[string]map[int]string{}, stackRules: map[string]string{}}
+	return &ELB{Clock: clk, groups: map[string]*group{}, rules: map[string]map[int]*elbRule{}, stackRules: map[string]string{}}
 }
 
 // Register adds target group tg (ARN) with h; targets register now.
@@ -79,13 +82,13 @@ func (l *ELB) Register(tg string, h Health) {
 	l.groups[tg] = &group{since: l.Clock.Now(), health: h}
 }
 
-// DescribeTargetHealth implements rollout.ELBAPI.
+// DescribeTargetHealth answers as ELBv2.
 func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHealthInput, _ ...func(*elb.Options)) (*elb.DescribeTargetHealthOutput, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	g := l.groups[aws.ToString(in.TargetGroupArn)]
 	if g == nil {
-		return nil, notFound()
+		return nil, targetGroupNotFound()
 	}
 	after := g.health.After
 	if after == 0 {
@@ -93,7 +96,7 @@ func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHeal
 	}
 	settled := !l.Clock.Now().Before(g.since.Add(after))
 	targets := g.health.Targets
-	if len(targets) == 0 {
+	if len(targets) == 0 && !g.health.NoTargets {
 		t := Target{IP: TaskIP(0), State: elbtypes.TargetHealthStateEnumHealthy}
 		if g.health.Reason != "" {
 			t = Target{IP: TaskIP(0), State: elbtypes.TargetHealthStateEnumUnhealthy, Reason: g.health.Reason, Description: g.health.Description}
@@ -109,13 +112,17 @@ func (l *ELB) DescribeTargetHealth(_ context.Context, in *elb.DescribeTargetHeal
 				th.Description = aws.String(t.Description)
 			}
 		}
+		port := t.Port
+		if port == 0 {
+			port = 8080
+		}
 		out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, elbtypes.TargetHealthDescription{
-			Target: &elbtypes.TargetDescription{Id: aws.String(t.IP), Port: aws.Int32(8080)}, HealthCheckPort: aws.String("8080"), TargetHealth: th})
+			Target: &elbtypes.TargetDescription{Id: aws.String(t.IP), Port: aws.Int32(port)}, HealthCheckPort: aws.String(strconv.Itoa(int(port))), TargetHealth: th})
 	}
 	return out, nil
 }
 
-// DescribeTargetGroups implements rollout.ELBAPI.
+// DescribeTargetGroups answers as ELBv2.
 func (l *ELB) DescribeTargetGroups(_ context.Context, in *elb.DescribeTargetGroupsInput, _ ...func(*elb.Options)) (*elb.DescribeTargetGroupsOutput, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -123,7 +130,7 @@ func (l *ELB) DescribeTargetGroups(_ context.Context, in *elb.DescribeTargetGrou
 	for _, arn := range in.TargetGroupArns {
 		g := l.groups[arn]
 		if g == nil {
-			return nil, notFound()
+			return nil, targetGroupNotFound()
 		}
 		path := g.health.Path
 		if path == "" {
@@ -136,13 +143,13 @@ func (l *ELB) DescribeTargetGroups(_ context.Context, in *elb.DescribeTargetGrou
 	return out, nil
 }
 
-func notFound() error {
+func targetGroupNotFound() error {
 	return &smithy.GenericAPIError{Code: "TargetGroupNotFound", Message: "One or more target groups not found", Fault: smithy.FaultClient}
 }
 
-// registerFor registers tg for stackName with the default health unless
-// it is already known (a redeploy keeps its targets).
-func (l *ELB) registerFor(stackName, tg string) {
+// RegisterForStack registers tg for stackName with the default health
+// unless it is already known (a redeploy keeps its targets).
+func (l *ELB) RegisterForStack(stackName, tg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if g := l.groups[tg]; g != nil {
@@ -152,7 +159,8 @@ func (l *ELB) registerFor(stackName, tg string) {
 	l.groups[tg] = &group{since: l.Clock.Now(), health: l.Default, stack: stackName}
 }
 
-func (l *ELB) stackGroups(stackName string) map[string]bool {
+// StackGroups returns the target groups registered for stackName.
+func (l *ELB) StackGroups(stackName string) map[string]bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := map[string]bool{}
@@ -162,34 +170,4 @@ func (l *ELB) stackGroups(stackName string) map[string]bool {
 		}
 	}
 	return out
-}
-
-// Wire makes cf create ECS services, target groups, listeners and listener
-// rules in these fakes as its stacks deploy them: a service (re)deploys
-// when its stack resource completes, every target group of a stack sits
-// behind its services, and a ListenerRule resource holds its priority on
-// its listener until it is deleted.
-func Wire(cf *stacktest.Fake, e *ECS, l *ELB) {
-	cf.OnResourceDeleted = func(stackName string, r types.StackResource) {
-		l.stackRuleDeleted(stackName, aws.ToString(r.LogicalResourceId))
-	}
-	cf.OnResource = func(stackName string, r types.StackResource) {
-		switch aws.ToString(r.ResourceType) {
-		case "AWS::ElasticLoadBalancingV2::Listener":
-			l.AddListener(aws.ToString(r.PhysicalResourceId))
-		case "AWS::ElasticLoadBalancingV2::ListenerRule":
-			id := aws.ToString(r.LogicalResourceId)
-			prio, _ := strconv.Atoi(cf.ResourceProperty(stackName, id, "Priority"))
-			l.stackRuleCreated(stackName, id, cf.ResourceProperty(stackName, id, "ListenerArn"), prio)
-		case "AWS::ECS::Service":
-			e.Register(stackName, aws.ToString(r.PhysicalResourceId))
-			for tg := range l.stackGroups(stackName) {
-				e.AttachTargetGroup(stackName, tg)
-			}
-		case "AWS::ElasticLoadBalancingV2::TargetGroup":
-			tg := aws.ToString(r.PhysicalResourceId)
-			l.registerFor(stackName, tg)
-			e.AttachTargetGroup(stackName, tg)
-		}
-	}
 }
