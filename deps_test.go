@@ -78,3 +78,30 @@ func listDeps(t *testing.T, pkg string) []string {
 	}
 	return strings.Fields(string(out))
 }
+
+// TestBinaryKeepsDeadCodeOut: once any reachable code can call a method by
+// a name known only at run time (reflect.Value.MethodByName, as
+// text/template's field evaluation does), the linker keeps every exported
+// method of every type, and mlops grew from 42 MB to 110 MB. The symbol is
+// in the binary only when such a call is reachable; initrepo renders with
+// its own template language for that reason.
+func TestBinaryKeepsDeadCodeOut(t *testing.T) {
+	t.Parallel()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	bin := filepath.Join(t.TempDir(), "mlops")
+	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(goBin, "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	if !strings.Contains(string(out), " main.main\n") {
+		t.Fatalf("go tool nm lists no main.main; the check reads the wrong output")
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasSuffix(line, ").MethodByName") && strings.Contains(line, "reflect.(*Value)") {
+			t.Errorf("mlops links %s: a call of a method by name is reachable, so dead code is no longer removed; find it with go build -ldflags=-dumpdep . 2>&1 | grep ReflectMethod", strings.TrimSpace(line))
+		}
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
@@ -92,7 +91,7 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 		return &awsfake.TemplateBucket{CloudFormation: j.cf, Region: "eu-west-1"}
 	}
 	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
-	e.Services.RolloutELB = func(aws.Config) rollout.ELBAPI { return j.elb }
+	e.Services.ELB = func(aws.Config) ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
 }
 

@@ -78,13 +78,12 @@ type Services struct {
 	Runner proc.Runner
 	// TemplateUploader returns the S3 client that uploads large templates.
 	TemplateUploader func(aws.Config) stack.UploaderAPI
-	// RolloutELB returns the client that checks target health after a deploy.
-	RolloutELB func(aws.Config) rollout.ELBAPI
+	// ELB returns the load balancer client: the rollout check reads target
+	// health with it, previews read listener-rule priorities.
+	ELB func(aws.Config) ELBAPI
 	// PreviewStacks returns the CloudFormation client previews are listed,
 	// read and deleted with.
 	PreviewStacks func(aws.Config) preview.CloudFormationAPI
-	// ListenerRules returns the client previews read listener-rule priorities with.
-	ListenerRules func(aws.Config) preview.ELBAPI
 	// StackDescriber returns the CloudFormation client `mlops test --env`
 	// reads the endpoint URL output with.
 	StackDescriber func(aws.Config) probe.StackAPI
@@ -94,6 +93,13 @@ type Services struct {
 	// HTTP is the client whose transport requests to deployed endpoints
 	// use; nil means http.DefaultClient.
 	HTTP *http.Client
+}
+
+// ELBAPI is everything the commands call on Elastic Load Balancing v2;
+// *elasticloadbalancingv2.Client satisfies it.
+type ELBAPI interface {
+	rollout.ELBAPI
+	preview.ELBAPI
 }
 
 // ECSAPI is everything the commands call on ECS; *ecs.Client satisfies it.
@@ -156,8 +162,7 @@ func defaultServices() *Services {
 		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		PreviewStacks:    func(c aws.Config) preview.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
 		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
-		RolloutELB:       func(c aws.Config) rollout.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
-		ListenerRules:    func(c aws.Config) preview.ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		ELB:              func(c aws.Config) ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
 		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
 		Doctor:           defaultDoctorClients,
 	}

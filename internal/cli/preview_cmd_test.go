@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
+	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -131,13 +133,23 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 	}
 	e.Services.ECR = func(aws.Config) ECRAPI { return j.ecr }
 	e.Services.HTTP = j.http
-	e.Services.ListenerRules = func(aws.Config) preview.ELBAPI {
+	e.Services.ELB = func(aws.Config) ELBAPI {
 		if j.rules != nil {
-			return j.rules
+			return ownRules{j.elb, j.rules}
 		}
 		return j.elb
 	}
 	return RunEnv(context.Background(), args, e)
+}
+
+// ownRules is the job's load balancer with listener rules of a test's own.
+type ownRules struct {
+	rollout.ELBAPI
+	rules preview.ELBAPI
+}
+
+func (o ownRules) DescribeRules(ctx context.Context, in *elbv2.DescribeRulesInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error) {
+	return o.rules.DescribeRules(ctx, in, optFns...)
 }
 
 // comments returns the bodies of the comments on pull request #2.

@@ -147,7 +147,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 		return err
 	}
 	life.Stacks = &preview.Stacks{CFN: e.Services.PreviewStacks(awsCfg), Clock: e.Clock}
-	life.Allocator = &preview.Allocator{ELB: e.Services.ListenerRules(awsCfg)}
+	life.Allocator = &preview.Allocator{ELB: e.Services.ELB(awsCfg)}
 	// Teardown deletes from the preview repository only: the preview role
 	// may delete nothing in image.repository.
 	if repo := run.cfg.Image.PreviewRepo(); repo != "" {
@@ -163,7 +163,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	}
 	// Success means the preview's ECS service rolled out and its targets
 	// are healthy, as for any deploy.
-	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.ELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	life.Deployer = &stackDeployer{d: d, check: check, env: run.env, sha: run.sha}
 	life.Tester = &probeTester{suites: check.suites, runner: &probe.Runner{Client: e.probeClient(), Clock: e.Clock, Logf: e.Action.Logf}, logf: e.Action.Logf}
 	if cc := check.compare; cc != nil {

@@ -176,7 +176,7 @@ func (e *Env) deployer(ctx context.Context, j *stackJob) (*stack.Deployer, error
 	if len(j.req.Template.Body) > cfn.MaxTemplateBody {
 		d.S3 = e.Services.TemplateUploader(awsCfg)
 	}
-	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.RolloutELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
+	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.ELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	return d, fillFromBase(ctx, d.CFN, j)
 }
 

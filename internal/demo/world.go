@@ -21,7 +21,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/probe"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
@@ -118,11 +117,10 @@ func (w *world) wire(e *cli.Env) {
 	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI {
 		return &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
 	}
-	s.RolloutELB = func(aws.Config) rollout.ELBAPI { return w.elb }
+	s.ELB = func(aws.Config) cli.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
 	s.Runner = w.docker
 	s.PreviewStacks = func(aws.Config) preview.CloudFormationAPI { return w.cfn }
-	s.ListenerRules = func(aws.Config) preview.ELBAPI { return w.elb }
 	s.ECS = func(aws.Config) cli.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
 	e.Clock = w.clock

@@ -1,13 +1,12 @@
 package initrepo
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
-	"text/template"
 )
 
 // The workflows, as text templates with [[ ]] delimiters, so GitHub's own
@@ -113,15 +112,19 @@ func (p *plan) healthCase() error {
 }
 
 func execute(name string, d any) ([]byte, error) {
-	t, err := template.New(name+".tmpl").Delims("[[", "]]").ParseFS(workflowFS, "workflows/"+name+".tmpl")
+	src, err := workflowFS.ReadFile("workflows/" + name + ".tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("read template %s: %w", name, err)
+	}
+	nodes, err := parseTemplate(name+".tmpl", string(src))
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, d); err != nil {
+	var b strings.Builder
+	if err := executeNodes(&b, nodes, reflect.ValueOf(d)); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	return buf.Bytes(), nil
+	return []byte(b.String()), nil
 }
 
 func (p *plan) next(d *data) {
