@@ -22,7 +22,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // recordingCFN keeps the parameters of every change set.
@@ -96,7 +95,7 @@ func runBootstrapOn(t *testing.T, iamc *fakeIAM, setup func(*awsfake.CloudFormat
 	var stdout, stderr bytes.Buffer
 	e := NewTestEnv(&stdout, &stderr, env)
 	e.Clock = clk
-	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return cf }
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return cf }
 	e.Services.IAM = func(aws.Config) IAMAPI { return iamc }
 	code := RunEnv(context.Background(), append([]string{"bootstrap"}, args...), e)
 	return code, stdout.String(), stderr.String(), cf

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ecs-mlops/ecs-mlops/endpoint/server/servertest"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
@@ -42,7 +41,7 @@ func (c *testCLI) compare(args ...string) int {
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) {
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.StackDescriber = func(aws.Config) probe.StackAPI { return c.stacks }
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return c.stacks }
 	return RunEnv(context.Background(), append([]string{"compare"}, args...), e)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
@@ -21,6 +22,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
+	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
 const deployConfig = `version: 1
@@ -86,13 +88,28 @@ func (j *deployJob) run(t *testing.T, args ...string) int {
 		j.awsCalls++
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return j.cf }
-	e.Services.TemplateUploader = func(aws.Config) stack.UploaderAPI {
-		return &awsfake.TemplateBucket{CloudFormation: j.cf, Region: "eu-west-1"}
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return j.cf }
+	e.Services.S3 = func(aws.Config) S3API {
+		return templateBucket{b: &awsfake.TemplateBucket{CloudFormation: j.cf, Region: "eu-west-1"}}
 	}
 	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
 	e.Services.ELB = func(aws.Config) ELBAPI { return j.elb }
 	return RunEnv(context.Background(), args, e)
+}
+
+// templateBucket is the account's template bucket as a deploy's S3 client:
+// a deploy uploads templates and reads no weights.
+type templateBucket struct {
+	weights.S3API // nil: a deploy never lists or downloads objects
+	b             *awsfake.TemplateBucket
+}
+
+func (t templateBucket) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return t.b.PutObject(ctx, in, optFns...)
+}
+
+func (t templateBucket) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return t.b.HeadObject(ctx, in, optFns...)
 }
 
 // log is stderr with the temporary directory replaced, for golden files.

@@ -7,30 +7,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/efs"
-	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
-
-// defaultDoctorClients builds the read-only clients doctor uses.
-func defaultDoctorClients(c aws.Config) doctor.Clients {
-	return doctor.Clients{
-		CloudFormation: cloudformation.NewFromConfig(c),
-		EFS:            efs.NewFromConfig(c),
-		EC2:            ec2.NewFromConfig(c),
-		ELB:            elb.NewFromConfig(c),
-		ECS:            ecs.NewFromConfig(c),
-		ECR:            ecr.NewFromConfig(c),
-	}
-}
 
 // doctorOptions are the settings of mlops doctor.
 type doctorOptions struct {
@@ -74,7 +54,9 @@ func runDoctor(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &doctor.Doctor{Clients: e.Services.Doctor(awsCfg), HTTP: e.Services.HTTP}
+	sv := e.Services
+	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: sv.CloudFormation(awsCfg), EFS: sv.EFS(awsCfg), EC2: sv.EC2(awsCfg),
+		ELB: sv.ELB(awsCfg), ECS: sv.ECS(awsCfg), ECR: sv.ECR(awsCfg)}, HTTP: e.Services.HTTP}
 	r, err := d.Examine(ctx, target)
 	if errors.Is(err, doctor.ErrStackNotFound) {
 		return fault.Usage(fault.WithHint(fmt.Errorf("mlops doctor: environment %s: %w", name, err),

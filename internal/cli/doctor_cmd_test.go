@@ -55,9 +55,13 @@ func runDoctorEnv(t *testing.T, f *doctortest.Fake, srv *httptest.Server, env ma
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) {
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.Doctor = func(aws.Config) doctor.Clients {
-		return f.Clients()
-	}
+	a := f.Account
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return a.CloudFormation }
+	e.Services.EFS = func(aws.Config) doctor.EFSAPI { return a.EFS }
+	e.Services.EC2 = func(aws.Config) doctor.EC2API { return a.EC2 }
+	e.Services.ELB = func(aws.Config) ELBAPI { return a.ELB }
+	e.Services.ECS = func(aws.Config) ECSAPI { return a.ECS }
+	e.Services.ECR = func(aws.Config) ECRAPI { return a.ECR }
 	e.Services.HTTP = srv.Client()
 	code = RunEnv(context.Background(), append([]string{"doctor"}, args...), e)
 	return code, out.String(), errb.String()

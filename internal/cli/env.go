@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -26,7 +28,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghcontext"
 	"github.com/ecs-mlops/ecs-mlops/internal/image"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/proc"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -58,17 +59,18 @@ type Services struct {
 	// API. The default retries rate limits and server errors as GitHub asks
 	// (internal/ghclient), waiting on the Env's clock.
 	GitHub func(token string) (*github.Client, error)
-	// S3 returns the client weight syncs read the bucket with.
-	S3 func(aws.Config) weights.S3API
+	// S3 returns the S3 client: weight syncs read the bucket with it, the
+	// deploy engine uploads templates too large to send inline.
+	S3 func(aws.Config) S3API
 	// ECS returns the ECS client: remote weight syncs run their task with
 	// it, the rollout check after a deploy reads services and tasks.
 	ECS func(aws.Config) ECSAPI
 	// Logs returns the client remote weight syncs stream the task's log with.
 	Logs func(aws.Config) weights.LogsAPI
-	// WeightsStack returns the client remote weight syncs read stack outputs with.
-	WeightsStack func(aws.Config) weights.StackAPI
-	// CloudFormation returns the stack client the deploy engine uses.
-	CloudFormation func(aws.Config) stack.CloudFormationAPI
+	// CloudFormation returns the stack client: the deploy engine, previews
+	// (listed, read, deleted), bootstrap, and every command that reads a
+	// stack's outputs (test, compare, remote weight syncs, doctor).
+	CloudFormation func(aws.Config) CloudFormationAPI
 	// IAM returns the client bootstrap looks for GitHub's OIDC provider with.
 	IAM func(aws.Config) IAMAPI
 	// ECR returns the image registry client: builds push to it, preview
@@ -76,23 +78,29 @@ type Services struct {
 	ECR func(aws.Config) ECRAPI
 	// Runner starts external programs (docker, git).
 	Runner proc.Runner
-	// TemplateUploader returns the S3 client that uploads large templates.
-	TemplateUploader func(aws.Config) stack.UploaderAPI
 	// ELB returns the load balancer client: the rollout check reads target
 	// health with it, previews read listener-rule priorities.
 	ELB func(aws.Config) ELBAPI
-	// PreviewStacks returns the CloudFormation client previews are listed,
-	// read and deleted with.
-	PreviewStacks func(aws.Config) preview.CloudFormationAPI
-	// StackDescriber returns the CloudFormation client `mlops test --env`
-	// reads the endpoint URL output with.
-	StackDescriber func(aws.Config) probe.StackAPI
-	// Doctor returns the read-only clients mlops doctor examines an
-	// environment with.
-	Doctor func(aws.Config) doctor.Clients
+	// EFS and EC2 return the clients mlops doctor reads mount targets and
+	// their security groups with.
+	EFS func(aws.Config) doctor.EFSAPI
+	EC2 func(aws.Config) doctor.EC2API
 	// HTTP is the client whose transport requests to deployed endpoints
 	// use; nil means http.DefaultClient.
 	HTTP *http.Client
+}
+
+// CloudFormationAPI is everything the commands call on CloudFormation;
+// *cloudformation.Client satisfies it, and so does awsfake.CloudFormation.
+type CloudFormationAPI interface {
+	stack.CloudFormationAPI
+	preview.CloudFormationAPI
+}
+
+// S3API is everything the commands call on S3; *s3.Client satisfies it.
+type S3API interface {
+	weights.S3API
+	stack.UploaderAPI
 }
 
 // ELBAPI is everything the commands call on Elastic Load Balancing v2;
@@ -152,26 +160,23 @@ func NewTestEnv(stdout, stderr io.Writer, env map[string]string) *Env {
 
 func defaultServices() *Services {
 	return &Services{
-		ECR:              func(c aws.Config) ECRAPI { return ecr.NewFromConfig(c) },
-		Runner:           proc.Exec{},
-		IAM:              func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
-		S3:               defaultS3,
-		ECS:              func(c aws.Config) ECSAPI { return ecs.NewFromConfig(c) },
-		Logs:             func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
-		WeightsStack:     func(c aws.Config) weights.StackAPI { return cloudformation.NewFromConfig(c) },
-		CloudFormation:   func(c aws.Config) stack.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
-		PreviewStacks:    func(c aws.Config) preview.CloudFormationAPI { return cloudformation.NewFromConfig(c) },
-		TemplateUploader: func(c aws.Config) stack.UploaderAPI { return s3.NewFromConfig(c) },
-		ELB:              func(c aws.Config) ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
-		StackDescriber:   func(c aws.Config) probe.StackAPI { return cloudformation.NewFromConfig(c) },
-		Doctor:           defaultDoctorClients,
+		ECR:            func(c aws.Config) ECRAPI { return ecr.NewFromConfig(c) },
+		Runner:         proc.Exec{},
+		IAM:            func(c aws.Config) IAMAPI { return iam.NewFromConfig(c) },
+		S3:             defaultS3,
+		ECS:            func(c aws.Config) ECSAPI { return ecs.NewFromConfig(c) },
+		Logs:           func(c aws.Config) weights.LogsAPI { return cloudwatchlogs.NewFromConfig(c) },
+		CloudFormation: func(c aws.Config) CloudFormationAPI { return cloudformation.NewFromConfig(c) },
+		ELB:            func(c aws.Config) ELBAPI { return elasticloadbalancingv2.NewFromConfig(c) },
+		EFS:            func(c aws.Config) doctor.EFSAPI { return efs.NewFromConfig(c) },
+		EC2:            func(c aws.Config) doctor.EC2API { return ec2.NewFromConfig(c) },
 	}
 }
 
 // defaultS3 addresses buckets path-style when a custom endpoint is set
 // (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3): emulators rarely resolve
 // virtual-hosted bucket names.
-func defaultS3(c aws.Config) weights.S3API {
+func defaultS3(c aws.Config) S3API {
 	return s3.NewFromConfig(c, func(o *s3.Options) {
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true

@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rhysd/actionlint"
+
 	cftemplates "github.com/ecs-mlops/ecs-mlops/cf_templates"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/workflowpolicy"
-	"github.com/rhysd/actionlint"
 )
 
 const initSuite = "0123456789abcdef0123456789abcdef01234567"

@@ -23,7 +23,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
 // previewConfig is a repository with endpoint A and ep-b previews labelled
@@ -69,8 +68,8 @@ type previewJob struct {
 	cfn            *awsfake.CloudFormation
 	ecr            *awsfake.ECR
 	elb            *awsfake.ELB
-	stackAPI       stack.CloudFormationAPI // nil: the teardown stand-in (cfn)
-	rules          preview.ELBAPI          // nil: elb
+	stackAPI       CloudFormationAPI // nil: the teardown stand-in (cfn)
+	rules          preview.ELBAPI    // nil: elb
 	clock          clock.Clock
 	purposes       []config.Purpose // roles AWS clients were built for
 	stdout, stderr bytes.Buffer
@@ -119,15 +118,9 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		j.purposes = append(j.purposes, p)
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.CloudFormation = func(aws.Config) stack.CloudFormationAPI {
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI {
 		if j.stackAPI != nil {
 			return j.stackAPI
-		}
-		return j.cfn
-	}
-	e.Services.PreviewStacks = func(aws.Config) preview.CloudFormationAPI {
-		if s, ok := j.stackAPI.(preview.CloudFormationAPI); ok {
-			return s
 		}
 		return j.cfn
 	}

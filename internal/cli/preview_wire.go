@@ -146,7 +146,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	if err != nil {
 		return err
 	}
-	life.Stacks = &preview.Stacks{CFN: e.Services.PreviewStacks(awsCfg), Clock: e.Clock}
+	life.Stacks = &preview.Stacks{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock}
 	life.Allocator = &preview.Allocator{ELB: e.Services.ELB(awsCfg)}
 	// Teardown deletes from the preview repository only: the preview role
 	// may delete nothing in image.repository.
@@ -159,7 +159,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
 		Bucket: run.cfg.Artifacts.Bucket, Prefix: run.cfg.Artifacts.Prefix, Region: awsCfg.Region}
 	if len(check.tpl.Body) > cfn.MaxTemplateBody {
-		d.S3 = e.Services.TemplateUploader(awsCfg)
+		d.S3 = e.Services.S3(awsCfg)
 	}
 	// Success means the preview's ECS service rolled out and its targets
 	// are healthy, as for any deploy.
@@ -171,7 +171,7 @@ func (e *Env) wirePreviewAWS(ctx context.Context, run *previewRun, life *preview
 		if err != nil {
 			return fault.Usage(err)
 		}
-		life.Comparer = &previewComparer{c: c, baseline: cc.baseline, stacks: e.Services.StackDescriber(awsCfg), logf: e.Action.Logf}
+		life.Comparer = &previewComparer{c: c, baseline: cc.baseline, stacks: e.Services.CloudFormation(awsCfg), logf: e.Action.Logf}
 	}
 	life.Builder = &imageBuilder{cfg: run.cfg, b: &image.Builder{ECR: e.Services.ECR(awsCfg), Run: e.Services.Runner, Output: e.Stderr, Logf: e.Action.Logf, Mask: e.Action.Mask, Getenv: e.Getenv}}
 	return nil

@@ -174,7 +174,7 @@ func (e *Env) deployer(ctx context.Context, j *stackJob) (*stack.Deployer, error
 	d := &stack.Deployer{CFN: e.Services.CloudFormation(awsCfg), Clock: e.Clock, Report: actionReport{e.Action},
 		Bucket: j.cfg.Artifacts.Bucket, Prefix: j.cfg.Artifacts.Prefix, Region: awsCfg.Region}
 	if len(j.req.Template.Body) > cfn.MaxTemplateBody {
-		d.S3 = e.Services.TemplateUploader(awsCfg)
+		d.S3 = e.Services.S3(awsCfg)
 	}
 	d.Verifier = &rollout.Checker{ECS: e.Services.ECS(awsCfg), ELB: e.Services.ELB(awsCfg), Clock: e.Clock, Log: e.Action.Logf}
 	return d, fillFromBase(ctx, d.CFN, j)

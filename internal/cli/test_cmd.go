@@ -167,7 +167,7 @@ func (e *Env) stackURL(ctx context.Context, cfg *config.Config, tr *testRun) err
 	if err != nil {
 		return fmt.Errorf("aws credentials for %s: %w", tr.env.RoleFor(), err)
 	}
-	outs, err := probe.StackOutputs(ctx, e.Services.StackDescriber(awsCfg), tr.stack)
+	outs, err := probe.StackOutputs(ctx, e.Services.CloudFormation(awsCfg), tr.stack)
 	if err != nil {
 		return err
 	}

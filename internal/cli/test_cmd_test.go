@@ -14,18 +14,17 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ecs-mlops/ecs-mlops/endpoint/server"
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
-	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/report"
 )
 
@@ -49,27 +48,15 @@ func countingEndpoint(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
-// fakeStacks answers DescribeStacks like CloudFormation, from a map of
-// stack name to outputs.
-type fakeStacks struct {
-	outputs map[string]map[string]string
-	calls   atomic.Int64
-}
-
-var _ probe.StackAPI = (*fakeStacks)(nil)
-
-func (f *fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	f.calls.Add(1)
-	name := aws.ToString(in.StackName)
-	outs, ok := f.outputs[name]
-	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf("Stack with id %s does not exist", name)}
+// seededStacks is a CloudFormation holding a stack with the given outputs
+// for each name: what `mlops test --env` and compare read the endpoint's
+// address from.
+func seededStacks(stacks map[string]map[string]string) *awsfake.CloudFormation {
+	cf := awsfake.NewCloudFormation(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	for name, outs := range stacks {
+		cf.Put(awsfake.StackSeed{Name: name, Status: types.StackStatusCreateComplete, Outputs: outs})
 	}
-	st := types.Stack{StackName: aws.String(name)}
-	for k, v := range outs {
-		st.Outputs = append(st.Outputs, types.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{st}}, nil
+	return cf
 }
 
 const probeTestConfig = `version: 1
@@ -93,7 +80,7 @@ environments:
 type testCLI struct {
 	dir            string
 	env            map[string]string
-	stacks         *fakeStacks
+	stacks         *awsfake.CloudFormation
 	http           *http.Client // trusted for the endpoint's TLS, when set
 	stdout, stderr bytes.Buffer
 }
@@ -105,7 +92,7 @@ func newTestCLI(t *testing.T, stacks map[string]map[string]string) *testCLI {
 	if err := os.WriteFile(filepath.Join(dir, "mlops.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &testCLI{dir: dir, env: map[string]string{"MLOPS_CONFIG": filepath.Join(dir, "mlops.yml")}, stacks: &fakeStacks{outputs: stacks}}
+	return &testCLI{dir: dir, env: map[string]string{"MLOPS_CONFIG": filepath.Join(dir, "mlops.yml")}, stacks: seededStacks(stacks)}
 }
 
 func (c *testCLI) run(args ...string) int {
@@ -113,7 +100,7 @@ func (c *testCLI) run(args ...string) int {
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) {
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.StackDescriber = func(aws.Config) probe.StackAPI { return c.stacks }
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return c.stacks }
 	e.Services.HTTP = c.http
 	return RunEnv(context.Background(), append([]string{"test"}, args...), e)
 }

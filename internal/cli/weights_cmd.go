@@ -250,7 +250,7 @@ func (e *Env) syncRemote(ctx context.Context, a *weightsArgs) error {
 	// bucket chooses: relayed so that no line acts as a workflow command.
 	relay := e.Action.Relay(e.Stdout)
 	r := &weights.Remote{
-		ECS: e.Services.ECS(awsCfg), Logs: e.Services.Logs(awsCfg), Stacks: e.Services.WeightsStack(awsCfg),
+		ECS: e.Services.ECS(awsCfg), Logs: e.Services.Logs(awsCfg), Stacks: e.Services.CloudFormation(awsCfg),
 		Clock: e.Clock, Log: func(ms []string) { relay.Lines(ms...) },
 	}
 	end := e.Action.Group(fmt.Sprintf("weights sync task of stack %s: %s → %s", env.Stack, src, a.Target))

@@ -67,10 +67,10 @@ func (j *weightsJob) run(args ...string) int {
 	e := NewTestEnv(&j.stdout, &j.stderr, j.env)
 	e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) { return aws.Config{}, nil }
-	e.Services.S3 = func(aws.Config) weights.S3API { return j.s3.Client }
+	e.Services.S3 = func(aws.Config) S3API { return j.s3.Client }
 	e.Services.ECS = func(aws.Config) ECSAPI { return j.ecs }
 	e.Services.Logs = func(aws.Config) weights.LogsAPI { return j.logs }
-	e.Services.WeightsStack = func(aws.Config) weights.StackAPI { return j.stacks }
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return j.stacks }
 	return RunEnv(context.Background(), append([]string{"sync-weights"}, args...), e)
 }
 
@@ -365,7 +365,7 @@ func TestSyncWeightsRedrawsOnATerminal(t *testing.T) {
 	e := newEnv(&j.stdout, &j.stderr, strings.NewReader(""), func(k string) string { return j.env[k] }, true)
 	e.Clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	e.Services.AWSConfig = func(context.Context, *config.Config, config.Purpose) (aws.Config, error) { return aws.Config{}, nil }
-	e.Services.S3 = func(aws.Config) weights.S3API { return j.s3.Client }
+	e.Services.S3 = func(aws.Config) S3API { return j.s3.Client }
 	code := RunEnv(context.Background(), []string{"sync-weights", "--target", filepath.Join(j.dir, "w")}, e)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, j.stderr.String())

@@ -19,10 +19,7 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
-	"github.com/ecs-mlops/ecs-mlops/internal/preview"
-	"github.com/ecs-mlops/ecs-mlops/internal/probe"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
-	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -111,17 +108,36 @@ func (w *world) wire(e *cli.Env) {
 		}
 		return w.awsConfig(region), nil
 	}
-	s.CloudFormation = func(aws.Config) stack.CloudFormationAPI { return w.cfn }
-	s.StackDescriber = func(aws.Config) probe.StackAPI { return w.cfn }
-	s.WeightsStack = func(aws.Config) weights.StackAPI { return w.cfn }
-	s.TemplateUploader = func(c aws.Config) stack.UploaderAPI {
-		return &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}
+	s.CloudFormation = func(aws.Config) cli.CloudFormationAPI { return w.cfn }
+	weightsS3 := s.S3
+	s.S3 = func(c aws.Config) cli.S3API {
+		return templatesApart{S3API: weightsS3(c), templates: &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}}
 	}
 	s.ELB = func(aws.Config) cli.ELBAPI { return w.elb }
 	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
 	s.Runner = w.docker
-	s.PreviewStacks = func(aws.Config) preview.CloudFormationAPI { return w.cfn }
 	s.ECS = func(aws.Config) cli.ECSAPI { return w.ecs }
 	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
 	e.Clock = w.clock
+}
+
+// templatesApart is the demo's S3: the weights bucket is the in-process S3
+// server reached by the real client; templates uploaded for a deploy go to
+// the CloudFormation fake's bucket, where its TemplateURL reads them.
+type templatesApart struct {
+	cli.S3API
+	templates *awsfake.TemplateBucket
+}
+
+func (t templatesApart) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return t.templates.PutObject(ctx, in, optFns...)
+}
+
+// HeadObject asks the template bucket first: the deploy engine checks an
+// upload it made; the weight sync never puts an object.
+func (t templatesApart) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	if out, err := t.templates.HeadObject(ctx, in, optFns...); err == nil {
+		return out, nil
+	}
+	return t.S3API.HeadObject(ctx, in, optFns...)
 }

@@ -179,7 +179,7 @@ func TestFindings(t *testing.T) {
 		},
 		{
 			name:   "stack from an older template without outputs",
-			break_: func(f *doctortest.Fake) { delete(f.Stacks["ecs-mlops-ep-a"], "TargetGroupArn") },
+			break_: func(f *doctortest.Fake) { f.DropOutput("TargetGroupArn") },
 			want: []doctor.Finding{
 				{Check: "listener-rules", Status: doctor.StatusError, Resource: "ecs-mlops-ep-a", Message: "stack output TargetGroupArn is missing"},
 				{Check: "target-health", Status: doctor.StatusError, Resource: "ecs-mlops-ep-a", Message: "stack output TargetGroupArn is missing"},
@@ -233,7 +233,7 @@ func TestUnreachableLoadBalancer(t *testing.T) {
 func TestMissingStack(t *testing.T) {
 	t.Parallel()
 	f := doctortest.Healthy("127.0.0.1:1")
-	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f}}
+	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f.Account.CloudFormation}}
 	_, err := d.Examine(context.Background(), doctor.Target{Environment: "ep-b", Stack: "ep-b-pr-3"})
 	if !errors.Is(err, doctor.ErrStackNotFound) || !strings.Contains(err.Error(), `stack "ep-b-pr-3"`) {
 		t.Errorf("Examine error = %v, want doctor.ErrStackNotFound naming ep-b-pr-3", err)

@@ -68,14 +68,14 @@ func TestRoleWithoutImageAndHealthRead(t *testing.T) {
 	srv := endpoint(t, http.StatusOK)
 	f := doctortest.Healthy(srv.Listener.Addr().String())
 	doc, err := iampolicy.Parse([]byte(`{"Statement":[
-	 {"Effect":"Allow","Action":["elasticfilesystem:Describe*","ec2:Describe*","ecs:Describe*","elasticloadbalancing:Describe*"],"Resource":"*"},
+	 {"Effect":"Allow","Action":["cloudformation:DescribeStacks","elasticfilesystem:Describe*","ec2:Describe*","ecs:Describe*","elasticloadbalancing:Describe*"],"Resource":"*"},
 	 {"Effect":"Deny","Action":"elasticloadbalancing:DescribeTargetHealth","Resource":"*"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
 	role := f.Account.As(&iampolicy.Gate{Principal: principal, Policies: []iampolicy.Document{doc}})
-	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: f, EFS: role.EFS, EC2: role.EC2, ECS: role.ECS, ELB: role.ELB, ECR: role.ECR}, HTTP: srv.Client()}
+	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: role.CloudFormation, EFS: role.EFS, EC2: role.EC2, ECS: role.ECS, ELB: role.ELB, ECR: role.ECR}, HTTP: srv.Client()}
 	r := examineWith(t, d)
 	var got []doctor.Finding
 	for _, fd := range r.Findings {

@@ -1,61 +1,52 @@
 // Package doctortest is an environment for the doctor checks: one
-// in-memory account (internal/awsfake) seeded as a healthy deployment, and
-// the stack outputs doctor reads, with helpers that break one thing at a
-// time.
+// in-memory account (internal/awsfake) seeded as a healthy deployment,
+// with helpers that break one thing at a time.
 package doctortest
 
 import (
-	"context"
-	"fmt"
+	"maps"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 )
 
-// Fake is the account doctor examines. EFS, EC2, ECS, ELBv2 and ECR are the
-// account's fakes; CloudFormation is a map of stack outputs answered by
-// DescribeStacks, until the CloudFormation fake joins the account.
+// Fake is the account doctor examines, with the endpoint's stack and its
+// outputs in the account's CloudFormation.
 type Fake struct {
 	Account *awsfake.Account
 	*awsfake.EFS
 	*awsfake.EC2
 
-	mu     sync.Mutex
-	Stacks map[string]map[string]string // stack name → outputs
+	mu sync.Mutex
+	// outputs are the endpoint stack's; DropOutput changes them.
+	outputs map[string]string
 	// rollout is the service's script; Redeploy changes it.
 	rollout awsfake.Rollout
 }
-
-var _ doctor.CloudFormationAPI = (*Fake)(nil)
 
 // Clients are doctor's clients on the account: every service as the
 // account's owner sees it.
 func (f *Fake) Clients() doctor.Clients {
 	a := f.Account
-	return doctor.Clients{CloudFormation: f, EFS: a.EFS, EC2: a.EC2, ELB: a.ELB, ECS: a.ECS, ECR: a.ECR}
+	return doctor.Clients{CloudFormation: a.CloudFormation, EFS: a.EFS, EC2: a.EC2, ELB: a.ELB, ECS: a.ECS, ECR: a.ECR}
 }
 
-// DescribeStacks answers a stack's outputs, or CloudFormation's
-// ValidationError for a stack that does not exist.
-func (f *Fake) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+// DropOutput removes an output from the endpoint's stack, as a template
+// that no longer declares it leaves the stack after an update.
+func (f *Fake) DropOutput(key string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	outs, ok := f.Stacks[aws.ToString(in.StackName)]
-	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf("Stack with id %s does not exist", aws.ToString(in.StackName))}
-	}
-	s := cfntypes.Stack{StackName: in.StackName, StackStatus: cfntypes.StackStatusUpdateComplete}
-	for k, v := range outs {
-		s.Outputs = append(s.Outputs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{s}}, nil
+	delete(f.outputs, key)
+	outs := maps.Clone(f.outputs)
+	f.mu.Unlock()
+	f.putStack(outs)
+}
+
+func (f *Fake) putStack(outputs map[string]string) {
+	f.Account.CloudFormation.Put(awsfake.StackSeed{Name: Stack, Status: cfntypes.StackStatusUpdateComplete, Outputs: outputs})
 }
 
 // Redeploy changes the service's rollout script with change and deploys
