@@ -45,7 +45,19 @@ type Account struct {
 // the clock's one sleep hook and hands every sleep to the services that
 // asked with OnTick, so statuses move on a single time line.
 func NewAccount(clk *clock.Fake) *Account {
-	a := &Account{ID: DefaultAccount, Region: DefaultRegion, Clock: clk, Logs: NewLogs(), EC2: NewEC2(DefaultAccount)}
+	a := NewAccountOn(clk)
+	a.Clock = clk
+	return a
+}
+
+// NewAccountOn is NewAccount on any clock whose sleeps can be hooked, such
+// as the demo's, which adds the wall time to a fake one so latencies
+// measured against a real endpoint are real. Clock is left nil.
+func NewAccountOn(clk interface {
+	clock.Clock
+	OnSleep(func(now time.Time))
+}) *Account {
+	a := &Account{ID: DefaultAccount, Region: DefaultRegion, Logs: NewLogs(), EC2: NewEC2(DefaultAccount)}
 	a.EFS = NewEFS(a.Region, a.ID, a.EC2.HasSecurityGroup)
 	a.ECR = NewECR(a.Region, a.ID)
 	a.ECS, a.ELB = NewECS(clk), NewELB(clk)

@@ -27,3 +27,9 @@ func (c *runClock) Now() time.Time { return c.fake.Now().Add(time.Since(c.start)
 
 // Sleep advances the fake time by d at once.
 func (c *runClock) Sleep(ctx context.Context, d time.Duration) error { return c.fake.Sleep(ctx, d) }
+
+// OnSleep hands hook the run's time after every sleep (awsfake.Account
+// moves its services along with it).
+func (c *runClock) OnSleep(hook func(now time.Time)) {
+	c.fake.OnSleep(func(time.Time) { hook(c.Now()) })
+}

@@ -21,8 +21,6 @@ import (
 func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 	w := d.world
 	o := st.Outputs
-	w.logs = awsfake.NewLogs()
-	w.ecs.SetLogs(w.logs)
 	w.ecs.AddCluster(o["ClusterName"])
 	w.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String(o["WeightsSyncTaskDefinition"]),

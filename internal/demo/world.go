@@ -27,9 +27,10 @@ import (
 // bot on the GitHub stand-in.
 const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 
-// world holds the stand-ins for AWS and GitHub. Each is a stateful fake
-// that fails the way the service does; S3 and GitHub are real HTTP servers
-// reached through the real SDK and go-github clients.
+// world holds the stand-ins for AWS and GitHub: one in-memory account
+// (awsfake) on the run's clock, whose fakes fail the way the services do;
+// S3 and GitHub are real HTTP servers reached through the real SDK and
+// go-github clients.
 type world struct {
 	clock  *runClock
 	cfn    *awsfake.CloudFormation
@@ -39,12 +40,13 @@ type world struct {
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
 	s3     *s3.Client    // the publisher's client, uploading new weights
-	logs   *awsfake.Logs // their logs
+	logs   *awsfake.Logs // the one-off tasks' logs
 	github *ghfake.Server
 }
 
 func newWorld(clk *runClock, region string) *world {
-	w := &world{clock: clk, cfn: awsfake.NewCloudFormation(clk), ecs: awsfake.NewECS(clk), elb: awsfake.NewELB(clk), ecr: awsfake.NewECR(awsfake.DefaultRegion, awsfake.DefaultAccount)}
+	acct := awsfake.NewAccountOn(clk)
+	w := &world{clock: clk, cfn: acct.CloudFormation, ecs: acct.ECS, elb: acct.ELB, ecr: acct.ECR, logs: acct.Logs}
 	w.cfn.Region = region
 	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
