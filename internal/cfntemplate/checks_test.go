@@ -284,7 +284,7 @@ Resources:
 `)
 	want := []string{
 		`t.yaml:8: Resources.Q.Properties.RedrivePolicy.deadLetterTargetArn.Fn::ImportValue: imports "base-C", which the base stack does not export`,
-		`t.yaml:9: Resources.Q.Properties.Tags[0].Value.Fn::ImportValue: cannot evaluate the import name: Fn::GetAtt is not evaluated in names`,
+		`t.yaml:9: Resources.Q.Properties.Tags[0].Value.Fn::ImportValue: cannot evaluate the import name: Fn::GetAtt is not evaluated offline`,
 	}
 	if diff := cmp.Diff(want, errs(user.CheckImports("user", nil, exports))); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

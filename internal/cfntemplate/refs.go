@@ -213,49 +213,24 @@ func (t *Template) CheckImports(stack string, values map[string]string, exports 
 	return fs
 }
 
-// evalName evaluates a literal or an Fn::Sub / Ref over parameters and
-// AWS::StackName: the forms export and import names take.
+// evalName evaluates an export or import name for stack with the given
+// parameter values (the template's defaults fill the rest), as cfn.Offline
+// does for the deploy engine.
 func (t *Template) evalName(v any, stack string, values map[string]string) (string, error) {
-	lookup := func(name string) (string, error) {
-		if name == "AWS::StackName" {
-			return stack, nil
-		}
-		if val, ok := values[name]; ok {
-			return val, nil
-		}
-		if p, ok := t.section("Parameters")[name].(map[string]any); ok {
-			if d, ok := p["Default"]; ok {
-				return fmt.Sprint(d), nil
+	params := t.defaults()
+	maps.Copy(params, values)
+	return cfn.Offline{Stack: stack, Params: params}.Eval(v)
+}
+
+// defaults returns the parameters' Default values.
+func (t *Template) defaults() map[string]string {
+	out := map[string]string{}
+	for k, p := range t.section("Parameters") {
+		if m, ok := p.(map[string]any); ok {
+			if d, ok := m["Default"]; ok {
+				out[k] = scalar(d)
 			}
-			return "", fmt.Errorf("parameter %q has no value and no default", name)
 		}
-		return "", fmt.Errorf("%q is not a parameter or AWS::StackName", name)
 	}
-	if s, ok := v.(string); ok {
-		return s, nil
-	}
-	fn, arg, ok := cfn.Intrinsic(v)
-	if !ok {
-		return "", fmt.Errorf("want a string, Ref or Fn::Sub, got %v", v)
-	}
-	switch fn {
-	case "Ref":
-		name, _ := arg.(string)
-		return lookup(name)
-	case "Fn::Sub":
-		s, isStr := arg.(string)
-		if !isStr {
-			return "", fmt.Errorf("only the string form of Fn::Sub is evaluated")
-		}
-		var err error
-		out, _ := cfn.Substitute(s, func(name string) (string, bool) {
-			val, e := lookup(name)
-			if e != nil && err == nil {
-				err = e
-			}
-			return val, e == nil
-		})
-		return out, err
-	}
-	return "", fmt.Errorf("%s is not evaluated in names", fn)
+	return out
 }

@@ -207,17 +207,8 @@ func splitLiteral(v string) []origin {
 // withDefaults returns the stack's values with the template's defaults
 // filling the rest.
 func (s *Stack) withDefaults() map[string]string {
-	out := map[string]string{}
-	for k, p := range s.T.section("Parameters") {
-		if m, ok := p.(map[string]any); ok {
-			if d, ok := m["Default"]; ok {
-				out[k] = scalar(d)
-			}
-		}
-	}
-	for k, v := range s.Values {
-		out[k] = v
-	}
+	out := s.T.defaults()
+	maps.Copy(out, s.Values)
 	return out
 }
 

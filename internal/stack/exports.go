@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsarn"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
@@ -44,7 +45,7 @@ func (d *Deployer) exportsInUse(ctx context.Context, req Request, st *types.Stac
 	if st == nil {
 		return nil, nil
 	}
-	ev := offlineEval{t: req.Template, stack: req.Stack, params: req.values(), region: d.Region, account: awsarn.AccountOf(aws.ToString(st.StackId))}
+	ev := offlineEval{t: req.Template, Offline: cfn.Offline{Stack: req.Stack, Params: req.values(), Region: d.Region, Account: awsarn.AccountOf(aws.ToString(st.StackId))}}
 	var out []ExportInUse
 	for _, o := range st.Outputs {
 		name := aws.ToString(o.ExportName)
