@@ -42,6 +42,10 @@ func TestListAndDeleteImages(t *testing.T) {
 	if diff := cmp.Diff([][]string{{"a", "b"}, {"c"}}, pages); diff != "" {
 		t.Errorf("pages (-want +got):\n%s", diff)
 	}
+	// A caller's MaxResults bounds a page as well.
+	if out, err := f.ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String("models"), MaxResults: aws.Int32(1)}); err != nil || len(out.ImageIds) != 1 || out.NextToken == nil {
+		t.Errorf("ListImages with MaxResults 1 = %+v, %v; want one image and a NextToken", out, err)
+	}
 	out, err := f.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String("models"),
 		ImageIds: []types.ImageIdentifier{{ImageTag: aws.String("a")}, {ImageTag: aws.String("zz")}}})
 	if err != nil {
