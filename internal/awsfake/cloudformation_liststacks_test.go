@@ -42,17 +42,6 @@ func listAll(t *testing.T, f *CloudFormation, filter []types.StackStatus) ([]row
 	return out, pages
 }
 
-// liveStatuses is every status but DELETE_COMPLETE.
-func liveStatuses() []types.StackStatus {
-	var out []types.StackStatus
-	for _, s := range types.StackStatus("").Values() {
-		if s != types.StackStatusDeleteComplete {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // TestListStacks: summaries come page by page with NextToken; a deleted
 // stack is listed DELETE_COMPLETE, with its DeletionTime, for 90 days
 // (also beside a new stack of the same name) unless the filter leaves that
@@ -99,7 +88,7 @@ func TestListStacks(t *testing.T) {
 		t.Errorf("pages = %d, want 3 of at most 2", pages)
 	}
 	liveRows := append(append([]row{}, want[:2]...), want[3:]...)
-	if got, _ := listAll(t, f, liveStatuses()); !cmp.Equal(liveRows, got) {
+	if got, _ := listAll(t, f, cfn.LiveStatuses()); !cmp.Equal(liveRows, got) {
 		t.Errorf("ListStacks of live statuses (-want +got):\n%s", cmp.Diff(liveRows, got))
 	}
 	st, err := f.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("ep-b-pr-2")})

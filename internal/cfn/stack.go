@@ -48,3 +48,16 @@ func StackMissing(err error) bool {
 func IsTerminal(s types.StackStatus) bool {
 	return !strings.HasSuffix(string(s), "_IN_PROGRESS")
 }
+
+// LiveStatuses is every stack status but DELETE_COMPLETE: ListStacks
+// without a filter also returns stacks deleted in the last 90 days.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStacks.html
+func LiveStatuses() []types.StackStatus {
+	var out []types.StackStatus
+	for _, st := range types.StackStatus("").Values() {
+		if st != types.StackStatusDeleteComplete {
+			out = append(out, st)
+		}
+	}
+	return out
+}

@@ -75,7 +75,7 @@ func (s *Stacks) Get(ctx context.Context, name string) (*Stack, error) {
 // then reads the tags of the stacks under the prefix only.
 func (s *Stacks) Previews(ctx context.Context, prefix string) (map[int]*Stack, error) {
 	var names []string
-	p := cloudformation.NewListStacksPaginator(s.CFN, &cloudformation.ListStacksInput{StackStatusFilter: liveStatuses()})
+	p := cloudformation.NewListStacksPaginator(s.CFN, &cloudformation.ListStacksInput{StackStatusFilter: cfn.LiveStatuses()})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -103,19 +103,6 @@ func (s *Stacks) Previews(ctx context.Context, prefix string) (map[int]*Stack, e
 		found[n] = st
 	}
 	return found, nil
-}
-
-// liveStatuses is every stack status but DELETE_COMPLETE: ListStacks
-// without a filter also returns stacks deleted in the last 90 days.
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStacks.html
-func liveStatuses() []types.StackStatus {
-	var out []types.StackStatus
-	for _, st := range types.StackStatus("").Values() {
-		if st != types.StackStatusDeleteComplete {
-			out = append(out, st)
-		}
-	}
-	return out
 }
 
 // Delete deletes the stack and waits until it is gone. A stack that is
