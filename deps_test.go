@@ -37,7 +37,7 @@ func TestForbidden(t *testing.T) {
 	var got []string
 	for _, p := range []string{
 		"testing", "net/http/httptest", "github.com/johannesboyne/gofakes3", m + "internal/awsfake", m + "internal/ghfake",
-		m + "internal/rollout/rollouttest", m + "internal/demo", m + "internal/fixtures",
+		m + "internal/image/imagetest", m + "internal/demo", m + "internal/fixtures",
 		m + "internal/stack", m + "internal/cli", "net/http", "internal/synctest", "github.com/aws/aws-sdk-go-v2/service/ecs", m + "internal/rollout",
 	} {
 		if forbidden(p) != "" {
@@ -45,7 +45,7 @@ func TestForbidden(t *testing.T) {
 		}
 	}
 	want := []string{"testing", "net/http/httptest", "github.com/johannesboyne/gofakes3", m + "internal/awsfake", m + "internal/ghfake",
-		m + "internal/rollout/rollouttest", m + "internal/demo", m + "internal/fixtures"}
+		m + "internal/image/imagetest", m + "internal/demo", m + "internal/fixtures"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("forbidden packages (-want +got):\n%s", diff)
 	}

@@ -64,6 +64,7 @@ func NewAccountOn(clk interface {
 	a.ECS.SetLogs(a.Logs)
 	a.CloudFormation = NewCloudFormation(clk)
 	a.CloudFormation.Region, a.CloudFormation.Account = a.Region, a.ID
+	linkStacks(a.CloudFormation, a.ECS, a.ELB)
 	clk.OnSleep(a.tick)
 	return a
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
@@ -65,7 +64,6 @@ func newDeployJob(t *testing.T, configText string) *deployJob {
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a := awsfake.NewAccount(clk)
 	j := &deployJob{dir: dir, clk: clk, cf: a.CloudFormation, ecs: a.ECS, elb: a.ELB}
-	rollouttest.Wire(j.cf, j.ecs, j.elb)
 	j.env = map[string]string{
 		"GITHUB_ACTIONS":      "true",
 		"GITHUB_REPOSITORY":   "Codertocat/Hello-World",

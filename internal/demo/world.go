@@ -19,7 +19,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
 	"github.com/ecs-mlops/ecs-mlops/internal/ghfake"
 	"github.com/ecs-mlops/ecs-mlops/internal/image/imagetest"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/weights"
 )
 
@@ -48,7 +47,6 @@ func newWorld(clk *runClock, region string) *world {
 	acct := awsfake.NewAccountOn(clk)
 	w := &world{clock: clk, cfn: acct.CloudFormation, ecs: acct.ECS, elb: acct.ELB, ecr: acct.ECR, logs: acct.Logs}
 	w.cfn.Region = region
-	rollouttest.Wire(w.cfn, w.ecs, w.elb)
 	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })

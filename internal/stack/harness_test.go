@@ -13,7 +13,6 @@ import (
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/rollout"
-	"github.com/ecs-mlops/ecs-mlops/internal/rollout/rollouttest"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
 )
 
@@ -85,7 +84,6 @@ func newWorld(t testing.TB) *world {
 	a := awsfake.NewAccount(clk)
 	cf := a.CloudFormation
 	w := &world{clk: clk, cf: cf, s3: &awsfake.TemplateBucket{CloudFormation: cf, Region: a.Region}, ecs: a.ECS, elb: a.ELB, log: &logReport{clk: clk}}
-	rollouttest.Wire(cf, w.ecs, w.elb)
 	w.d = &stack.Deployer{CFN: cf, S3: w.s3, Bucket: "artifacts", Prefix: "templates", Region: a.Region, Clock: clk, Report: w.log,
 		Verifier: &rollout.Checker{ECS: w.ecs, ELB: w.elb, Clock: clk, Log: w.log.Printf}}
 	return w

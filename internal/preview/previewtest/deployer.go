@@ -1,7 +1,7 @@
 // Package previewtest holds stand-ins for the preview lifecycle's own
 // steps (deploy, build, endpoint test, comment). The AWS and GitHub APIs
-// they touch are the project's shared fakes (awsfake, rollouttest,
-// imagetest, ghfake), so tests and the in-process demo exercise the real
+// they touch are the project's shared fakes (awsfake, imagetest,
+// ghfake), so tests and the in-process demo exercise the real
 // code paths.
 package previewtest
 

@@ -1,4 +1,4 @@
-package rollouttest
+package awsfake_test
 
 import (
 	"context"
@@ -27,15 +27,15 @@ Resources:
     Properties: {ListenerArn: !Ref Listener, Priority: 7}
 `
 
-// TestWireListenerRules: a stack's ListenerRule resources hold their
+// TestAccountStackListenerRules: a stack's ListenerRule resources hold their
 // priorities on the stack's listener until the stack is deleted; a clash
 // is reported by Refused.
-func TestWireListenerRules(t *testing.T) {
+func TestAccountStackListenerRules(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cf, l := awsfake.NewCloudFormation(clk), awsfake.NewELB(clk)
-	Wire(cf, awsfake.NewECS(clk), l)
+	a := awsfake.NewAccount(clk)
+	cf, l := a.CloudFormation, a.ELB
 	deploy := func(prio string) {
 		t.Helper()
 		if _, err := cf.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("lb"), ChangeSetName: aws.String("cs" + prio),

@@ -1,23 +1,19 @@
-// Package rollouttest links the CloudFormation fake to the account's ECS
-// and ELBv2 fakes (internal/awsfake): Wire makes services, target groups,
-// listeners and listener rules appear there as stacks deploy them.
-package rollouttest
+package awsfake
 
 import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-
-	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
 )
 
-// Wire makes cf create ECS services, target groups, listeners and listener
-// rules in these fakes as its stacks deploy them: a service (re)deploys
+// linkStacks makes cf create ECS services, target groups, listeners and
+// listener rules in e and l as its stacks deploy them, as CloudFormation
+// creates them in the account's services: a service (re)deploys
 // when its stack resource completes, every target group of a stack sits
 // behind its services, and a ListenerRule resource holds its priority on
 // its listener until it is deleted.
-func Wire(cf *awsfake.CloudFormation, e *awsfake.ECS, l *awsfake.ELB) {
+func linkStacks(cf *CloudFormation, e *ECS, l *ELB) {
 	cf.OnResourceDeleted = func(stackName string, r types.StackResource) {
 		l.StackRuleDeleted(stackName, aws.ToString(r.LogicalResourceId))
 	}
