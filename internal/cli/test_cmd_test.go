@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,6 +30,36 @@ import (
 )
 
 var committedCases = filepath.Join("..", "..", "tests", "endpoint", "*.yaml")
+
+// latencyBound is a latency bound of a case file.
+var latencyBound = regexp.MustCompile(`(?m)^(\s+p(?:50|95|99)):\s*\S+`)
+
+// relaxedCases copies the committed cases with every latency bound raised
+// to a minute: the bounds are the deployed endpoint's, and a test machine
+// busy with other tests must not fail a run over them (the probe's own
+// tests hold latency assertions to a fake clock).
+func relaxedCases(t *testing.T) string {
+	t.Helper()
+	files, err := filepath.Glob(committedCases)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no committed cases at %s: %v", committedCases, err)
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		relaxed := latencyBound.ReplaceAll(b, []byte("${1}: 60s"))
+		if bytes.Equal(relaxed, b) && bytes.Contains(b, []byte("latency:")) {
+			t.Fatalf("%s: latency bounds not found to relax", f)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), relaxed, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "*.yaml")
+}
 
 // countingEndpoint serves the real example endpoint and counts requests.
 func countingEndpoint(t *testing.T) (*httptest.Server, *atomic.Int64) {
@@ -126,7 +157,7 @@ func TestTestCommandPassesAndWritesResults(t *testing.T) {
 	c.env["GITHUB_RUN_ATTEMPT"] = "2"
 	jsonFile, junitFile := filepath.Join(c.dir, "r.json"), filepath.Join(c.dir, "r.xml")
 
-	code := c.run("--url", srv.URL, "--cases", committedCases, "--json", jsonFile, "--junit", junitFile)
+	code := c.run("--url", srv.URL, "--cases", relaxedCases(t), "--json", jsonFile, "--junit", junitFile)
 	if code != ExitOK {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, c.stdout.String(), c.stderr.String())
 	}
