@@ -61,6 +61,7 @@ func NewAccountOn(clk interface {
 	a.EFS = NewEFS(a.Region, a.ID, a.EC2.HasSecurityGroup)
 	a.ECR = NewECR(a.Region, a.ID)
 	a.ECS, a.ELB = NewECS(clk), NewELB(clk)
+	a.ECS.Region, a.ECS.Account = a.Region, a.ID
 	a.ECS.SetLogs(a.Logs)
 	a.CloudFormation = NewCloudFormation(clk)
 	a.CloudFormation.Region, a.CloudFormation.Account = a.Region, a.ID

@@ -60,9 +60,12 @@ func OldTaskIP(i int) string { return fmt.Sprintf("10.0.0.%d", 23+i) }
 // ECS is an in-memory ECS with services registered by Register or Wire
 // and one-off tasks started by RunTask.
 type ECS struct {
-	Clock   clock.Clock
-	Default Rollout            // for services without an entry in Rollouts
-	Rollout map[string]Rollout // by service name
+	Clock clock.Clock
+	// Region and Account are those of the ARNs it makes (task definitions
+	// and tasks); DefaultRegion and DefaultAccount unless set.
+	Region, Account string
+	Default         Rollout            // for services without an entry in Rollouts
+	Rollout         map[string]Rollout // by service name
 	// Skew is how far AWS's clock is behind the caller's: services'
 	// deployment, event and task times are that much earlier.
 	Skew time.Duration
@@ -105,6 +108,7 @@ func (e *ECS) call(op string) error {
 
 type fakeService struct {
 	arn, cluster, name, stack string
+	prefix                    string // arn:aws:ecs:<region>:<account>:
 	since                     time.Time
 	rollout                   Rollout
 	targetGroups              []string
@@ -112,7 +116,7 @@ type fakeService struct {
 
 // NewECS returns an ECS fake on clk.
 func NewECS(clk clock.Clock) *ECS {
-	return &ECS{Clock: clk, Rollout: map[string]Rollout{}, services: map[string]*fakeService{},
+	return &ECS{Clock: clk, Region: DefaultRegion, Account: DefaultAccount, Rollout: map[string]Rollout{}, services: map[string]*fakeService{},
 		defs: map[string]ecstypes.TaskDefinition{}, clusters: map[string]bool{}, tasks: map[string]*fakeTask{}, images: map[string]ContainerImage{}}
 }
 
@@ -124,7 +128,7 @@ func (e *ECS) Register(stackName, arn string, targetGroups ...string) {
 	parts := strings.Split(arn, "/")
 	s := e.services[arn]
 	if s == nil {
-		s = &fakeService{arn: arn, cluster: parts[len(parts)-2], name: parts[len(parts)-1], stack: stackName}
+		s = &fakeService{arn: arn, cluster: parts[len(parts)-2], name: parts[len(parts)-1], stack: stackName, prefix: e.arnPrefix()}
 		e.services[arn] = s
 	}
 	s.since = e.now()
@@ -135,6 +139,9 @@ func (e *ECS) Register(stackName, arn string, targetGroups ...string) {
 	s.rollout = r
 	s.targetGroups = append(s.targetGroups, targetGroups...)
 }
+
+// arnPrefix is the start of every ARN the fake makes.
+func (e *ECS) arnPrefix() string { return "arn:aws:ecs:" + e.Region + ":" + e.Account + ":" }
 
 // AttachTargetGroup puts tg behind every service of stackName.
 func (e *ECS) AttachTargetGroup(stackName, tg string) {
@@ -229,7 +236,7 @@ func (s *fakeService) taskDefinition() string {
 	if s.rollout.TaskDefinition != "" {
 		return s.rollout.TaskDefinition
 	}
-	return "arn:aws:ecs:eu-west-1:123456789012:task-definition/" + s.name + ":" + fmt.Sprint(s.since.Unix())
+	return s.prefix + "task-definition/" + s.name + ":" + fmt.Sprint(s.since.Unix())
 }
 
 // DescribeServices answers as ECS; unknown services come back
@@ -296,7 +303,7 @@ func (e *ECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ec
 func (s *fakeService) runningTasks(now time.Time) []ecstypes.Task {
 	var out []ecstypes.Task
 	task := func(n int, startedBy, def, ip string) ecstypes.Task {
-		return ecstypes.Task{TaskArn: aws.String(fmt.Sprintf("arn:aws:ecs:eu-west-1:123456789012:task/%s/%032x", s.cluster, n)), LastStatus: aws.String("RUNNING"),
+		return ecstypes.Task{TaskArn: aws.String(fmt.Sprintf("%stask/%s/%032x", s.prefix, s.cluster, n)), LastStatus: aws.String("RUNNING"),
 			DesiredStatus: aws.String("RUNNING"), StartedBy: aws.String(startedBy), TaskDefinitionArn: aws.String(def), LaunchType: ecstypes.LaunchTypeFargate,
 			Attachments: []ecstypes.Attachment{{Type: aws.String("ElasticNetworkInterface"), Status: aws.String("ATTACHED"), Details: []ecstypes.KeyValuePair{
 				{Name: aws.String("subnetId"), Value: aws.String("subnet-0123456789abcdef0")}, {Name: aws.String("privateIPv4Address"), Value: aws.String(ip)}}}}}
@@ -311,7 +318,7 @@ func (s *fakeService) runningTasks(now time.Time) []ecstypes.Task {
 }
 
 func (s *fakeService) taskARN(i int) string {
-	return fmt.Sprintf("arn:aws:ecs:eu-west-1:123456789012:task/%s/%032x", s.cluster, i+1)
+	return fmt.Sprintf("%stask/%s/%032x", s.prefix, s.cluster, i+1)
 }
 
 // DescribeTasks answers as ECS: one-off tasks move one step

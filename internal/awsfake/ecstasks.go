@@ -194,7 +194,7 @@ func (e *ECS) RunTask(_ context.Context, in *ecs.RunTaskInput, _ ...func(*ecs.Op
 	}
 	e.n++
 	id := fmt.Sprintf("%032x", e.n)
-	arn := "arn:aws:ecs:eu-west-1:123456789012:task/" + aws.ToString(in.Cluster) + "/" + id
+	arn := e.arnPrefix() + "task/" + aws.ToString(in.Cluster) + "/" + id
 	c := td.ContainerDefinitions[0]
 	ft := &fakeTask{script: s, task: ecstypes.Task{
 		TaskArn: aws.String(arn), LastStatus: aws.String("PROVISIONING"), DesiredStatus: aws.String("RUNNING"),

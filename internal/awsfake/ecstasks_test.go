@@ -145,3 +145,24 @@ func TestTaskNeedsItsImageAndExecutable(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskARNsAreOfTheFakesRegionAndAccount: the ARNs ECS makes name the
+// region and account it was given, so a gate built on the account's ARNs
+// authorizes the same resources the fake answers with.
+func TestTaskARNsAreOfTheFakesRegionAndAccount(t *testing.T) {
+	t.Parallel()
+	e := awsfake.NewECS(clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+	e.Region, e.Account = "us-east-2", "210987654321"
+	e.AddCluster("c")
+	e.AddImage("mlops:1", awsfake.ContainerImage{Files: []string{"/mlops"}})
+	e.AddTaskDefinition(types.TaskDefinition{TaskDefinitionArn: aws.String("td"), ContainerDefinitions: []types.ContainerDefinition{{
+		Name: aws.String("sync"), Image: aws.String("mlops:1"), EntryPoint: []string{"/mlops"}}}})
+	e.Script(awsfake.TaskScript{Run: func([]string) ([]string, int32) { return nil, 0 }})
+	out, err := e.RunTask(context.Background(), &ecs.RunTaskInput{Cluster: aws.String("c"), TaskDefinition: aws.String("td")})
+	if err != nil || len(out.Tasks) != 1 {
+		t.Fatalf("RunTask = %+v, %v", out, err)
+	}
+	if got, want := aws.ToString(out.Tasks[0].TaskArn), "arn:aws:ecs:us-east-2:210987654321:task/c/"; len(got) < len(want) || got[:len(want)] != want {
+		t.Errorf("task ARN %s, want one starting %s", got, want)
+	}
+}
