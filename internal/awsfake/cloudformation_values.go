@@ -255,6 +255,46 @@ func (f *CloudFormation) ResourceProperty(stackName, id, prop string) string {
 	return f.eval(st, r.Properties[prop])
 }
 
+// ResourceValue is ResourceProperty for a property that is a list or a map
+// (a listener rule's Conditions, say): its intrinsic functions evaluated,
+// its structure kept, every scalar a string.
+func (f *CloudFormation) ResourceValue(stackName, id, prop string) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.stacks[stackName]
+	if st == nil || st.template == nil {
+		return nil
+	}
+	r, ok := st.template.Resources[id]
+	if !ok {
+		return nil
+	}
+	return f.evalTree(st, r.Properties[prop])
+}
+
+func (f *CloudFormation) evalTree(st *fakeStack, v any) any {
+	if _, _, ok := cfn.Intrinsic(v); ok {
+		return f.eval(st, v)
+	}
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = f.evalTree(st, e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = f.evalTree(st, e)
+		}
+		return out
+	case nil:
+		return nil
+	}
+	return cfn.ScalarString(v)
+}
+
 func (f *CloudFormation) sub(st *fakeStack, arg any) string {
 	s, vars, _ := cfn.SubArgs(arg)
 	out, _ := cfn.Substitute(s, func(name string) (string, bool) {

@@ -208,7 +208,7 @@ func listenerNotFound() error {
 // (logical id id); an update that keeps the rule changes nothing. A refused rule is kept for
 // Refused: in AWS the resource would fail and the stack roll back, but the
 // fake learns of the rule only once CloudFormation created it.
-func (l *ELB) StackRuleCreated(stackName, id, listener string, priority int) {
+func (l *ELB) StackRuleCreated(stackName, id, listener string, priority int, spec RuleSpec) {
 	key := stackName + "/" + id
 	l.mu.Lock()
 	_, kept := l.stackRules[key]
@@ -216,7 +216,7 @@ func (l *ELB) StackRuleCreated(stackName, id, listener string, priority int) {
 	if kept {
 		return
 	}
-	arn, err := l.CreateRule(listener, priority)
+	arn, err := l.CreateRuleFor(listener, priority, spec)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
