@@ -22,12 +22,11 @@ func TestDeployPreviewStackTags(t *testing.T) {
 	t.Parallel()
 	const commit = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 	j := newPreviewJob(t, previewConfig(t, ""), "push", "push.0.json")
-	cfn := awsfake.NewCloudFormation(j.clock)
+	cfn := j.cfn
 	cfn.OutputValues = map[string]string{"HttpsListenerArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
 	must(t, err)
 	cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
-	j.stackAPI = cfn
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint-preview@sha256:" + strings.Repeat("ab", 32)
 	if code := j.run(t, "deploy", "--env", "ep-b", "--pr", "7", "--sha", commit, "--image", image, "--param", "ListenerRulePriority=106"); code != ExitOK {
 		t.Fatalf("deploy exit %d; stderr:\n%s", code, j.stderr.String())

@@ -68,8 +68,7 @@ type previewJob struct {
 	cfn            *awsfake.CloudFormation
 	ecr            *awsfake.ECR
 	elb            *awsfake.ELB
-	stackAPI       CloudFormationAPI // nil: the teardown stand-in (cfn)
-	rules          preview.ELBAPI    // nil: elb
+	rules          preview.ELBAPI // nil: elb
 	clock          clock.Clock
 	purposes       []config.Purpose // roles AWS clients were built for
 	stdout, stderr bytes.Buffer
@@ -118,12 +117,7 @@ func (j *previewJob) run(t *testing.T, args ...string) int {
 		j.purposes = append(j.purposes, p)
 		return aws.Config{Region: "eu-west-1"}, nil
 	}
-	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI {
-		if j.stackAPI != nil {
-			return j.stackAPI
-		}
-		return j.cfn
-	}
+	e.Services.CloudFormation = func(aws.Config) CloudFormationAPI { return j.cfn }
 	e.Services.ECR = func(aws.Config) ECRAPI { return j.ecr }
 	e.Services.HTTP = j.http
 	e.Services.ELB = func(aws.Config) ELBAPI {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -18,7 +17,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
-	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fixtures"
 	"github.com/ecs-mlops/ecs-mlops/internal/golden"
 	"github.com/ecs-mlops/ecs-mlops/internal/stack"
@@ -39,8 +37,7 @@ func TestPreviewUpCommand(t *testing.T) {
 	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
-	clk := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := awsfake.NewCloudFormation(clk)
+	cfn := j.cfn
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
@@ -52,8 +49,6 @@ func TestPreviewUpCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	j.stackAPI = cfn
-	j.clock = clk
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
 	if code := j.run(t, "preview", "up", "--image", image); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
@@ -160,8 +155,7 @@ func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
 	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    url_output: EndpointUrl\n    tests: ["+cases+"]\n", 1)
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
-	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := awsfake.NewCloudFormation(j.clock)
+	cfn := j.cfn
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener, "EndpointUrl": endpoint.URL}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
@@ -170,7 +164,7 @@ func TestPreviewUpRetriesPriorityInUse(t *testing.T) {
 	cfn.Fail["Rule"] = "Priority '101' is currently in use (Service: ElasticLoadBalancingV2; Status Code: 400; Error Code: PriorityInUse)"
 	j.elb.AddListener(listener)
 	probe := &ruleProbe{ELB: j.elb, after: func() { delete(cfn.Fail, "Rule") }}
-	j.rules, j.stackAPI = probe, cfn
+	j.rules = probe
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
 	if code := j.run(t, "preview", "up", "--image", image); code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, j.stderr.String())
@@ -227,7 +221,7 @@ func TestPreviewUpTestsThroughLoadBalancer(t *testing.T) {
 			j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 			j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
 			j.http = lb.Client() // trusts the test certificate authority, nothing else
-			cfn := awsfake.NewCloudFormation(j.clock)
+			cfn := j.cfn
 			const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 			// EndpointUrl names the preview's host, which has no DNS record;
 			// AlbDnsName is where the load balancer answers.
@@ -236,7 +230,6 @@ func TestPreviewUpTestsThroughLoadBalancer(t *testing.T) {
 			must(t, err)
 			cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 			j.elb.AddListener(listener)
-			j.stackAPI = cfn
 			image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint-preview@sha256:" + strings.Repeat("ab", 32)
 			code := j.run(t, "preview", "up", "--image", image)
 			out := j.stdout.String() + j.stderr.String() + j.file(t, "GITHUB_STEP_SUMMARY")
@@ -259,8 +252,7 @@ func TestPreviewUpFailureHint(t *testing.T) {
 	cfg := strings.Replace(previewConfig(t, ""), "    image_parameter: ImageUri\n", "    image_parameter: ImageUri\n    tests: ["+cases+"]\n", 1)
 	j := newPreviewJob(t, cfg, "pull_request", "pull_request.labeled.json")
 	j.gh.SetPermission("Codertocat/Hello-World", "Codertocat", "write")
-	j.clock = clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfn := awsfake.NewCloudFormation(j.clock)
+	cfn := j.cfn
 	const listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/ep-a/50dc6c495c0c9188/f2f7dc8efc522ab2"
 	cfn.OutputValues = map[string]string{"PreviewHttpsListenerArn": listener}
 	tplA, err := stack.ReadTemplate("testdata/preview/ep-a.yaml")
@@ -268,7 +260,6 @@ func TestPreviewUpFailureHint(t *testing.T) {
 	cfn.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: "CREATE_COMPLETE", Template: tplA})
 	cfn.Fail["Rule"] = `Resource handler returned message: "A listener rule cannot have more than 5 conditions"`
 	j.elb.AddListener(listener)
-	j.stackAPI = cfn
 	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecs-mlops/endpoint@sha256:" + strings.Repeat("ab", 32)
 	if code := j.run(t, "preview", "up", "--image", image); code != ExitFailure {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitFailure, j.stderr.String())
