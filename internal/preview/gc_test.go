@@ -7,31 +7,36 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/iampolicy"
 	"github.com/ecs-mlops/ecs-mlops/internal/preview"
 )
 
 var _ preview.CloudFormationAPI = (*awsfake.CloudFormation)(nil)
 
-// previewRole is CloudFormation as the preview role sees it: DescribeStacks
-// only on stacks under the preview prefix (and endpoint A's), so a listing
-// by DescribeStacks without a stack name is denied, as IAM denies it.
-type previewRole struct {
-	*awsfake.CloudFormation
-	prefix string
-}
+// previewRolePolicy is the preview role's CloudFormation statements as
+// bootstrap.yaml grants them (stack prefix ep-b-pr-, endpoint A ep-a): it
+// may describe preview stacks and A's, delete only stacks tagged as
+// previews, and list stacks; DescribeStacks without a name is denied.
+const previewRolePolicy = `{"Statement":[
+ {"Effect":"Allow","Action":["cloudformation:DescribeStacks","cloudformation:DescribeStackEvents","cloudformation:DescribeStackResources"],
+  "Resource":"arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-*/*"},
+ {"Effect":"Allow","Action":["cloudformation:DeleteStack"],"Resource":"arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-b-pr-*/*",
+  "Condition":{"StringEquals":{"aws:ResourceTag/mlops:preview":"true"}}},
+ {"Effect":"Allow","Action":"cloudformation:DescribeStacks","Resource":"arn:aws:cloudformation:eu-west-1:123456789012:stack/ep-a/*"},
+ {"Effect":"Allow","Action":"cloudformation:ListStacks","Resource":"*"}]}`
 
-func (p previewRole) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	name := aws.ToString(in.StackName)
-	if name != "ep-a" && (name == "" || !strings.HasPrefix(name, p.prefix)) {
-		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/gc is not authorized to perform: cloudformation:DescribeStacks because no identity-based policy allows the cloudformation:DescribeStacks action"}
+// previewRole is the account's CloudFormation as the preview role sees it.
+func previewRole(t *testing.T, cf *awsfake.CloudFormation) *awsfake.GatedCloudFormation {
+	t.Helper()
+	doc, err := iampolicy.Parse([]byte(previewRolePolicy))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return p.CloudFormation.DescribeStacks(ctx, in, opts...)
+	return &awsfake.GatedCloudFormation{CloudFormation: cf,
+		Gate: &iampolicy.Gate{Principal: "arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/gc", Policies: []iampolicy.Document{doc}}}
 }
 
 // TestGCTTL: gc removes previews whose pull request is closed and previews
@@ -89,7 +94,7 @@ func TestGCTTL(t *testing.T) {
 			t.Parallel()
 			r := newRig(t)
 			r.life.TTL = tt.ttl
-			r.life.Stacks.CFN = previewRole{CloudFormation: r.cfn, prefix: "ep-b-pr-"}
+			r.life.Stacks.CFN = previewRole(t, r.cfn)
 			now := r.life.Clock.Now()
 			for _, p := range previews {
 				n := fmt.Sprint(p.pr)

@@ -2,44 +2,22 @@ package probe
 
 import (
 	"context"
-	"fmt"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/clock"
 	"github.com/ecs-mlops/ecs-mlops/internal/fault"
 )
 
-// fakeStacks answers DescribeStacks from a map of stack name to outputs,
-// failing for an absent stack exactly as CloudFormation does.
-type fakeStacks struct {
-	outputs map[string]map[string]string
-}
-
-var _ StackAPI = (*fakeStacks)(nil)
-
-func (f *fakeStacks) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	name := aws.ToString(in.StackName)
-	outs, ok := f.outputs[name]
-	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "ValidationError", Message: fmt.Sprintf("Stack with id %s does not exist", name)}
-	}
-	st := types.Stack{StackName: aws.String(name), StackStatus: types.StackStatusUpdateComplete}
-	for k, v := range outs {
-		st.Outputs = append(st.Outputs, types.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
-	}
-	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{st}}, nil
-}
-
 func TestStackOutput(t *testing.T) {
 	t.Parallel()
-	api := &fakeStacks{outputs: map[string]map[string]string{
-		"ecs-mlops-ep-a": {"EndpointUrl": "http://alb.example.com", "ClusterName": "c", "ServiceName": "s"},
-	}}
+	api := awsfake.NewCloudFormation(clock.NewFake(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)))
+	api.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Status: types.StackStatusUpdateComplete,
+		Outputs: map[string]string{"EndpointUrl": "http://alb.example.com", "ClusterName": "c", "ServiceName": "s"}})
 	tests := []struct {
 		name, stack, key, want, wantErr, wantHint string
 		usage                                     bool
