@@ -7,9 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-
 	"github.com/ecs-mlops/ecs-mlops/internal/action"
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/config"
@@ -187,11 +184,10 @@ func fillFromBase(ctx context.Context, cf stack.CloudFormationAPI, j *stackJob) 
 	if j.base == nil {
 		return nil
 	}
-	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(j.base.Stack)})
-	if err != nil || len(out.Stacks) == 0 {
-		return fmt.Errorf("read stack %q, whose outputs %s takes as parameters (deploy %s first): %w", j.base.Stack, j.name, j.base.Name, err)
+	outputs, err := cfn.StackOutputs(ctx, cf, j.base.Stack)
+	if err != nil {
+		return fmt.Errorf("read the outputs %s takes as parameters (deploy %s first): %w", j.name, j.base.Name, err)
 	}
-	outputs := cfn.Outputs(out.Stacks[0])
 	j.in.Base = &stack.BaseOutputs{Stack: j.base.Stack, Outputs: outputs}
 	p, err := stack.Resolve(j.in)
 	if err != nil {

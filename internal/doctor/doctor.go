@@ -152,17 +152,11 @@ func (d *Doctor) Examine(ctx context.Context, t Target) (*Report, error) {
 }
 
 func (d *Doctor) outputs(ctx context.Context, stack string) (map[string]string, error) {
-	out, err := d.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
-	if err != nil {
-		if cfn.StackMissing(err) {
-			return nil, fmt.Errorf("stack %q: %w", stack, ErrStackNotFound)
-		}
-		return nil, fmt.Errorf("describe stack %q: %w", stack, err)
-	}
-	if len(out.Stacks) == 0 {
+	outs, err := cfn.StackOutputs(ctx, d.CloudFormation, stack)
+	if errors.Is(err, cfn.ErrNoStack) {
 		return nil, fmt.Errorf("stack %q: %w", stack, ErrStackNotFound)
 	}
-	return cfn.Outputs(out.Stacks[0]), nil
+	return outs, err
 }
 
 func hostOf(url string) string {

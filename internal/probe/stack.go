@@ -2,11 +2,11 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
@@ -23,18 +23,12 @@ type StackAPI interface {
 // exist":
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
 func StackOutputs(ctx context.Context, api StackAPI, stack string) (map[string]string, error) {
-	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
-	if cfn.StackMissing(err) {
+	outs, err := cfn.StackOutputs(ctx, api, stack)
+	if errors.Is(err, cfn.ErrNoStack) {
 		return nil, fault.WithHint(fmt.Errorf("stack %q does not exist, so it has no endpoint URL to test", stack),
 			"deploy the environment first, or test a URL directly with --url")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("describe stack %q: %w", stack, err)
-	}
-	if len(out.Stacks) == 0 {
-		return nil, fmt.Errorf("describe stack %q: no stack in the answer", stack)
-	}
-	return cfn.Outputs(out.Stacks[0]), nil
+	return outs, err
 }
 
 // StackOutput returns the value of output key of stack.

@@ -2,6 +2,7 @@ package weights
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -105,17 +106,13 @@ func (r *Remote) Run(ctx context.Context, o RemoteOptions) (*RemoteResult, error
 
 // describe reads the stack outputs and the task definition.
 func (r *Remote) describe(ctx context.Context, stack string) (*task, error) {
-	out, err := r.Stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	outputs, err := cfn.StackOutputs(ctx, r.Stacks, stack)
+	if errors.Is(err, cfn.ErrNoStack) {
+		return nil, fault.WithHint(fault.Usage(err), "deploy the environment first (mlops deploy --env NAME)")
+	}
 	if err != nil {
-		if cfn.StackMissing(err) {
-			return nil, fault.WithHint(fault.Usagef("stack %q: %w", stack, err), "deploy the environment first (mlops deploy --env NAME)")
-		}
-		return nil, fmt.Errorf("describe stack %q: %w", stack, err)
+		return nil, err
 	}
-	if len(out.Stacks) == 0 {
-		return nil, fault.Usagef("stack %q not found", stack)
-	}
-	outputs := cfn.Outputs(out.Stacks[0])
 	var missing []string
 	for _, k := range []string{OutputTaskDefinition, OutputCluster, OutputSubnets, OutputSecurityGroup} {
 		if outputs[k] == "" {
