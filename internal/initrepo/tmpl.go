@@ -11,13 +11,15 @@ import (
 // A small template language for the files init writes: the subset of
 // text/template they use ([[.A.B]], [[.]], [[print "[" .A "]"]] of quoted
 // strings and fields, [[if]], [[with]], [[range]], [[end]], and [[- ...]]
-// to trim the white space before an action), with the same output. text/template itself is not used because it can call a
-// method of any value by name (reflect.Value.MethodByName), which makes the
-// linker keep every exported method of every type in the binary: it made
-// mlops 2.6 times as large (42 MB to 109 MB).
+// to trim the white space before an action), with the same output.
+// text/template itself is not used because it can call a method of any
+// value by name (reflect.Value.MethodByName), which makes the linker keep
+// every exported method of every type in the binary: it made mlops 2.6
+// times as large (42 MB to 109 MB).
 
-// node is a piece of a parsed template: text (action == ""), a value to
-// print (action "print"), or a block (if, with, range) with a body.
+// node is a piece of a parsed template: text (action ""), a field
+// (action "field", only as an operand), values to print (action "print":
+// [[.A]] is a print of one field), or a block (if, with, range) with a body.
 type node struct {
 	action string
 	text   string   // the text, for a text node
@@ -68,7 +70,7 @@ func parseNodes(name, src string) (nodes []node, rest string, end bool, err erro
 			return nil, "", false, err
 		case n.action == "end":
 			return nodes, src, true, nil
-		case n.action != "print" && n.action != "print-args":
+		case n.action != "print":
 			var closed bool
 			if n.body, src, closed, err = parseNodes(name, src); err != nil {
 				return nil, "", false, err
@@ -89,12 +91,19 @@ func parseAction(name, act string) (node, error) {
 	kind, arg, block := strings.Cut(act, " ")
 	switch {
 	case !block:
-		kind, arg = "print", act
+		f, err := parseField(name, act, act)
+		return node{action: "print", args: []node{f}}, err
 	case kind == "print":
 		return parsePrint(name, act, arg)
 	case kind != "if" && kind != "with" && kind != "range":
 		return node{}, fmt.Errorf("%s: [[%s]] is not a field, print, if, with, range or end", name, act)
 	}
+	f, err := parseField(name, act, arg)
+	return node{action: kind, path: f.path}, err
+}
+
+// parseField parses a field reference (.A.B, or . for the data itself).
+func parseField(name, act, arg string) (node, error) {
 	if !strings.HasPrefix(arg, ".") {
 		return node{}, fmt.Errorf("%s: [[%s]] must name a field (.Name)", name, act)
 	}
@@ -102,13 +111,13 @@ func parseAction(name, act string) (node, error) {
 	if arg != "." {
 		path = strings.Split(arg[1:], ".")
 	}
-	return node{action: kind, path: path}, nil
+	return node{action: "field", path: path}, nil
 }
 
 // parsePrint parses the operands of [[print ...]]: quoted strings and
 // fields, printed one after the other (fmt.Sprint, as text/template does).
 func parsePrint(name, act, args string) (node, error) {
-	n := node{action: "print-args"}
+	n := node{action: "print"}
 	for args = strings.TrimSpace(args); args != ""; args = strings.TrimSpace(args) {
 		if args[0] == '"' {
 			lit, err := strconv.QuotedPrefix(args)
@@ -120,8 +129,8 @@ func parsePrint(name, act, args string) (node, error) {
 			continue
 		}
 		word, rest, _ := strings.Cut(args, " ")
-		f, err := parseAction(name, word)
-		if err != nil || f.action != "print" {
+		f, err := parseField(name, act, word)
+		if err != nil {
 			return node{}, fmt.Errorf("%s: [[%s]]: %q is neither a quoted string nor a field", name, act, word)
 		}
 		n.args, args = append(n.args, f), rest
@@ -136,17 +145,17 @@ func executeNodes(b *strings.Builder, nodes []node, dot reflect.Value) error {
 			b.WriteString(n.text)
 			continue
 		}
+		if n.action == "print" {
+			if err := printArgs(b, n.args, dot); err != nil {
+				return err
+			}
+			continue
+		}
 		v, err := field(dot, n.path)
 		if err != nil {
 			return err
 		}
 		switch n.action {
-		case "print":
-			fmt.Fprint(b, printable(v))
-		case "print-args":
-			if err := printArgs(b, n.args, dot); err != nil {
-				return err
-			}
 		case "if", "with":
 			if !truth(v) {
 				continue
