@@ -4,13 +4,14 @@
 package doctortest
 
 import (
-	"maps"
+	"context"
 	"sync"
 	"time"
 
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/ecs-mlops/ecs-mlops/internal/awsfake"
+	"github.com/ecs-mlops/ecs-mlops/internal/cfn"
 	"github.com/ecs-mlops/ecs-mlops/internal/doctor"
 )
 
@@ -22,8 +23,6 @@ type Fake struct {
 	*awsfake.EC2
 
 	mu sync.Mutex
-	// outputs are the endpoint stack's; DropOutput changes them.
-	outputs map[string]string
 	// rollout is the service's script; Redeploy changes it.
 	rollout awsfake.Rollout
 }
@@ -38,10 +37,9 @@ func (f *Fake) Clients() doctor.Clients {
 // DropOutput removes an output from the endpoint's stack, as a template
 // that no longer declares it leaves the stack after an update.
 func (f *Fake) DropOutput(key string) {
-	f.mu.Lock()
-	delete(f.outputs, key)
-	outs := maps.Clone(f.outputs)
-	f.mu.Unlock()
+	outs, err := cfn.StackOutputs(context.Background(), f.Account.CloudFormation, Stack)
+	must(err)
+	delete(outs, key)
 	f.putStack(outs)
 }
 

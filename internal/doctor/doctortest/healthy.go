@@ -50,10 +50,6 @@ var OwnRuleSpec = awsfake.RuleSpec{Hosts: []string{Host}, TargetGroup: TGArn}
 func Healthy(albAddr string) *Fake {
 	acct := awsfake.NewAccount(clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)))
 	f := &Fake{Account: acct, EFS: acct.EFS, EC2: acct.EC2,
-		outputs: map[string]string{
-			"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
-			"TargetGroupArn": TGArn, "ClusterName": Cluster, "ServiceName": ServiceName, "ContainerName": "endpoint",
-		},
 		rollout: awsfake.Rollout{Desire: 2, TaskDefinition: TaskDefinition, Subnets: []string{"subnet-1"}, SecurityGroups: []string{"sg-svc"}},
 	}
 	// A fixed environment that seeds cleanly; a failure is a bug here.
@@ -73,7 +69,10 @@ func Healthy(albAddr string) *Fake {
 	acct.ELB.AddListener(Listener)
 	must(rule(acct.ELB.CreateRuleFor(Listener, 1, OwnRuleSpec)))
 	must(rule(acct.ELB.CreateRuleFor(Listener, 1007, awsfake.RuleSpec{Hosts: []string{PreviewHost}, TargetGroup: PreviewTGArn})))
-	f.putStack(f.outputs)
+	f.putStack(map[string]string{
+		"EndpointUrl": "https://" + Host, "AlbDnsName": albAddr, "HttpsListenerArn": Listener,
+		"TargetGroupArn": TGArn, "ClusterName": Cluster, "ServiceName": ServiceName, "ContainerName": "endpoint",
+	})
 	SetTarget(f, elbtypes.TargetHealthStateEnumHealthy, "", "")
 	f.deploy(f.rollout)
 	return f
