@@ -138,7 +138,7 @@ func (a *Account) As(gate *iampolicy.Gate) Role {
 		EFS:  &GatedEFS{EFS: a.EFS, Gate: gate},
 		EC2:  &GatedEC2{EC2: a.EC2, Gate: gate, Region: a.Region},
 		ECR:  &GatedECR{ECR: a.ECR, Gate: gate},
-		ECS:  &GatedECS{ECS: a.ECS, Gate: gate, Region: a.Region, Account: a.ID},
+		ECS:  &GatedECS{ECS: a.ECS, Gate: gate},
 		ELB:  &GatedELB{ELB: a.ELB, Gate: gate},
 
 		CloudFormation: &GatedCloudFormation{CloudFormation: a.CloudFormation, Gate: gate},

@@ -20,8 +20,7 @@ import (
 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
 type GatedECS struct {
 	*ECS
-	Gate            *iampolicy.Gate
-	Region, Account string
+	Gate *iampolicy.Gate
 }
 
 func (g *GatedECS) authorize(action, arn string) error {
@@ -45,7 +44,7 @@ func (g *GatedECS) arn(kind, cluster, nameOrARN string) string {
 	if cluster == "" {
 		cluster = "default"
 	}
-	prefix := "arn:aws:ecs:" + g.Region + ":" + g.Account + ":" + kind + "/"
+	prefix := g.arnPrefix() + kind + "/"
 	if kind == "task-definition" {
 		return prefix + nameOrARN
 	}
