@@ -40,21 +40,14 @@ func TestTaskRunsItsProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arn := aws.ToString(out.Tasks[0].TaskArn)
-	var task types.Task
-	for i := 0; i < 10 && aws.ToString(task.LastStatus) != "STOPPED"; i++ {
-		d, err := e.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("c"), Tasks: []string{arn}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		task = d.Tasks[0]
-	}
+	task := stoppedTask(t, e, out)
 	if diff := cmp.Diff([]string{"sync-weights", "--dry-run"}, ran); diff != "" {
 		t.Errorf("command (-want +got):\n%s", diff)
 	}
 	if aws.ToString(task.LastStatus) != "STOPPED" || aws.ToInt32(task.Containers[0].ExitCode) != 3 {
 		t.Errorf("task %s, exit %v; want STOPPED with exit code 3", aws.ToString(task.LastStatus), task.Containers[0].ExitCode)
 	}
+	arn := aws.ToString(task.TaskArn)
 	ev, err := logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("p/sync/" + arn[len(arn)-32:]), StartFromHead: aws.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
@@ -121,15 +114,7 @@ func TestTaskNeedsItsImageAndExecutable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			arn := aws.ToString(out.Tasks[0].TaskArn)
-			var task types.Task
-			for i := 0; i < 10 && aws.ToString(task.LastStatus) != "STOPPED"; i++ {
-				d, err := e.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("c"), Tasks: []string{arn}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				task = d.Tasks[0]
-			}
+			task := stoppedTask(t, e, out)
 			c := task.Containers[0]
 			if tc.wantReason == "" {
 				if diff := cmp.Diff(tc.wantArgs, ran); diff != "" || aws.ToInt32(c.ExitCode) != 0 || c.ExitCode == nil {
@@ -165,4 +150,20 @@ func TestTaskARNsAreOfTheFakesRegionAndAccount(t *testing.T) {
 	if got, want := aws.ToString(out.Tasks[0].TaskArn), "arn:aws:ecs:us-east-2:210987654321:task/c/"; len(got) < len(want) || got[:len(want)] != want {
 		t.Errorf("task ARN %s, want one starting %s", got, want)
 	}
+}
+
+// stoppedTask describes the task RunTask started in cluster c until it has
+// STOPPED (a one-off task moves on each describe).
+func stoppedTask(t *testing.T, e *awsfake.ECS, out *ecs.RunTaskOutput) types.Task {
+	t.Helper()
+	arn := aws.ToString(out.Tasks[0].TaskArn)
+	var task types.Task
+	for i := 0; i < 10 && aws.ToString(task.LastStatus) != "STOPPED"; i++ {
+		d, err := e.DescribeTasks(context.Background(), &ecs.DescribeTasksInput{Cluster: aws.String("c"), Tasks: []string{arn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		task = d.Tasks[0]
+	}
+	return task
 }
