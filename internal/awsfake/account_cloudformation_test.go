@@ -68,13 +68,12 @@ func TestRoleCloudFormation(t *testing.T) {
 	a := awsfake.NewAccount(clock.NewFake(start))
 	a.CloudFormation.Put(awsfake.StackSeed{Name: "ecs-mlops-ep-a", Tags: map[string]string{"mlops:environment": "ep-a"}})
 	a.CloudFormation.Put(awsfake.StackSeed{Name: "data-team"})
-	doc, err := iampolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudformation:DescribeStacks",
-  "Resource":"arn:aws:cloudformation:eu-west-1:123456789012:stack/*","Condition":{"StringEquals":{"aws:ResourceTag/mlops:environment":"ep-a"}}}]}`))
+	principal := "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
+	gate, err := iampolicy.NewGate(principal, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudformation:DescribeStacks",
+  "Resource":"arn:aws:cloudformation:eu-west-1:123456789012:stack/*","Condition":{"StringEquals":{"aws:ResourceTag/mlops:environment":"ep-a"}}}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	principal := "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
-	gate := &iampolicy.Gate{Principal: principal, Policies: []iampolicy.Document{doc}}
 	role := a.As(gate)
 	epA, _ := a.CloudFormation.Stack("ecs-mlops-ep-a")
 	data, _ := a.CloudFormation.Stack("data-team")

@@ -33,11 +33,10 @@ func TestRoleAuthorizesEveryCall(t *testing.T) {
 	if err := a.SeedNetwork(awsfake.Network{VPC: "vpc-1", Subnets: []string{"subnet-1"}, ServiceGroup: "sg-svc", LoadBalancerGroup: "sg-alb", EFSGroup: "sg-efs", FileSystem: "fs-w"}); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := iampolicy.Parse([]byte(doctorPolicy))
+	gate, err := iampolicy.NewGate("arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1", doctorPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := &iampolicy.Gate{Principal: "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1", Policies: []iampolicy.Document{doc}}
 	role := a.As(gate)
 	a.Logs.Put("/ecs/ep-a/weights-sync", "sync/1", "copied 3 files")
 	a.Logs.Put("/ecs/other", "app/1", "secret")

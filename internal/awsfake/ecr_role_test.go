@@ -32,12 +32,11 @@ func TestRoleAuthorizesECR(t *testing.T) {
 	if err := a.ECR.Push("ecs-mlops/endpoint", "v1", "sha256:abc"); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := iampolicy.Parse([]byte(pullPolicy))
+	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
+	gate, err := iampolicy.NewGate(principal, pullPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
-	gate := &iampolicy.Gate{Principal: principal, Policies: []iampolicy.Document{doc}}
 	role := a.As(gate)
 	denied := func(action, resource string) string {
 		return "AccessDeniedException: User: " + principal + " is not authorized to perform: ecr:" + action + " on resource: " + resource + " because no identity-based policy allows the ecr:" + action + " action"

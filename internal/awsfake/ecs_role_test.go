@@ -31,12 +31,11 @@ func TestRoleAuthorizesECSAndELB(t *testing.T) {
 	const svc, tg = "arn:aws:ecs:eu-west-1:123456789012:service/ep-a-cluster/ep-a", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/ep-a/1"
 	a.ECS.Register("ep-a", svc)
 	a.ELB.Register(tg, awsfake.Health{})
-	doc, err := iampolicy.Parse([]byte(watchPolicy))
+	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-deploy/run-1"
+	gate, err := iampolicy.NewGate(principal, watchPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-deploy/run-1"
-	gate := &iampolicy.Gate{Principal: principal, Policies: []iampolicy.Document{doc}}
 	role := a.As(gate)
 	calls := []struct {
 		name, wantErr string

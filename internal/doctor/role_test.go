@@ -21,11 +21,12 @@ func TestRoleWithoutNetworkInterfaceRead(t *testing.T) {
 	t.Parallel()
 	srv := endpoint(t, http.StatusOK)
 	f := doctortest.Healthy(srv.Listener.Addr().String())
-	doc, err := iampolicy.Parse([]byte(`{"Statement":[{"Effect":"Allow","Action":["elasticfilesystem:Describe*","ec2:DescribeSecurityGroups"],"Resource":"*"}]}`))
+	gate, err := iampolicy.NewGate("arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1",
+		`{"Statement":[{"Effect":"Allow","Action":["elasticfilesystem:Describe*","ec2:DescribeSecurityGroups"],"Resource":"*"}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	role := f.Account.As(&iampolicy.Gate{Principal: "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1", Policies: []iampolicy.Document{doc}})
+	role := f.Account.As(gate)
 	clients := f.Clients()
 	clients.EFS, clients.EC2 = role.EFS, role.EC2
 	d := &doctor.Doctor{Clients: clients, HTTP: srv.Client()}
@@ -67,14 +68,14 @@ func TestRoleWithoutImageAndHealthRead(t *testing.T) {
 	t.Parallel()
 	srv := endpoint(t, http.StatusOK)
 	f := doctortest.Healthy(srv.Listener.Addr().String())
-	doc, err := iampolicy.Parse([]byte(`{"Statement":[
+	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
+	gate, err := iampolicy.NewGate(principal, `{"Statement":[
 	 {"Effect":"Allow","Action":["cloudformation:DescribeStacks","elasticfilesystem:Describe*","ec2:Describe*","ecs:Describe*","elasticloadbalancing:Describe*"],"Resource":"*"},
-	 {"Effect":"Deny","Action":"elasticloadbalancing:DescribeTargetHealth","Resource":"*"}]}`))
+	 {"Effect":"Deny","Action":"elasticloadbalancing:DescribeTargetHealth","Resource":"*"}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const principal = "arn:aws:sts::123456789012:assumed-role/ecs-mlops-doctor/run-1"
-	role := f.Account.As(&iampolicy.Gate{Principal: principal, Policies: []iampolicy.Document{doc}})
+	role := f.Account.As(gate)
 	d := &doctor.Doctor{Clients: doctor.Clients{CloudFormation: role.CloudFormation, EFS: role.EFS, EC2: role.EC2, ECS: role.ECS, ELB: role.ELB, ECR: role.ECR}, HTTP: srv.Client()}
 	r := examineWith(t, d)
 	var got []doctor.Finding

@@ -25,6 +25,20 @@ type Gate struct {
 	calls []Request
 }
 
+// NewGate returns the gate of principal with the given policy documents
+// (JSON), or the first document's parse error.
+func NewGate(principal string, policies ...string) (*Gate, error) {
+	g := &Gate{Principal: principal}
+	for _, p := range policies {
+		doc, err := Parse([]byte(p))
+		if err != nil {
+			return nil, err
+		}
+		g.Policies = append(g.Policies, doc)
+	}
+	return g, nil
+}
+
 // Calls returns every request asked of the gate, allowed or not.
 func (g *Gate) Calls() []Request {
 	g.mu.Lock()

@@ -187,3 +187,22 @@ func TestGateAnswersLikeAWS(t *testing.T) {
 		t.Errorf("%d calls recorded, want 3", n)
 	}
 }
+
+func TestNewGate(t *testing.T) {
+	t.Parallel()
+	g, err := NewGate("arn:aws:sts::123456789012:assumed-role/r/s",
+		`{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`,
+		`{"Statement":[{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::private/*"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Authorize("s3:GetObject", "arn:aws:s3:::public/k", nil); err != nil {
+		t.Errorf("allowed by the first document: %v", err)
+	}
+	if err := g.Authorize("s3:GetObject", "arn:aws:s3:::private/k", nil); err == nil {
+		t.Error("the second document's Deny did not apply")
+	}
+	if _, err := NewGate("p", `{"Statement":`); err == nil {
+		t.Error("NewGate took a document that is not JSON")
+	}
+}

@@ -31,12 +31,11 @@ const previewRolePolicy = `{"Statement":[
 // previewRole is the account's CloudFormation as the preview role sees it.
 func previewRole(t *testing.T, cf *awsfake.CloudFormation) *awsfake.GatedCloudFormation {
 	t.Helper()
-	doc, err := iampolicy.Parse([]byte(previewRolePolicy))
+	gate, err := iampolicy.NewGate("arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/gc", previewRolePolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &awsfake.GatedCloudFormation{CloudFormation: cf,
-		Gate: &iampolicy.Gate{Principal: "arn:aws:sts::123456789012:assumed-role/ecs-mlops-preview/gc", Policies: []iampolicy.Document{doc}}}
+	return &awsfake.GatedCloudFormation{CloudFormation: cf, Gate: gate}
 }
 
 // TestGCTTL: gc removes previews whose pull request is closed and previews
