@@ -144,7 +144,7 @@ func (d *Demo) pointStacks() error {
 		if env.Preview != nil {
 			outs = map[string]string{env.URLOutput: d.prev.URL, "AlbDnsName": strings.TrimPrefix(d.prev.URL, "http://")}
 		}
-		d.world.cfn.StackOutputValues[env.StackFor(d.pr)] = outs
+		d.world.acct.CloudFormation.StackOutputValues[env.StackFor(d.pr)] = outs
 	}
 	return nil
 }

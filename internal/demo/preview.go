@@ -42,7 +42,7 @@ func (d *Demo) labelPreview(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.world.elb.Refused(); err != nil {
+	if err := d.world.acct.ELB.Refused(); err != nil {
 		return err
 	}
 	if _, err := d.recordStack(ctx, s.outputs["stack"]); err != nil {
@@ -74,7 +74,7 @@ func (d *Demo) unlabelPreview(ctx context.Context) error {
 	d.recordPR(p.Repository.FullName)
 	d.res.StacksLeft = d.stacksLeft(ctx)
 	d.res.PreviewImagesLeft = d.previewImages()
-	d.res.ListenerRules = d.world.elb.Priorities(d.res.Stacks[d.ws.cfg.BaseEnv().Stack].Outputs["PreviewHttpsListenerArn"])
+	d.res.ListenerRules = d.world.acct.ELB.Priorities(d.res.Stacks[d.ws.cfg.BaseEnv().Stack].Outputs["PreviewHttpsListenerArn"])
 	d.printf("\n  after teardown: stacks %s; images of the pull request %s; listener rule priorities %v\n",
 		orNone(d.res.StacksLeft), orNone(d.res.PreviewImagesLeft), d.res.ListenerRules)
 	return nil
@@ -107,7 +107,7 @@ func (d *Demo) recordPR(repo string) {
 // previewImages lists the image tags of the pull request still in ECR.
 func (d *Demo) previewImages() []string {
 	var tags []string
-	if r := d.world.ecr.Repo(d.ws.cfg.Image.Repository); r != nil {
+	if r := d.world.acct.ECR.Repo(d.ws.cfg.Image.Repository); r != nil {
 		for tag := range r.Images {
 			if strings.HasPrefix(tag, fmt.Sprintf("pr-%d-", d.pr)) {
 				tags = append(tags, tag)

@@ -71,7 +71,7 @@ type Deployment struct {
 
 // recordStack stores the stack as CloudFormation describes it now.
 func (d *Demo) recordStack(ctx context.Context, name string) (Stack, error) {
-	out, err := d.world.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	out, err := d.world.acct.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if err != nil {
 		return Stack{}, err
 	}
@@ -87,7 +87,7 @@ func (d *Demo) recordStack(ctx context.Context, name string) (Stack, error) {
 func (d *Demo) stacksLeft(ctx context.Context) []string {
 	var left []string
 	for name := range d.res.Stacks {
-		out, err := d.world.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		out, err := d.world.acct.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 		if err == nil && len(out.Stacks) > 0 && out.Stacks[0].StackStatus != "DELETE_COMPLETE" {
 			left = append(left, name)
 		}

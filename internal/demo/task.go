@@ -21,8 +21,8 @@ import (
 func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 	w := d.world
 	o := st.Outputs
-	w.ecs.AddCluster(o["ClusterName"])
-	w.ecs.AddTaskDefinition(ecstypes.TaskDefinition{
+	w.acct.ECS.AddCluster(o["ClusterName"])
+	w.acct.ECS.AddTaskDefinition(ecstypes.TaskDefinition{
 		TaskDefinitionArn: aws.String(o["WeightsSyncTaskDefinition"]),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name:  aws.String(o["WeightsSyncContainerName"]),
@@ -33,9 +33,9 @@ func (d *Demo) weightsTask(ctx context.Context, st Stack) {
 		}},
 	})
 	// The weight-sync image holds /mlops alone (mlops.Dockerfile).
-	w.ecs.AddImage(st.Params["WeightsSyncImageUri"], awsfake.ContainerImage{Files: []string{"/mlops"}})
+	w.acct.ECS.AddImage(st.Params["WeightsSyncImageUri"], awsfake.ContainerImage{Files: []string{"/mlops"}})
 	mount := o["WeightsMountPath"]
-	w.ecs.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
+	w.acct.ECS.Script(awsfake.TaskScript{Run: func(command []string) ([]string, int32) {
 		return d.container(ctx, mount, command)
 	}})
 }

@@ -45,7 +45,7 @@ func (d *Demo) syncWeights(ctx context.Context) error {
 	if _, err := j.run(ctx, "Sync weights (actions/sync-weights)", inputs, "sync-weights"); err != nil {
 		return err
 	}
-	for _, in := range d.world.ecs.RunInputs() {
+	for _, in := range d.world.acct.ECS.RunInputs() {
 		d.res.WeightsTask = in.Overrides.ContainerOverrides[0].Command
 	}
 	if d.res.WeightsVersion, err = currentVersion(d.ws.efs); err != nil {

@@ -32,22 +32,17 @@ const token = "ghs_demoTokenOfTheWorkflowRun000000000"
 // go-github clients.
 type world struct {
 	clock  *runClock
-	cfn    *awsfake.CloudFormation
-	ecs    *awsfake.ECS
-	elb    *awsfake.ELB
-	ecr    *awsfake.ECR
+	acct   *awsfake.Account
 	docker *imagetest.Docker
 	s3srv  *httptest.Server
-	s3     *s3.Client    // the publisher's client, uploading new weights
-	logs   *awsfake.Logs // the one-off tasks' logs
+	s3     *s3.Client // the publisher's client, uploading new weights
 	github *ghfake.Server
 }
 
 func newWorld(clk *runClock, region string) *world {
-	acct := awsfake.NewAccountOn(clk)
-	w := &world{clock: clk, cfn: acct.CloudFormation, ecs: acct.ECS, elb: acct.ELB, ecr: acct.ECR, logs: acct.Logs}
-	w.cfn.Region = region
-	w.docker = &imagetest.Docker{ECR: w.ecr, Digest: digestOf}
+	w := &world{clock: clk, acct: awsfake.NewAccountOn(clk)}
+	w.acct.CloudFormation.Region = region
+	w.docker = &imagetest.Docker{ECR: w.acct.ECR, Digest: digestOf}
 	w.s3srv = httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	w.s3 = s3.NewFromConfig(w.awsConfig(region), func(o *s3.Options) { o.UsePathStyle = true })
 	w.github = newGitHub()
@@ -82,7 +77,7 @@ func (w *world) awsConfig(region string) aws.Config {
 // bootstrap creates what mlops bootstrap would have: the image repository
 // (immutable tags) and the weights bucket.
 func (w *world) bootstrap(ctx context.Context, cfg *config.Config) error {
-	w.ecr.AddRepo(cfg.Image.Repository, ecrtypes.ImageTagMutabilityImmutable)
+	w.acct.ECR.AddRepo(cfg.Image.Repository, ecrtypes.ImageTagMutabilityImmutable)
 	if cfg.Weights == nil {
 		return nil
 	}
@@ -102,22 +97,22 @@ func (w *world) bootstrap(ctx context.Context, cfg *config.Config) error {
 func (w *world) wire(e *cli.Env) {
 	s := e.Services
 	s.AWSConfig = func(_ context.Context, cfg *config.Config, _ config.Purpose) (aws.Config, error) {
-		region := w.cfn.Region
+		region := w.acct.CloudFormation.Region
 		if cfg != nil && cfg.Region != "" {
 			region = cfg.Region
 		}
 		return w.awsConfig(region), nil
 	}
-	s.CloudFormation = func(aws.Config) cli.CloudFormationAPI { return w.cfn }
+	s.CloudFormation = func(aws.Config) cli.CloudFormationAPI { return w.acct.CloudFormation }
 	weightsS3 := s.S3
 	s.S3 = func(c aws.Config) cli.S3API {
-		return templatesApart{S3API: weightsS3(c), templates: &awsfake.TemplateBucket{CloudFormation: w.cfn, Region: c.Region}}
+		return templatesApart{S3API: weightsS3(c), templates: &awsfake.TemplateBucket{CloudFormation: w.acct.CloudFormation, Region: c.Region}}
 	}
-	s.ELB = func(aws.Config) cli.ELBAPI { return w.elb }
-	s.ECR = func(aws.Config) cli.ECRAPI { return w.ecr }
+	s.ELB = func(aws.Config) cli.ELBAPI { return w.acct.ELB }
+	s.ECR = func(aws.Config) cli.ECRAPI { return w.acct.ECR }
 	s.Runner = w.docker
-	s.ECS = func(aws.Config) cli.ECSAPI { return w.ecs }
-	s.Logs = func(aws.Config) weights.LogsAPI { return w.logs }
+	s.ECS = func(aws.Config) cli.ECSAPI { return w.acct.ECS }
+	s.Logs = func(aws.Config) weights.LogsAPI { return w.acct.Logs }
 	e.Clock = w.clock
 }
 
